@@ -1726,7 +1726,7 @@ def mark_outdated(movie_id: int) -> None:
     a season's or episode's show too (a show is published as one unit). Their `updated_at`
     moves, whatever their state: what a publish writes changed even when their row did not (a
     shared actor renamed by another item's enrich), and a publish or a "Published again?" check
-    that read them before (`publish.apply.changed_meanwhile`, `enrich.settle_unit`) sees it."""
+    that read them before (`publish.apply.changed_meanwhile`, `publish.settle_unit`) sees it."""
     state = pw.Case(None, [(Movie.publish_state == PUBLISHED, OUTDATED)], Movie.publish_state)
     at = now()
     Movie.update(publish_state=state, updated_at=at).where(Movie.id == movie_id).execute()

@@ -13,13 +13,7 @@ from metarrd.enrich.cast import CAST_LOCK
 from metarrd.enrich.choices import SelectionChange, change_selection
 from metarrd.enrich.metadata import KEYWORDS_HINT, PROVIDED_HINT, follow_title, value_mark
 from metarrd.enrich.selection import label, provider_name, same_picture_sets
-from metarrd.enrich.stage import (
-    EnrichResult,
-    enrich_item,
-    enrich_items,
-    settle_unit,
-    written_as_wanted,
-)
+from metarrd.enrich.stage import EnrichResult, enrich_item, enrich_items
 from metarrd.enrich.tv import enriches_alone
 from metarrd.enrich.tv_metadata import (
     BLOCK_FIELDS,
@@ -63,6 +57,4 @@ __all__ = [
     "label",
     "provider_name",
     "same_picture_sets",
-    "settle_unit",
-    "written_as_wanted",
 ]

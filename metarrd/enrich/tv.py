@@ -40,7 +40,7 @@ from metarrd.enrich.candidate_store import on_disk, prepare_candidates, write_ca
 from metarrd.enrich.candidates import Candidate
 from metarrd.enrich.metadata import CastMember, merge_fields
 from metarrd.enrich.selection import provider_name
-from metarrd.enrich.stage import PROFILE_SIZE, EnrichResult, _Enrichment, settle_unit
+from metarrd.enrich.stage import PROFILE_SIZE, EnrichResult, _Enrichment
 from metarrd.enrich.tv_candidates import SHOW, Target
 from metarrd.errors import ItemError, NotFound, ProviderError
 from metarrd.providers.tmdb import TV_APPENDS
@@ -325,6 +325,8 @@ class _ShowEnrichment:
             with db.write_transaction():
                 self.rt.require_lease([i.id for i in self._items()], "the show's enrichment")
                 self._finish(details, seasons, plans, changed, before_cast, tvdb_id)
+            from metarrd.publish import settle_unit  # here: publish imports enrich
+
             settled = settle_unit(self.rt, show.id)  # its files read outside the write lock
             with db.write_transaction():
                 self._record_done(settled)

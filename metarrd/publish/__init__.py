@@ -2,13 +2,15 @@
 
 `layout` names the files and plans what changes, `nfo` renders, `sources` says where each file's
 bytes come from (the cache, a re-download, the user's own file), `gather` reads a batch's rows,
-`stage` is the stage and `apply` writes a batch of plans under one pair of durability barriers.
+`stage` is the stage and `apply` writes a batch of plans under one pair of durability barriers;
+`settle` tells whether an item "Updated – Republish?" already is as a publish would write it.
 """
 
 from __future__ import annotations
 
 from metarrd.publish.apply import tell_players_moved
 from metarrd.publish.nfo import users_actors
+from metarrd.publish.settle import settle_unit, written_as_wanted
 from metarrd.publish.stage import (
     PublishResult,
     movie_data,
@@ -27,6 +29,8 @@ __all__ = [
     "publish_item",
     "publish_many",
     "publishes_alone",
+    "settle_unit",
     "tell_players_moved",
     "users_actors",
+    "written_as_wanted",
 ]

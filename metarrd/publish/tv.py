@@ -35,7 +35,6 @@ from typing import Any
 
 from metarrd import db, workflow
 from metarrd.atomic import TEMP_MARKER, remove_stale_temp_files
-from metarrd.enrich import settle_unit
 from metarrd.errors import ItemError, MetarrdError, not_enriched
 from metarrd.files import MAX_FILE_BYTES, kind_of, read_regular
 from metarrd.identify import names_no_season
@@ -44,6 +43,7 @@ from metarrd.publish import actors, apply, layout, sources, tv_layout, tv_nfo
 from metarrd.publish.apply import PublishResult
 from metarrd.publish.gather import ItemRows, load_rows, stream_details
 from metarrd.publish.layout import KEEP, REMOVE, REPLACE, WRITE, LedgerEntry, PublishPlan, Wanted
+from metarrd.publish.settle import settle_unit
 from metarrd.publish.stage import (
     Missing,
     Prepared,

@@ -22,9 +22,9 @@ from metarrd.enrich import (
     block_lock,
     follow_title,
     later_episode_fields,
-    settle_unit,
 )
 from metarrd.errors import EditRefused
+from metarrd.publish import settle_unit
 from metarrd.runtime import Runtime
 from metarrd.web.fields import (
     FIELD_LABELS,

@@ -229,17 +229,16 @@ def test_a_new_episode_in_a_published_show_says_republish_on_the_show(tmp_path, 
 def _check_watched(monkeypatch) -> list[bool]:
     """Each look whether an item's library files are what a publish would write, as whether it
     was made inside a database transaction (there it held the write lock while it read them)."""
-    from metarrd.enrich import stage, tv
+    from metarrd.publish import settle
 
     seen: list[bool] = []
-    real = stage.written_as_wanted
+    real = settle.written_as_wanted
 
     def watched(rt_, item):
         seen.append(db.database.in_transaction())
         return real(rt_, item)
 
-    monkeypatch.setattr(stage, "written_as_wanted", watched)
-    monkeypatch.setattr(tv, "written_as_wanted", watched, raising=False)  # as it imported it
+    monkeypatch.setattr(settle, "written_as_wanted", watched)
     return seen
 
 
@@ -357,7 +356,7 @@ def test_an_item_never_published_is_settled_with_one_small_query(rt, monkeypatch
     Republish?" (never published: a whole library's first `enrich --all`) has nothing to settle.
     It read the item's whole row (some 60 columns) before asking that; now one EXISTS answers,
     and the row is read only for a unit that may be settled."""
-    from metarrd.enrich import settle_unit
+    from metarrd.publish import settle_unit
 
     from .test_candidate_store import statements
 

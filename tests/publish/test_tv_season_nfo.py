@@ -24,8 +24,7 @@ import pytest
 from lxml import etree
 
 from metarrd import db
-from metarrd.enrich import settle_unit
-from metarrd.publish import preview_publish, publish_item
+from metarrd.publish import preview_publish, publish_item, settle_unit
 from metarrd.scan import scan
 from tests.publish.tvshow import build_show, tv_runtime
 

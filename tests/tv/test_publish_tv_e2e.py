@@ -411,10 +411,9 @@ def test_a_hidden_season_with_nothing_left_of_it_is_not_called_published_again(t
     already as a publish would write them (`settle_unit`, after every enrich and edit) passes:
     the show is "Published" again, but its hidden season was called "Published" too, for
     files that are not there. It is unpublished, as a publish leaves it."""
-    from metarrd.enrich import settle_unit
     from metarrd.enrich.tv import enrich_show
     from metarrd.identify.tv import identify_episodes, set_episode_order
-    from metarrd.publish import publish_item
+    from metarrd.publish import publish_item, settle_unit
 
     folder, show = _naruto_published_in_tmdbs_order(tv_rt, tmp_path)
     set_episode_order(db.Movie.get_by_id(show.id), "tvdb")

@@ -11,7 +11,7 @@ import os
 import threading
 
 from metarrd import db
-from metarrd.enrich import stage
+from metarrd.publish import settle
 from metarrd.web import edits
 from tests.web.test_tv import published_show_app
 
@@ -65,7 +65,7 @@ def test_the_same_episode_edited_again_while_the_files_are_read_stays_to_republi
     _client, rt, built = published_show_app(tmp_path)
     ep = next(iter(built.episodes.values()))
     db.mark_outdated(ep.id)  # an edit, then put back: the files still are what is wanted
-    real_check = stage.written_as_wanted
+    real_check = settle.written_as_wanted
     landed: list[bool] = []
 
     def check_meanwhile(rt_, show):
@@ -78,7 +78,7 @@ def test_the_same_episode_edited_again_while_the_files_are_read_stays_to_republi
         landed.append(not editor.is_alive())
         return answer
 
-    monkeypatch.setattr(stage, "written_as_wanted", check_meanwhile)
+    monkeypatch.setattr(settle, "written_as_wanted", check_meanwhile)
     edits.settle(rt, db.Movie.get_by_id(ep.id))
     assert landed == [True]  # it did not wait for the check
     assert db.Movie.get_by_id(ep.id).publish_state == db.OUTDATED
@@ -105,7 +105,7 @@ def test_a_movie_edit_put_back_is_published_again_and_an_edit_meanwhile_is_not(
     assert db.Movie.get_by_id(movie.id).publish_state == db.PUBLISHED
 
     client.post(f"/movies/{movie.id}/fields/plot", {"value": "A crew."}, htmx=True)
-    real_check = stage.written_as_wanted
+    real_check = settle.written_as_wanted
 
     def check_meanwhile(rt_, item):
         answer = real_check(rt_, item)
@@ -113,7 +113,7 @@ def test_a_movie_edit_put_back_is_published_again_and_an_edit_meanwhile_is_not(
         edits.set_field(movie.id, "tagline", "Edited meanwhile.")
         return answer
 
-    monkeypatch.setattr(stage, "written_as_wanted", check_meanwhile)
+    monkeypatch.setattr(settle, "written_as_wanted", check_meanwhile)
     client.post(f"/movies/{movie.id}/fields/plot", {"value": "A thief."}, htmx=True)
     assert db.Movie.get_by_id(movie.id).publish_state == db.OUTDATED
 
@@ -135,7 +135,7 @@ def test_a_shared_actor_renamed_while_the_files_are_read_stays_to_republish(
     db.MovieActor.create(movie=movie, actor=actor, order=0, role="Hanna")
     publish_item(rt, db.Movie.get_by_id(movie.id))
     client.post(f"/movies/{movie.id}/fields/plot", {"value": "A crew."}, htmx=True)
-    real_check = stage.written_as_wanted
+    real_check = settle.written_as_wanted
 
     def check_meanwhile(rt_, item):
         answer = real_check(rt_, item)
@@ -144,7 +144,7 @@ def test_a_shared_actor_renamed_while_the_files_are_read_stays_to_republish(
             db.mark_outdated(movie.id)
         return answer
 
-    monkeypatch.setattr(stage, "written_as_wanted", check_meanwhile)
+    monkeypatch.setattr(settle, "written_as_wanted", check_meanwhile)
     client.post(f"/movies/{movie.id}/fields/plot", {"value": "A thief."}, htmx=True)
     assert preview_publish(rt, db.Movie.get_by_id(movie.id)).changes
     assert db.Movie.get_by_id(movie.id).publish_state == db.OUTDATED

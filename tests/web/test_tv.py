@@ -733,13 +733,13 @@ def test_an_edit_landing_while_an_undo_is_checked_stays_to_republish(tmp_path, m
     the show stays "Republish?"."""
     import threading
 
-    from metarrd.enrich import stage
+    from metarrd.publish import settle
     from metarrd.web import edits
 
     _client, rt, built = published_show_app(tmp_path)
     first, other = list(built.episodes.values())[:2]
     db.mark_outdated(first.id)  # the first edit, which the user then put back
-    real_check = stage.written_as_wanted
+    real_check = settle.written_as_wanted
     editor: list[threading.Thread] = []
 
     def check_meanwhile(rt_, show):
@@ -758,7 +758,7 @@ def test_an_edit_landing_while_an_undo_is_checked_stays_to_republish(tmp_path, m
         assert not editor[0].is_alive()
         return answer
 
-    monkeypatch.setattr(stage, "written_as_wanted", check_meanwhile)
+    monkeypatch.setattr(settle, "written_as_wanted", check_meanwhile)
     edits.settle(rt, db.Movie.get_by_id(first.id))
     editor[0].join()
     assert db.Movie.get_by_id(other.id).publish_state == db.OUTDATED
