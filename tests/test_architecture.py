@@ -26,6 +26,7 @@ PURE = {
     "metarrd.players.plan",
     "metarrd.pipeline.chain",
     "metarrd.text",
+    "metarrd.fields",
 }
 IO_MODULES = ("requests", "peewee", "flask", "huey", "watchfiles", "metarrd.db", "metarrd.http")
 

@@ -9,33 +9,15 @@ from __future__ import annotations
 
 from metarrd.enrich.analysis import WORK_PREFIX, sweep_stale
 from metarrd.enrich.candidates import MOVIE_ART_TYPES
-from metarrd.enrich.cast import CAST_LOCK
 from metarrd.enrich.choices import SelectionChange, change_selection
-from metarrd.enrich.metadata import KEYWORDS_HINT, PROVIDED_HINT, follow_title, value_mark
 from metarrd.enrich.selection import label, provider_name, same_picture_sets
 from metarrd.enrich.stage import EnrichResult, enrich_item, enrich_items
 from metarrd.enrich.tv import enriches_alone
-from metarrd.enrich.tv_metadata import (
-    BLOCK_FIELDS,
-    DETAIL_FIELDS,
-    MAX_BLOCKS,
-    SUMMED_FIELDS,
-    block_lock,
-    block_lock_name,
-    later_episode_fields,
-)
 from metarrd.enrich.user_images import PROVIDER as USER_PROVIDER
 from metarrd.enrich.user_images import UnreadableAddress, add_user_image
 from metarrd.enrich.user_images import fetch as fetch_user_image
 
 __all__ = [
-    "BLOCK_FIELDS",
-    "DETAIL_FIELDS",
-    "MAX_BLOCKS",
-    "SUMMED_FIELDS",
-    "block_lock",
-    "block_lock_name",
-    "later_episode_fields",
     "MOVIE_ART_TYPES",
     "WORK_PREFIX",
     "sweep_stale",
@@ -45,11 +27,6 @@ __all__ = [
     "USER_PROVIDER",
     "add_user_image",
     "fetch_user_image",
-    "CAST_LOCK",
-    "KEYWORDS_HINT",
-    "PROVIDED_HINT",
-    "value_mark",
-    "follow_title",
     "change_selection",
     "enrich_item",
     "enrich_items",

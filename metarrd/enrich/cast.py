@@ -25,7 +25,6 @@ from metarrd.enrich.metadata import CastMember
 log = logging.getLogger(__name__)
 
 ACTOR_IMAGE_TYPE = "actor"
-CAST_LOCK = "cast"  # in Movie.locked_fields: the user keeps the cast as it is
 
 
 @dataclass

@@ -12,12 +12,12 @@ the item's title, the user's when locked) when the item has none or had the one 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from metarrd.fields import follow_title, sort_title, value_mark
 
 YOUTUBE_PLUGIN = "plugin://plugin.video.youtube/play/?video_id={key}"
 WRITER_JOBS = ("Screenplay", "Writer", "Author")
@@ -25,7 +25,6 @@ THEATRICAL = 3  # TMDB release type
 # Fields we derive rather than read: only filled when the item has no value yet.
 FILL_ONLY = frozenset({"sort_title"})
 YEARS = (1870, 2100)  # the years the year column takes (db.INT_RANGES, a test checks they agree)
-_ARTICLE = re.compile(r"^(the|a|an)\s+(?=\S)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -51,14 +50,6 @@ def _names(items: Any, key: str = "name") -> list[str]:
         if name and name not in out:
             out.append(name)
     return out
-
-
-def sort_title(title: str | None) -> str | None:
-    """The title without a leading English article ("The Matrix" -> "Matrix"), or None."""
-    if not title:
-        return None
-    stripped = _ARTICLE.sub("", title, count=1)
-    return stripped if stripped != title else None
 
 
 def certification(details: Mapping[str, Any], country: str) -> str | None:
@@ -170,18 +161,6 @@ def english_fallback(details: Mapping[str, Any], fields: Mapping[str, Any]) -> d
     return out
 
 
-KEYWORDS_HINT = "enrich_keywords"  # Movie.hints: the TMDB keywords the last enrich put in tags
-
-
-PROVIDED_HINT = "enrich_provided"  # Movie.hints: {column: value_mark} of what the last enrich gave
-
-
-def value_mark(value: Any) -> str:
-    """A short fingerprint of a column's value, to tell later whether it is still that value."""
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
 def provided_marks(item: Mapping[str, Any], provided: Mapping[str, Any]) -> dict[str, str]:
     """{column: value_mark} of the item's columns that hold the provider's value after an enrich
     (`provided`: what the provider gave). A column it gave nothing for, or whose value stayed
@@ -258,15 +237,6 @@ def _keep_locked_date(current: Mapping[str, Any], changes: dict[str, Any]) -> No
     changes.pop("year", None)
     if current.get("year") != year and YEARS[0] <= year <= YEARS[1]:  # not a typo's 0199
         changes["year"] = year
-
-
-def follow_title(title: str | None, old_sort: str | None, *old_titles: str | None) -> str | None:
-    """The sort title for an item now titled `title`: derived from it (`sort_title`) when the
-    item has none or had the one derived from one of its `old_titles` (its title before, the
-    provider's); the item's own otherwise (the user's NFO's, the user's edit)."""
-    if old_sort and all(old_sort != sort_title(t) for t in old_titles):
-        return old_sort
-    return sort_title(title)
 
 
 def _derive_sort_title(

@@ -52,8 +52,6 @@ from metarrd.enrich.candidate_store import (
 )
 from metarrd.enrich.candidates import Candidate
 from metarrd.enrich.metadata import (
-    KEYWORDS_HINT,
-    PROVIDED_HINT,
     cast_members,
     english_fallback,
     merge_fields,
@@ -64,6 +62,7 @@ from metarrd.enrich.metadata import (
 from metarrd.enrich.score import ImageFacts, Preferences, score_image
 from metarrd.enrich.selection import provider_name
 from metarrd.errors import ItemError, MetarrdError, NotFound, ProviderError
+from metarrd.fields import CAST_LOCK, KEYWORDS_HINT, PROVIDED_HINT
 from metarrd.imaging import write_preview
 from metarrd.runtime import Runtime
 
@@ -550,7 +549,7 @@ class _Enrichment:
         return sorted((r.asset_type, r.rank or 0, r.content_hash or r.url) for r in query)
 
     def _plan_cast(self, tmdb, details: dict[str, Any]) -> cast.CastPlan:
-        if cast.CAST_LOCK in (self.movie.locked_fields or []):
+        if CAST_LOCK in (self.movie.locked_fields or []):
             return cast.CastPlan([])
         members = cast_members(details, self.config.enrich.max_actors)
         sizes = (tmdb.configuration().get("images") or {}).get("profile_sizes") or []
@@ -598,7 +597,7 @@ class _Enrichment:
             **(movie.hints or {}),
             PROVIDED_HINT: provided_marks(after, {**new, **fallback}),
         }
-        if plan.members and cast.CAST_LOCK not in (movie.locked_fields or []):
+        if plan.members and CAST_LOCK not in (movie.locked_fields or []):
             cast.apply_cast(movie.id, plan)  # no cast from TMDB: keep ours
         after_cast = cast.cast_snapshot(movie.id)
         self.result.actors = len(after_cast)

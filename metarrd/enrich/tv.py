@@ -43,6 +43,7 @@ from metarrd.enrich.selection import provider_name
 from metarrd.enrich.stage import PROFILE_SIZE, EnrichResult, _Enrichment
 from metarrd.enrich.tv_candidates import SHOW, Target
 from metarrd.errors import ItemError, NotFound, ProviderError
+from metarrd.fields import CAST_LOCK, DETAIL_FIELDS
 from metarrd.providers.tmdb import TV_APPENDS
 from metarrd.providers.tvdb import language_code
 from metarrd.runtime import Runtime
@@ -550,11 +551,11 @@ class _ShowEnrichment:
         """Item id -> its cast plan; one download per person for the whole show."""
         members: dict[int, list[CastMember]] = {}
         show_cast = tv_metadata.show_cast(details, self.config.enrich.max_actors)
-        if self.only is None and cast.CAST_LOCK not in (self.show.locked_fields or []):
+        if self.only is None and CAST_LOCK not in (self.show.locked_fields or []):
             members[self.show.id] = show_cast
         regulars = {m.tmdb_id for m in show_cast}
         for target, item in self.targets.items():
-            if target[0] != "episode" or cast.CAST_LOCK in (item.locked_fields or []):
+            if target[0] != "episode" or CAST_LOCK in (item.locked_fields or []):
                 continue
             eps = [self._episode_json(seasons, ref) for ref in item.episode_refs if _tmdb(ref)]
             members[item.id] = tv_metadata.guest_stars(eps, len(show_cast), regulars)
@@ -643,7 +644,7 @@ class _ShowEnrichment:
                 blocks = tv_metadata.keep_locked(
                     blocks,
                     list(item.episode_details or []),
-                    {name: getattr(item, name) for name in tv_metadata.DETAIL_FIELDS},
+                    {name: getattr(item, name) for name in DETAIL_FIELDS},
                     item.locked_fields or [],
                     users,
                 )

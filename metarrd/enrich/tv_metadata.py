@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from metarrd.enrich.metadata import CastMember, _names, _text, english_fallback, trailer
+from metarrd.fields import DETAIL_FIELDS, SUMMED_FIELDS, block_lock
 
 WRITER_JOBS = ("Writer", "Screenplay", "Teleplay", "Story", "Author")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -240,43 +241,6 @@ def tvdb_episode_detail(
         "tmdb_id": None,
         "tvdb_id": ref.get("tvdb_id"),
     }
-
-
-# an episode file's fields that its first block carries too (publish writes the NFO from the
-# blocks): the item page edits both, and a re-enrich keeps both while the field is locked
-DETAIL_FIELDS = frozenset(
-    {"title", "plot", "aired", "runtime", "rating", "votes", "directors", "writers"}
-)
-SUMMED_FIELDS = frozenset({"runtime", "directors", "writers"})  # `episode_fields`: of every block
-
-
-# the fields a later episode of a multi-episode file has of its own, edited and locked on its
-# own block (`<episodedetails>`): the lock is `aired-2`, `title-2`, `plot-2` for the file's second
-# episode (`block_lock`), `aired`, `title`, `plot` being the first's, the item's own columns
-BLOCK_FIELDS = frozenset({"aired", "title", "plot"})
-MAX_BLOCKS = 100  # scan reads the first 100 blocks of an episode NFO
-_BLOCK_LOCK = re.compile(r"([a-z]+)-([2-9]|[1-9][0-9]{1,2})")
-
-
-def block_lock(name: str) -> tuple[str, int] | None:
-    """("aired", 1) for `aired-2`: the field and the index in `episode_details` of a later
-    episode's own field (its lock's and its edit's name); None for any other name."""
-    m = _BLOCK_LOCK.fullmatch(name)
-    if m is None or m[1] not in BLOCK_FIELDS or int(m[2]) > MAX_BLOCKS:
-        return None
-    return m[1], int(m[2]) - 1
-
-
-def block_lock_name(field: str, index: int) -> str:
-    """`aired-2`: the name of the field `field` of block `index` (1 and later) of a file."""
-    return f"{field}-{index + 1}"
-
-
-def later_episode_fields(episodes: int) -> list[str]:
-    """The own fields (`aired-2`, `plot-2`, `title-2`...) of the later episodes of a file of `episodes` episodes:
-    what locks every episode of it (Jellyfin's `<lockdata>` on such a file's one
-    `<episodedetails>`, EpisodeNfoSaver.cs; the review's "lock every field")."""
-    return [block_lock_name(f, i) for i in range(1, episodes) for f in sorted(BLOCK_FIELDS)]
 
 
 def keep_locked(

@@ -22,8 +22,8 @@ import peewee as pw
 
 from metarrd import cache, db
 from metarrd.config import LIBRARY_SOURCE
-from metarrd.enrich import CAST_LOCK, KEYWORDS_HINT, PROVIDED_HINT, follow_title, value_mark
 from metarrd.errors import ItemError, MetarrdError, ProviderError, internal_error
+from metarrd.fields import CAST_LOCK, KEYWORDS_HINT, PROVIDED_HINT, follow_title, value_mark
 from metarrd.identify.episodes import episode_marker
 from metarrd.identify.match import (
     Match,

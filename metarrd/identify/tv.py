@@ -22,8 +22,8 @@ from typing import Any
 import peewee as pw
 
 from metarrd import cache, db
-from metarrd.enrich import BLOCK_FIELDS, DETAIL_FIELDS, block_lock_name, follow_title
 from metarrd.errors import ItemError, NotFound, ProviderError, ProviderUnavailable
+from metarrd.fields import BLOCK_FIELDS, DETAIL_FIELDS, block_lock_name, follow_title
 from metarrd.identify.episodes import (
     EPISODE_ORDERS,
     absolute_numbers,

@@ -149,7 +149,7 @@ _TMDB_RATINGS = ("tmdb", "themoviedb")  # Kodi's TMDB scrapers, new and old
 _NAMED_IDS = {"tmdbid": "tmdb", "imdbid": "imdb", "imdb_id": "imdb", "tvdbid": "tvdb"}
 _TOOL_IDS = {"tmdb": "tmdb", "imdb": "imdb"}  # MediaPortal's top-level <tmdb>, <imdb>
 # Jellyfin's <lockedfields> (its MetadataField names, `|`-separated; Emby's older Keywords) as
-# metarrd's locked_fields; "cast" is enrich.cast.CAST_LOCK. <lockdata>true</lockdata> locks all.
+# metarrd's locked_fields; "cast" is fields.CAST_LOCK. <lockdata>true</lockdata> locks all.
 _JELLYFIN_LOCKS = {
     "name": ("title",),
     "overview": ("plot",),

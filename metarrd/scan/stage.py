@@ -39,7 +39,7 @@ from pathlib import Path
 from metarrd import cache, db
 from metarrd.atomic import sha256_file
 from metarrd.config import LIBRARY_SOURCE, Config, LibraryConfig
-from metarrd.enrich import MAX_BLOCKS, later_episode_fields
+from metarrd.fields import MAX_BLOCKS, later_episode_fields
 from metarrd.files import cannot_look, display, is_gone, library_root_problem
 from metarrd.identify import MOVIE_NAME_RULES, parse_hints
 from metarrd.mounts import device_of, share_gone

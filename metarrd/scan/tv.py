@@ -27,8 +27,8 @@ from typing import Any
 from metarrd import cache, db, ignore_files
 from metarrd.atomic import TEMP_MARKER, sha256_file
 from metarrd.config import LIBRARY_SOURCE, Config, LibraryConfig
-from metarrd.enrich import DETAIL_FIELDS, SUMMED_FIELDS, block_lock_name
 from metarrd.errors import LeaseLost
+from metarrd.fields import DETAIL_FIELDS, SUMMED_FIELDS, block_lock_name
 from metarrd.files import cannot_look, display, is_gone, is_utf8, library_root_problem, read_regular
 from metarrd.identify import (
     EPISODE_ORDERS,

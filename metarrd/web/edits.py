@@ -17,13 +17,8 @@ from typing import Any
 
 from metarrd import db
 from metarrd.config import ASSET_TYPES
-from metarrd.enrich import (
-    DETAIL_FIELDS,
-    block_lock,
-    follow_title,
-    later_episode_fields,
-)
 from metarrd.errors import EditRefused
+from metarrd.fields import DETAIL_FIELDS, block_lock, follow_title, later_episode_fields
 from metarrd.publish import settle_unit
 from metarrd.runtime import Runtime
 from metarrd.web.fields import (

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from metarrd import db
-from metarrd.enrich import block_lock
+from metarrd.fields import block_lock
 
 _HASH_MOD = (1 << 61) - 1  # a prime: the rolling hash of comma-separated runs
 

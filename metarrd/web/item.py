@@ -12,14 +12,9 @@ from htmx_flask import make_response
 
 from metarrd import cache, db, preferences
 from metarrd.config import ASSET_TYPES
-from metarrd.enrich import (
-    UnreadableAddress,
-    add_user_image,
-    block_lock,
-    change_selection,
-    label,
-)
+from metarrd.enrich import UnreadableAddress, add_user_image, change_selection, label
 from metarrd.errors import MetarrdError
+from metarrd.fields import block_lock
 from metarrd.mounts import hung_root
 from metarrd.publish import preview_publish, users_actors
 from metarrd.web import edits, files, formatting, queries, tv

@@ -19,8 +19,8 @@ from metarrd.config import (
     SEASON_ART_TYPES,
     SHOW_ART_TYPES,
 )
-from metarrd.enrich import BLOCK_FIELDS
 from metarrd.errors import MetarrdError
+from metarrd.fields import BLOCK_FIELDS
 from metarrd.identify import EPISODE_ORDERS, order_label, order_of, set_episode_order
 from metarrd.pipeline import jobs
 from metarrd.web import busy, queries

@@ -8,9 +8,9 @@ from metarrd.enrich.metadata import (
     english_fallback,
     merge_fields,
     movie_fields,
-    sort_title,
     trailer,
 )
+from metarrd.fields import sort_title
 
 DETAILS = {
     "id": 550,
@@ -240,7 +240,7 @@ def test_the_later_episodes_fields_of_a_file_are_its_block_locks():
     """One list of `aired-2`... for the scan (Jellyfin's `<lockdata>` of a multi-episode
     file, EpisodeNfoSaver.cs) and the review's "lock every field": each a lock `block_lock`
     reads back as the field of that later episode's block."""
-    from metarrd.enrich import MAX_BLOCKS, block_lock, later_episode_fields
+    from metarrd.fields import MAX_BLOCKS, block_lock, later_episode_fields
 
     assert later_episode_fields(0) == later_episode_fields(1) == []
     assert later_episode_fields(3) == [

@@ -459,7 +459,7 @@ def test_a_bulk_reidentify_is_recorded_as_a_reidentify(client, seed):
 def test_bulk_lock_keeps_the_cast_lock(client, seed):
     """The bulk "Lock fields" replaced the item's locks with the editable fields, dropping "cast" (a
     Jellyfin NFO's locked cast, imported by the scan): the next enrich then replaced the cast."""
-    from metarrd.enrich.cast import CAST_LOCK
+    from metarrd.fields import CAST_LOCK
     from metarrd.web.fields import FIELD_LABELS
 
     a = seed.movie("A", locked_fields=[CAST_LOCK, "plot"])
