@@ -38,6 +38,7 @@ SAME_AS = {"MPO": "JPEG"}
 # signature matches, before FORMATS is checked: an EPS (`%!PS`) is read line by line to its
 # `%%EndComments` in Python, a minute of CPU for 60 MB of short lines named `poster.jpg`.
 OPENED = tuple(FORMATS)
+MAX_IMAGE_BYTES = 64 * 1024 * 1024  # an image downloaded or uploaded: no larger file is read
 DEFAULT_MAX_PIXELS = 80_000_000
 # Every scan of a progressive JPEG walks every block of the picture, however little it holds: a
 # few hundred KB of near-empty scans keep libjpeg busy for minutes (libjpeg-turbo's LJT-01-003,

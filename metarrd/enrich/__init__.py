@@ -13,9 +13,7 @@ from metarrd.enrich.choices import SelectionChange, change_selection
 from metarrd.enrich.selection import label, provider_name, same_picture_sets
 from metarrd.enrich.stage import EnrichResult, enrich_item, enrich_items
 from metarrd.enrich.tv import enriches_alone
-from metarrd.enrich.user_images import PROVIDER as USER_PROVIDER
-from metarrd.enrich.user_images import UnreadableAddress, add_user_image
-from metarrd.enrich.user_images import fetch as fetch_user_image
+from metarrd.enrich.user_images import add_user_image
 
 __all__ = [
     "MOVIE_ART_TYPES",
@@ -23,10 +21,7 @@ __all__ = [
     "sweep_stale",
     "EnrichResult",
     "SelectionChange",
-    "UnreadableAddress",
-    "USER_PROVIDER",
     "add_user_image",
-    "fetch_user_image",
     "change_selection",
     "enrich_item",
     "enrich_items",

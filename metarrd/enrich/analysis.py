@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from metarrd import cache, db
+from metarrd import cache, db, user_urls
 from metarrd.config import Config
 from metarrd.enrich import analysts
 from metarrd.errors import (
@@ -56,12 +56,18 @@ from metarrd.errors import (
     TryAgain,
 )
 from metarrd.http import Download, HttpClient, redact
-from metarrd.imaging import Header, ImageInfo, ImageRejected, download_reason, read_header
+from metarrd.imaging import (
+    MAX_IMAGE_BYTES,
+    Header,
+    ImageInfo,
+    ImageRejected,
+    download_reason,
+    read_header,
+)
 
 log = logging.getLogger(__name__)
 
 WORK_PREFIX = "enrich-"
-MAX_IMAGE_BYTES = 64 * 1024 * 1024
 HEADER_BYTES = 2048  # PNG, GIF, WebP and plain JPEGs state their size well inside this
 # A rendition or a header is kept in memory up to this size (a temp file beyond): hundreds per
 # item, each otherwise written, read back and removed in the work folder, on a NAS's disk.
@@ -342,14 +348,12 @@ class Analyser:
     def _client(self, provider: str) -> HttpClient:
         """Who downloads for `provider`: the user's own images (added by their address, and
         fetched again when the cache lost them) only from public addresses and never through a
-        proxy, as when they were added (enrich/user_images.py); the rest `self.http`."""
-        from metarrd.enrich import user_images  # it imports this module
-
-        if provider != user_images.PROVIDER:
+        proxy, as when they were added (user_urls.py); the rest `self.http`."""
+        if provider != user_urls.PROVIDER:
             return self.http
         with self._lock:
             if self._user_http is None:
-                self._user_http = user_images.public_client(self.config)
+                self._user_http = user_urls.public_client(self.config)
             return self._user_http
 
     def submit(self, fn, *args, cpu: bool = False, **kwargs) -> Future:

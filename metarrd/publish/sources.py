@@ -19,7 +19,6 @@ from pathlib import Path
 from metarrd import cache, db
 from metarrd.atomic import TEMP_MARKER, ensure_dir, sha256_file
 from metarrd.config import LIBRARY_SOURCE
-from metarrd.enrich import USER_PROVIDER, fetch_user_image
 from metarrd.errors import (
     EditRefused,
     ItemError,
@@ -39,6 +38,8 @@ from metarrd.imaging import (
 from metarrd.publish.layout import FORMAT_EXTS
 from metarrd.runtime import Runtime
 from metarrd.text import count
+from metarrd.user_urls import PROVIDER as USER_PROVIDER
+from metarrd.user_urls import fetch as fetch_user_image
 
 log = logging.getLogger(__name__)
 

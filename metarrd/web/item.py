@@ -12,11 +12,12 @@ from htmx_flask import make_response
 
 from metarrd import cache, db, preferences
 from metarrd.config import ASSET_TYPES
-from metarrd.enrich import UnreadableAddress, add_user_image, change_selection, label
+from metarrd.enrich import add_user_image, change_selection, label
 from metarrd.errors import MetarrdError
 from metarrd.fields import block_lock
 from metarrd.mounts import hung_root
 from metarrd.publish import preview_publish, users_actors
+from metarrd.user_urls import UnreadableAddress
 from metarrd.web import edits, files, formatting, queries, tv
 from metarrd.web.errors import not_found
 from metarrd.web.fields import FIELD_LABELS, FIELD_ORDER, LIST_FORM, ONE_PER_LINE, TV_ONLY

@@ -21,13 +21,13 @@ from PIL import Image
 
 from metarrd import db
 from metarrd.enrich import add_user_image
-from metarrd.enrich.user_images import (
+from metarrd.errors import EditRefused
+from metarrd.user_urls import (
     UnreadableAddress,
     address_allowed,
     check_url,
     public_client,
 )
-from metarrd.errors import EditRefused
 from tests.web.conftest import jpeg
 
 
