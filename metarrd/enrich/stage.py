@@ -64,6 +64,7 @@ from metarrd.enrich.selection import provider_name
 from metarrd.errors import ItemError, MetarrdError, NotFound, ProviderError
 from metarrd.fields import CAST_LOCK, KEYWORDS_HINT, PROVIDED_HINT
 from metarrd.imaging import write_preview
+from metarrd.publish import settle_unit
 from metarrd.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -338,8 +339,6 @@ class _Enrichment:
             with db.write_transaction():
                 self.rt.require_lease([movie.id], "its enrichment")
                 self._finish(details, plan, before_art, before_cast)
-            from metarrd.publish import settle_unit  # here: publish imports enrich
-
             if settle_unit(self.rt, movie.id):  # its files read outside the write lock
                 self.result.outdated = False
             with db.write_transaction():
