@@ -42,7 +42,7 @@ The environment is read once, when a client is made: the proxies (`HTTP_PROXY`, 
 (`REQUESTS_CA_BUNDLE`, `CURL_CA_BUNDLE`). requests would read them again for every request
 (`trust_env`), a third of the client's own time on a loopback image host; `~/.netrc` is not
 consulted (no provider takes its credentials from there). A client made with
-`use_proxies=False` ignores the proxy settings (the user's own image URLs, enrich/user_images.py).
+`use_proxies=False` ignores the proxy settings (the user's own image URLs, user_urls.py).
 """
 
 from __future__ import annotations
