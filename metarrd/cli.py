@@ -743,7 +743,7 @@ def cmd_scan(config: Config, args) -> int:
     )
     failed = len(report.errors) + len(hung) + len(unseen) + ambiguous
     for path, known in gone.items():
-        marked = mark_gone([path])  # after the walk, which may find where they went
+        marked = mark_gone(rt.config, [path])  # after the walk, which may find where they went
         report.missing += marked
         if marked:
             line = f"{display(path)} is gone: {count(marked, 'item')} marked missing, data kept"

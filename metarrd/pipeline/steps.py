@@ -88,8 +88,8 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
         waits = [Step("scan", payload={"paths": hung})]  # their own, tried again later
     renames = job.payload.get("renames") or {}
     reviewed = _published_at(list(renames))  # before they follow: a rename marks them outdated
-    moved = follow_renames(renames)
-    gone = mark_gone(job.payload.get("gone") or [])
+    moved = follow_renames(rt.config, renames)
+    gone = mark_gone(rt.config, job.payload.get("gone") or [])
     # a stack's later part deleted (`cd2`) names no item: its stack's folder is scanned
     parted = stack_folders(job.payload.get("gone") or [])
     if parted and paths is not None:
@@ -100,12 +100,12 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
         vanished = [p for p in paths if gone_from_library(rt, p)]
         paths = [p for p in paths if os.path.exists(p)]
     if paths == []:  # nothing left to walk (an empty list would mean "everything")
-        gone += mark_gone(vanished)
+        gone += mark_gone(rt.config, vanished)
         waiting = f", {len(again)} deleted paths looked at again later" if again else ""
         return Outcome(f"{len(gone)} items marked missing{waiting}", again)
     set_progress(job, 0.1, f"walking {len(paths)} folders" if paths else "walking every library")
     report = scan(rt, [Path(p) for p in paths] if paths is not None else None)
-    report.missing += mark_gone(vanished)  # after the walk, which finds where they moved
+    report.missing += mark_gone(rt.config, vanished)  # after the walk, which finds where they moved
     given = _items_named(rt, job.payload.get("ids") or {})
     if given and not workflow.is_enabled(rt.config, "identification"):
         _keep_ids(given)

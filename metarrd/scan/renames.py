@@ -11,9 +11,9 @@ from pathlib import Path
 
 import peewee as pw
 
-from metarrd import db
+from metarrd import cache, db
 from metarrd.atomic import sha256_file
-from metarrd.config import LIBRARY_SOURCE
+from metarrd.config import LIBRARY_SOURCE, Config
 from metarrd.files import is_gone
 from metarrd.mounts import device_of, share_gone
 from metarrd.paths import is_inside
@@ -24,7 +24,7 @@ from metarrd.walk import is_stack_folder
 log = logging.getLogger(__name__)
 
 
-def follow_renames(renames: dict[str, str]) -> list[int]:
+def follow_renames(config: Config, renames: dict[str, str]) -> list[int]:
     """Radarr or Sonarr renamed these files: their items take the new path and keep everything
     else. Several files replaced by one (Sonarr's upgrade of `S01E01.mkv` and `S01E02.mkv` to
     one multi-episode `S01E01-E02.mkv`: its `deletedFiles` lists both): the item of the first
@@ -43,11 +43,11 @@ def follow_renames(renames: dict[str, str]) -> list[int]:
         if not holds_first_episode(first, new):
             log.info("item %d: %s holds not its first episode; it does not follow", first.id, new)
             continue  # the scan makes the new file an item; this one is missing, data kept
-        if not _follow(first, new):
+        if not _follow(config, first, new):
             continue
         moved.append(first.id)
         if others:
-            merge_replaced(first, others)
+            merge_replaced(config, first, others)
     return moved
 
 
@@ -57,36 +57,41 @@ def _episode_order(movie: db.Movie) -> tuple:
     return (movie.season if movie.season is not None else -1, min(episodes, default=-1), movie.id)
 
 
-def _follow(movie: db.Movie, new: str) -> bool:
+def _follow(config: Config, movie: db.Movie, new: str) -> bool:
     """The item `movie` takes the path `new` of its renamed file (False: an item is there)."""
     from metarrd.scan.tv import take_replacement  # imports this module
 
     old = movie.path
+    unused = None
     with db.write_transaction():
         there = db.Movie.get_or_none(db.Movie.path == new)
         if there is not None:
             # already scanned as a new item (the watcher came first): an episode's, holding
             # none of the user's work, merges into this one; else the old one shows as missing
+            unused = cache.files_of(there.id)
             if not take_replacement(movie, there):
                 return False
+        else:
+            old_place = VideoPlace.of(movie)
+            movie.parts = [new if p == old else p for p in movie.parts or []]
+            was_published = movie.publish_state == db.PUBLISHED
+            db.Movie.update(
+                path=new,
+                parts=movie.parts,
+                missing=False,
+                publish_state=db.OUTDATED if was_published else movie.publish_state,
+                updated_at=db.now(),
+            ).where(db.Movie.id == movie.id).execute()
+            db.mark_outdated(movie.id)  # an episode's show too
             movie.path = new
-            return True
-        old_place = VideoPlace.of(movie)
-        movie.parts = [new if p == old else p for p in movie.parts or []]
-        was_published = movie.publish_state == db.PUBLISHED
-        db.Movie.update(
-            path=new,
-            parts=movie.parts,
-            missing=False,
-            publish_state=db.OUTDATED if was_published else movie.publish_state,
-            updated_at=db.now(),
-        ).where(db.Movie.id == movie.id).execute()
-        db.mark_outdated(movie.id)  # an episode's show too
+            carry_sidecars(old, new)
+            if movie.kind == db.MOVIE:
+                carry_ledger(movie.id, *carried_folders(old_place, VideoPlace.of(movie)))
+            db.record_event("scan.renamed", f"{old} was renamed to {new}", movie=movie.id)
+    if unused is not None:  # merged: the cache files its rows named, unless still used, go
+        cache.remove_unused(config.cache_dir, config.previews_dir, *unused)
         movie.path = new
-        carry_sidecars(old, new)
-        if movie.kind == db.MOVIE:
-            carry_ledger(movie.id, *carried_folders(old_place, VideoPlace.of(movie)))
-        db.record_event("scan.renamed", f"{old} was renamed to {new}", movie=movie.id)
+        return True
     log.info("item %d: renamed %s -> %s", movie.id, old, new)
     return True
 
@@ -270,7 +275,7 @@ def _part_left(movie: db.Movie, path: str) -> bool:
     return not all(is_gone(part) for part in parts if not is_inside(part, path))
 
 
-def mark_gone(paths: list[str]) -> list[int]:
+def mark_gone(config: Config, paths: list[str]) -> list[int]:
     """Items whose file a webhook says was deleted, and which is indeed gone (`is_gone`: not one
     a share cannot show for a moment): missing, data kept; not a stack whose other part is
     still there (`cd1` deleted, `cd2` left: `stack_folders`);
@@ -287,7 +292,7 @@ def mark_gone(paths: list[str]) -> list[int]:
         # a show or episode copied before it went (another disk, another season folder), whose
         # copy an earlier scan made new items: they merge into these, which follow the copy
         followed = follow_copies(
-            [m for m in movies if m.kind != db.MOVIE and is_inside(m.path, path)]
+            config, [m for m in movies if m.kind != db.MOVIE and is_inside(m.path, path)]
         )
         for movie in movies:
             # a season item's path is no file (identify.seasons.season_path): gone with its show

@@ -271,7 +271,7 @@ def _walk_and_scan(
             else:
                 on_error(show_dir, NOT_UTF8)
     _follow_renamed_shows(library, shows, report)
-    _mark_vanished_shows(library, root, scope, set(shows), walk, report)
+    _mark_vanished_shows(rt.config, library, root, scope, set(shows), walk, report)
     for show_dir, tops in shows.items():
         if show_dir.is_dir():
             try:
@@ -572,7 +572,7 @@ def _gone(path: str) -> bool:
     return is_gone(path, follow_symlinks=False)
 
 
-def follow_copies(gone: list[db.Movie]) -> dict[int, int | None]:
+def follow_copies(config: Config, gone: list[db.Movie]) -> dict[int, int | None]:
     """Of these items whose files (a show's folder) are gone, those a copy now stands for: the
     copy's items, made by an earlier scan (or this one) while the old files were still there,
     merge into them (`_merge_show`, `_merge_episode`), which take the copy's place and keep
@@ -586,14 +586,15 @@ def follow_copies(gone: list[db.Movie]) -> dict[int, int | None]:
     Neither when the copy's items hold any of the user's work, or are identified as something
     else. The gone items that follow a copy (a merged show's seasons and the episodes it found
     again too), not missing: id -> the id of the copy's item merged into it, which is gone
-    (None: none was)."""
+    (None: none was). The cache files and previews that the rows of the copies' items that go
+    named are removed once committed, unless another row still uses them."""
     followed: dict[int, int | None] = {}
     for show in [m for m in gone if m.kind == db.SHOW]:
         if not _gone(show.path):  # there, or it cannot be looked at: not gone
             continue
         copy = _copy_of_show(show)
         if copy is not None:
-            followed.update(_merge_show(show, copy))
+            followed.update(_merge_show(config, show, copy))
     episodes = [m for m in gone if m.kind == db.EPISODE and m.id not in followed]
     for item in episodes:
         if not _gone(item.path):
@@ -601,7 +602,9 @@ def follow_copies(gone: list[db.Movie]) -> dict[int, int | None]:
         copy = _copy_of_episode(item, episodes)
         if copy is not None:
             with db.write_transaction():  # a job's: not when another worker took it over
+                unused = cache.files_of(copy.id)
                 _merge_episode(item, copy)
+            cache.remove_unused(config.cache_dir, config.previews_dir, *unused)
             followed[item.id] = copy.id
     for item in episodes:
         if item.id in followed or not _gone(item.path):
@@ -609,7 +612,9 @@ def follow_copies(gone: list[db.Movie]) -> dict[int, int | None]:
         upgrade = _upgrade_of_episode(item, episodes)
         if upgrade is not None:
             with db.write_transaction():  # a job's: not when another worker took it over
+                unused = cache.files_of(upgrade.id)
                 _merge_episode(item, upgrade, "replaced by")
+            cache.remove_unused(config.cache_dir, config.previews_dir, *unused)
             followed[item.id] = upgrade.id
     return followed
 
@@ -763,7 +768,8 @@ def _merge_episode(old: db.Movie, copy: db.Movie, how: str = "moved to") -> None
     replaced it: `how`, "replaced by"), whose item goes, with the stream details and the name
     read from that file; our NFO, thumb and season.nfo copied along with it stay ours (their
     ledger rows follow, when the old ones are gone and the copies hold what we wrote: never
-    read as the user's, nor backed up as theirs). Called in a write transaction."""
+    read as the user's, nor backed up as theirs). Called in a write transaction; the caller
+    removes the cache files the copy's rows named (`cache.files_of`) once committed."""
     # first: `_take_over` tells our files from the user's by the ledger's paths, which must
     # name the copies (else the copy's scan's reading of our thumb became the user's picture)
     carry_sidecars(old.path, copy.path)
@@ -824,7 +830,8 @@ def take_replacement(old: db.Movie, new: db.Movie) -> bool:
     """A webhook says the episode `old`'s file was replaced by (or renamed to) the file that a
     scan already made the item `new` of (the watcher saw the new file before the webhook came):
     `new`, made after `old` in its show and holding none of the user's work, merges into it
-    (`_merge_episode`), which keeps its data. Called in a write transaction."""
+    (`_merge_episode`), which keeps its data. Called in a write transaction; the caller removes
+    the cache files `new`'s rows named (`cache.files_of`) once committed."""
     if old.kind != db.EPISODE or new.kind != db.EPISODE or new.show_id != old.show_id:
         return False
     if not _no_work_of_the_users(new, old, same_kind=False):
@@ -836,7 +843,7 @@ def take_replacement(old: db.Movie, new: db.Movie) -> bool:
     return True
 
 
-def merge_replaced(follower: db.Movie, others: list[db.Movie]) -> list[int]:
+def merge_replaced(config: Config, follower: db.Movie, others: list[db.Movie]) -> list[int]:
     """Episode files that one file replaced along with `follower`'s (Sonarr's upgrade of
     `S01E01.mkv` and `S01E02.mkv` to one `S01E01-E02.mkv`): each other episode of its show
     merges into `follower`, which now holds its episode too (the rows of files kept for it go
@@ -844,7 +851,8 @@ def merge_replaced(follower: db.Movie, others: list[db.Movie]) -> list[int]:
     old name go at the next publish, as a renamed episode's. One holding the user's work (an
     edit, a lock, an artwork choice, a manual identification) stays, missing once its file is
     gone, with its data: a multi-episode file has one title and one thumb, which are the
-    first episode's. The ids merged."""
+    first episode's. The ids merged; the cache files and previews their rows named go once
+    committed, unless another row still uses them."""
     merged = []
     for stale in others:
         with db.write_transaction():  # a job's: not when another worker took it over
@@ -870,6 +878,7 @@ def merge_replaced(follower: db.Movie, others: list[db.Movie]) -> list[int]:
                     "episode %d: replaced with item %d; kept for its edits", other.id, follower.id
                 )
                 continue
+            unused = cache.files_of(other.id)
             _take_over(follower, other)
             db.Movie.delete().where(db.Movie.id == other.id).execute()
             db.record_event(
@@ -878,18 +887,21 @@ def merge_replaced(follower: db.Movie, others: list[db.Movie]) -> list[int]:
                 f"(#{other.id}) is merged into this one",
                 movie=follower.id,
             )
+        cache.remove_unused(config.cache_dir, config.previews_dir, *unused)
         log.info("episode %d: %s replaced by %s (item %d merged)",
                  follower.id, other.path, follower.path, other.id)  # fmt: skip
         merged.append(other.id)
     return merged
 
 
-def _merge_show(old: db.Movie, copy: db.Movie) -> dict[int, int | None]:
+def _merge_show(config: Config, old: db.Movie, copy: db.Movie) -> dict[int, int | None]:
     """The show `old`, whose folder is gone, takes its copy's folder (`follow_copies`): each of
     its episodes found there (same place, name and size) merges with the copy's item of that
     file, its seasons with the copy's of the same number; the copy's other episodes and
     seasons become its own, and the copy's show item goes. Its episodes not found there stay
-    where they were, missing. `old` and its items that followed: id -> its copy's id."""
+    where they were, missing. `old` and its items that followed: id -> its copy's id. The cache
+    files and previews that the rows of the copy's items that go named are removed once
+    committed, unless another row still uses them."""
     M = db.Movie
     old_dir, new_dir = old.path, copy.path
     followed: dict[int, int | None] = {old.id: copy.id}
@@ -909,6 +921,8 @@ def _merge_show(old: db.Movie, copy: db.Movie) -> dict[int, int | None]:
                 else:
                     there = None
             pairs.append((item, there))
+        going = [copy.id, *(there.id for _item, there in pairs if there is not None)]
+        unused = cache.files_of(M.select(M.id).where(M.id.in_(going)))
         for item, there in pairs:
             if there is not None:
                 _take_over(item, there)
@@ -939,12 +953,13 @@ def _merge_show(old: db.Movie, copy: db.Movie) -> dict[int, int | None]:
             f"merged into this show's",
             movie=old.id,
         )
+    cache.remove_unused(config.cache_dir, config.previews_dir, *unused)
     log.info("show %d: %s copied to %s (show %d merged)", old.id, old_dir, new_dir, copy.id)
     return followed
 
 
 def _mark_vanished_shows(
-    library, root: Path, scope, present: set[Path], walk: _ShowWalk, report
+    config: Config, library, root: Path, scope, present: set[Path], walk: _ShowWalk, report
 ) -> None:
     if scope != [root]:
         return
@@ -955,7 +970,8 @@ def _mark_vanished_shows(
     ]  # fmt: skip
     for show in gone:
         children = list(db.Movie.select().where(db.Movie.show == show, ~db.Movie.missing))
-        followed = follow_copies([show, *children])  # copied to a folder seen before it went
+        # copied to a folder seen before it went
+        followed = follow_copies(config, [show, *children])
         _merged(followed, report)
         ids = [m.id for m in [show, *children] if m.id not in followed]
         if not ids:
@@ -1186,7 +1202,7 @@ def scan_show(
     if films:
         cache.remove_unused(rt.config.cache_dir, rt.config.previews_dir, *unused)
     for follower_id, others in joined.items():  # its other episodes' items merge into it
-        merged = merge_replaced(db.Movie.get_by_id(follower_id), others)
+        merged = merge_replaced(rt.config, db.Movie.get_by_id(follower_id), others)
         report.merged.extend(merged)
         report.named_otherwise.append(follower_id)  # other numbers: identified again
         known.update({m.path: m for m in others if m.id not in merged})  # kept: missing
@@ -1195,7 +1211,7 @@ def scan_show(
         m for m in known.values() if not m.missing and not _out_of_reach(m, Path(walk.root), walk)
     ]
     if vanished:  # copied elsewhere in the show before they went: they follow the copy
-        followed = follow_copies(vanished)
+        followed = follow_copies(rt.config, vanished)
         _merged(followed, report)
         vanished = [m for m in vanished if m.id not in followed]
     if vanished:

@@ -653,8 +653,8 @@ def test_a_delete_before_sonarr_deleted_the_files_marks_them_missing(setup, monk
     assert post(client, {"eventType": "SeriesAdd", "series": series(folder)})[0] == 202
     real = metarrd.scan.mark_gone
 
-    def mark_gone(gone):  # Sonarr's deletion finishes after our first look
-        found = real(gone)
+    def mark_gone(config, gone):  # Sonarr's deletion finishes after our first look
+        found = real(config, gone)
         if event == "SeriesDelete":
             shutil.rmtree(folder, ignore_errors=True)
         elif (folder / rel).exists():

@@ -676,8 +676,8 @@ def _deleted_after_our_first_look(monkeypatch, *paths: Path) -> None:
 
     real = metarrd.scan.mark_gone
 
-    def mark_gone(gone):
-        found = real(gone)
+    def mark_gone(config, gone):
+        found = real(config, gone)
         for path in paths:
             if path.is_dir():
                 shutil.rmtree(path)

@@ -89,7 +89,7 @@ def test_a_file_renamed_into_a_new_folder_leaves_no_file_of_ours_under_its_old_n
     (folder / "heat.1995.mkv").rename(new)
     (folder / "heat.1995-fanart.jpg").write_bytes(b"the user's own fanart")
 
-    assert follow_renames({old: str(new)}) == [built.movie.id]
+    assert follow_renames(rt.config, {old: str(new)}) == [built.movie.id]
     result = publish_item(rt, built.reload())
 
     assert _names(folder) == {
@@ -228,7 +228,7 @@ def test_a_users_nfo_at_the_renamed_videos_name_is_not_made_ours(rt, build):
     built.path("Old Name (1999).nfo").unlink()
     built.path("New Name (1999).nfo").write_text("<movie><title>The user's</title></movie>")
 
-    assert follow_renames({old: new}) == [built.movie.id]
+    assert follow_renames(rt.config, {old: new}) == [built.movie.id]
 
     assert str(built.path("New Name (1999).nfo")) not in {r.path for r in db.LibraryFile.select()}
 

@@ -439,7 +439,7 @@ def test_two_episodes_upgraded_to_one_file_leave_no_file_of_ours_under_their_old
     pilot.rename(double)
     second.unlink()
 
-    assert follow_renames({str(pilot): str(double), str(second): str(double)}) == [
+    assert follow_renames(trt.config, {str(pilot): str(double), str(second): str(double)}) == [
         built.episodes[PILOT].id
     ]
     result = publish_item(trt, db.Movie.get_by_id(built.episodes[PILOT].id))

@@ -534,8 +534,8 @@ def test_a_scan_frozen_past_its_lease_records_nothing_of_its_walk(rt, monkeypatc
     job = jobs.enqueue_scan(None)
     mark_gone = scan.mark_gone
 
-    def frozen_before_walking(paths):
-        gone = mark_gone(paths)
+    def frozen_before_walking(config, paths):
+        gone = mark_gone(config, paths)
         db.Job.update(lease_owner=OTHER, progress=0.5, message="the other's").where(
             db.Job.id == job.id
         ).execute()
@@ -558,8 +558,8 @@ def test_a_scan_frozen_past_its_lease_records_no_error_of_its_walk(rt, monkeypat
     job = jobs.enqueue_scan(None)
     mark_gone = scan.mark_gone
 
-    def frozen_before_walking(paths):
-        gone = mark_gone(paths)
+    def frozen_before_walking(config, paths):
+        gone = mark_gone(config, paths)
         if root.exists():  # the first call, before the walk
             db.Job.update(lease_owner=OTHER).where(db.Job.id == job.id).execute()
             root.rename(root.with_name("unmounted"))  # when it resumed

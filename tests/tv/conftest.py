@@ -7,8 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
-from metarrd.config import parse_config
+from metarrd import cache, db
+from metarrd.config import Config, parse_config
+from metarrd.imaging import analyse_image, write_preview
 from tests.conftest import backend_sections
 
 MEDIA = Path(__file__).resolve().parent.parent / "media"
@@ -52,6 +55,28 @@ def put(root: Path, rel: str, source: Path = SAMPLE) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(source, target)
     return target
+
+
+def downloaded(
+    config: Config, tmp_path: Path, item_id: int, kind: str, colour: tuple
+) -> tuple[Path, Path]:
+    """An image the enrich step downloaded from TMDB for the item, as it keeps it: its file in
+    the image cache (a cache row, a downloaded candidate) and the UI's preview of it."""
+    source = tmp_path / f"{kind}-{colour}.jpg"
+    Image.new("RGB", (400, 225), colour).save(source)
+    info = analyse_image(source)
+    path = cache.store(config.cache_dir, kind, source, info)
+    url = f"https://image.tmdb.org/t/p/original/{info.sha256[:20]}.jpg"
+    db.CacheImageFile.create(
+        movie=item_id, image_type=kind, file_path=str(path), file_hash=info.sha256,
+        file_size=info.size, source_url=url, provider_name="tmdb",
+    )  # fmt: skip
+    rel = write_preview(config.previews_dir, path, info.sha256)
+    db.ArtworkCandidate.create(
+        movie=item_id, asset_type=kind, provider="tmdb", url=url, content_hash=info.sha256,
+        analyzed=True, is_downloaded=True, preview_path=rel,
+    )  # fmt: skip
+    return path, config.previews_dir / rel
 
 
 # relative path -> (season, episodes, aired, problem word) as the scan must read them

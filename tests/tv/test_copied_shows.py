@@ -24,7 +24,7 @@ from metarrd.publish import publish_item
 from metarrd.scan import mark_gone, scan
 from tests.conftest import backend_sections
 
-from .conftest import put
+from .conftest import downloaded, put
 
 HEVC = Path(__file__).resolve().parent.parent / "media" / "hevc_hdr10.mkv"
 SHOW = "The Expanse (2015)"
@@ -130,7 +130,7 @@ def test_a_show_moved_to_another_disk_seen_before_the_old_folder_went_keeps_its_
     ).execute()
 
     shutil.rmtree(old)
-    assert mark_gone([str(old)]) == []  # the watcher's scan of the folder that went
+    assert mark_gone(rt.config, [str(old)]) == []  # the watcher's scan of the folder that went
 
     _followed(ids, new)
     show = db.Movie.get_by_id(ids[""])
@@ -201,7 +201,7 @@ def test_an_episode_copied_to_another_season_folder_then_deleted_keeps_its_item(
     shutil.copytree(show / "Season 02", show / "Season 2")
     scan(rt, [show / "Season 2"])
     shutil.rmtree(show / "Season 02")
-    assert mark_gone([str(show / "Season 02")]) == []
+    assert mark_gone(rt.config, [str(show / "Season 02")]) == []
     item = db.Movie.get_by_id(ids[FILES[2]])
     assert Path(item.path).parent.name == "Season 2" and item.title == "My own title"
 
@@ -266,7 +266,7 @@ def test_a_show_whose_old_folder_went_first_follows_its_copy_when_it_comes(rt, t
     old, new = tmp_path / "tv" / SHOW, tmp_path / "tv2" / "The Expanse"
     shutil.copytree(old, tmp_path / "elsewhere", copy_function=shutil.copy)
     shutil.rmtree(old)
-    mark_gone([str(old)])
+    mark_gone(rt.config, [str(old)])
     assert db.Movie.get_by_id(ids[""]).missing
     (tmp_path / "elsewhere").rename(new)
 
@@ -332,7 +332,7 @@ def test_the_users_nfo_the_copys_publish_replaced_stays_the_shows(rt, tmp_path):
     assert (new / "tvshow.nfo").read_bytes() != USERS_TVSHOW_NFO
 
     shutil.rmtree(old)
-    assert mark_gone([str(old)]) == []
+    assert mark_gone(rt.config, [str(old)]) == []
 
     C = db.CacheImageFile
     (row,) = C.select().where(C.source_type == "library", C.image_type == "nfo")
@@ -357,10 +357,61 @@ def test_a_show_whose_old_folder_cannot_be_looked_at_does_not_follow_its_copy(
     assert len(copies) == 1 + 3
     with monkeypatch.context() as m:
         no_entry(m, tmp_path / "tv")
-        assert mark_gone([str(old)]) == []
+        assert mark_gone(rt.config, [str(old)]) == []
         report = scan(rt)  # the full scans decide nothing either
     assert not report.missing
     for rel, item_id in ids.items():
         item = db.Movie.get_by_id(item_id)
         assert not item.missing and Path(item.path).is_relative_to(old), rel
     assert all(db.Movie.get_or_none(db.Movie.id == i) for i in copies)
+
+
+def test_the_cache_files_of_a_merged_copys_items_go_unless_still_used(rt, tmp_path):
+    """The copy's show and episodes, enriched meanwhile (their posters, fanart and thumbs
+    downloaded into metarrd's image cache), merge into the old ones: their rows go, and with
+    them the files and previews no row uses now; the copy's poster that the old show has too
+    (the same image) stays. They stayed on disk, unused, for good."""
+    ids = _library(rt, tmp_path)
+    old, new = tmp_path / "tv" / SHOW, tmp_path / "tv2" / SHOW
+    kept = downloaded(rt.config, tmp_path, ids[""], "poster", (30, 60, 90))
+    shutil.copytree(old, new)
+    scan(rt, [new])
+    copy = db.Movie.get(db.Movie.path == str(new))
+    episode = db.Movie.get(db.Movie.path == str(new / FILES[0]))
+    db.Movie.update(tvdb_id=280619, identification_status=db.IDENTIFIED).where(
+        db.Movie.id == copy.id
+    ).execute()
+    shared = downloaded(rt.config, tmp_path, copy.id, "poster", (30, 60, 90))
+    assert shared == kept  # one file in the cache, by content
+    dropped = [
+        downloaded(rt.config, tmp_path, copy.id, "fanart", (200, 10, 10)),
+        downloaded(rt.config, tmp_path, episode.id, "thumb", (10, 200, 10)),
+    ]
+    assert all(p.is_file() for pair in [kept, *dropped] for p in pair)
+    shutil.rmtree(old)
+
+    assert mark_gone(rt.config, [str(old)]) == []
+
+    _followed(ids, new)
+    assert not [p for pair in dropped for p in pair if p.exists()]
+    assert all(p.is_file() for p in kept)
+
+
+def test_the_cache_files_of_an_episode_copys_item_go_unless_still_used(rt, tmp_path):
+    """`cp -r "Season 01" "Season 1"`, the copy scanned and its episode's thumb downloaded,
+    then `rm -r "Season 01"`: the copy's item merges into the old one, and the thumb's file in
+    metarrd's image cache and its preview go with its rows; the old item's own stay."""
+    ids = _library(rt, tmp_path)
+    show = tmp_path / "tv" / SHOW
+    kept = downloaded(rt.config, tmp_path, ids[FILES[0]], "thumb", (40, 40, 160))
+    shutil.copytree(show / "Season 01", show / "Season 1", copy_function=shutil.copy)
+    scan(rt, [show / "Season 1"])
+    copy = db.Movie.get(db.Movie.path == str(show / "Season 1" / Path(FILES[0]).name))
+    dropped = downloaded(rt.config, tmp_path, copy.id, "thumb", (160, 40, 40))
+    shutil.rmtree(show / "Season 01")
+
+    report = scan(rt, [show])
+
+    assert len(report.merged) == 2 and copy.id in report.merged
+    assert not [p for p in dropped if p.exists()]
+    assert all(p.is_file() for p in kept)

@@ -16,7 +16,7 @@ from metarrd.atomic import sha256_file
 from metarrd.identify import NAME_RULES
 from metarrd.scan import scan
 
-from .conftest import EPISODES, NOT_EPISODES, put
+from .conftest import EPISODES, NOT_EPISODES, downloaded, put
 
 HEVC = Path(__file__).resolve().parent.parent / "media" / "hevc_hdr10.mkv"
 
@@ -1410,6 +1410,51 @@ def test_two_episodes_replaced_by_one_file_follow_it_as_one_item(tv_rt, tmp_path
     assert kept.identification_status == db.UNIDENTIFIED
 
 
+def test_the_cache_files_of_an_episode_merged_into_a_multi_episode_file_go(tv_rt, tmp_path):
+    """Sonarr's upgrade of two episodes to one file: the second's item merges into the first's,
+    its provider rows go, and so do the files in metarrd's image cache and the previews that no
+    row uses now (its thumb); a picture the kept item uses too (the same image downloaded for
+    both) stays. They stayed on disk, unused, for good."""
+    tv = tmp_path / "tv"
+    first, second = _two_singles(tv_rt, tv)
+    kept = downloaded(tv_rt.config, tmp_path, first.id, "thumb", (20, 90, 20))
+    assert downloaded(tv_rt.config, tmp_path, second.id, "thumb", (20, 90, 20)) == kept
+    dropped = downloaded(tv_rt.config, tmp_path, second.id, "thumb", (90, 20, 20))
+    for rel in SINGLE_720P:
+        (tv / rel).unlink()
+    put(tv, DOUBLE_1080P, HEVC)
+
+    report = scan(tv_rt, [tv / DEXTER])
+
+    assert report.merged == [second.id]
+    assert not [p for p in dropped if p.exists()]
+    assert all(p.is_file() for p in kept)
+
+
+def test_the_cache_files_of_a_replacements_item_go_when_sonarrs_webhook_merges_it(tv_rt, tmp_path):
+    """The watcher scanned Sonarr's upgrade of the pilot before its Download webhook came (the
+    new file an item of its own, its thumb downloaded meanwhile); the webhook's rename merges
+    that item into the pilot's (`take_replacement`), and the thumb's file in metarrd's image
+    cache and its preview go with its rows; the pilot's own stay."""
+    from metarrd.scan import follow_renames
+
+    tv = tmp_path / "tv"
+    first, _second = _two_singles(tv_rt, tv)
+    kept = downloaded(tv_rt.config, tmp_path, first.id, "thumb", (20, 20, 90))
+    new = put(tv, f"{DEXTER}/Dexter - S01E01 - Dexter Bluray-1080p.mkv")
+    scan(tv_rt, [new])
+    upgrade = db.Movie.get(db.Movie.path == str(new))
+    dropped = downloaded(tv_rt.config, tmp_path, upgrade.id, "thumb", (90, 90, 20))
+    (tv / SINGLE_720P[0]).unlink()
+
+    assert follow_renames(tv_rt.config, {str(tv / SINGLE_720P[0]): str(new)}) == [first.id]
+
+    assert db.Movie.get_or_none(db.Movie.id == upgrade.id) is None
+    assert db.Movie.get_by_id(first.id).path == str(new)
+    assert not [p for p in dropped if p.exists()]
+    assert all(p.is_file() for p in kept)
+
+
 def test_an_episode_with_the_users_edits_stays_when_one_file_replaces_it(tv_rt, tmp_path):
     """merge_replaced's rule: the second episode's edits have no place in the multi-episode
     item (one title, the first episode's); it stays, missing, and says why."""
@@ -1439,7 +1484,7 @@ def test_an_episode_locked_while_the_merge_was_on_its_way_stays(tv_rt, tmp_path)
     stale = db.Movie.get_by_id(second.id)  # read by the scan, untouched then
     db.Movie.update(locked_fields=["plot"]).where(db.Movie.id == second.id).execute()
 
-    assert merge_replaced(db.Movie.get_by_id(first.id), [stale]) == []
+    assert merge_replaced(tv_rt.config, db.Movie.get_by_id(first.id), [stale]) == []
     assert db.Movie.get_or_none(db.Movie.id == second.id) is not None
 
 
