@@ -415,3 +415,23 @@ def test_the_cache_files_of_an_episode_copys_item_go_unless_still_used(rt, tmp_p
     assert len(report.merged) == 2 and copy.id in report.merged
     assert not [p for p in dropped if p.exists()]
     assert all(p.is_file() for p in kept)
+
+
+def test_the_cache_files_of_a_propers_item_go_when_it_takes_over_its_episode(rt, tmp_path):
+    """The proper copied in beside the old file, scanned, its thumb downloaded meanwhile; then
+    the old file deleted: the proper's item merges into the episode's, and its thumb's file in
+    metarrd's image cache and its preview go with its rows; the episode's own stay."""
+    ids = _library(rt, tmp_path)
+    season = tmp_path / "tv" / SHOW / "Season 01"
+    kept = downloaded(rt.config, tmp_path, ids[FILES[0]], "thumb", (70, 70, 70))
+    new = put(season, "The Expanse (2015) - S01E01 - Dulcinea [Bluray-1080p Proper].mkv", HEVC)
+    scan(rt, [season])
+    proper = db.Movie.get(db.Movie.path == str(new))
+    dropped = downloaded(rt.config, tmp_path, proper.id, "thumb", (140, 70, 0))
+    (season / Path(FILES[0]).name).unlink()
+
+    report = scan(rt, [season])
+
+    assert report.moved == [ids[FILES[0]]] and report.merged == [proper.id]
+    assert not [p for p in dropped if p.exists()]
+    assert all(p.is_file() for p in kept)
