@@ -312,9 +312,11 @@ class EpisodeName:
         return self.problem is None
 
 
-# `S01E02`, `s01.e02`, `1x02` in a film's file name (not `1920x1080`, not `DTS-HD.MA.5.1`)
+# `S01E02`, `s01.e02`, `1x02` in a film's file name (not `1920x1080`, not `DTS-HD.MA.5.1`,
+# not a film's title followed by its year: `10x10 (2018)`, `10x10.2018.1080p`)
 _EPISODE_MARKER = re.compile(
-    r"(?i)(?<![A-Za-z\d])(?:s\d{1,2}[\s._-]?e\d{1,3}|\d{1,2}x\d{2,3})(?!\d)"
+    r"(?i)(?<![A-Za-z\d])(?:s\d{1,2}[\s._-]?e\d{1,3}"
+    r"|\d{1,2}x\d{2,3}(?![\s._-]*\(?(?:19|20)\d{2}(?!\d)))(?!\d)"
 )
 
 

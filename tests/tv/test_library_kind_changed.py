@@ -116,6 +116,10 @@ def test_scan_says_which_order_reads_an_absolute_number(tmp_path, simulator, bac
         ("Season of the Witch (2011)/Season.of.the.Witch.2011.720p.mkv", None),
         ("S1m0ne (2002)/S1m0ne (2002).mkv", None),
         ("Ocean's 11 (2001)/Ocean's 11 (2001).mkv", None),
+        # the film 10x10 (2018), Radarr's naming and a scene name: a title and its year
+        ("10x10 (2018)/10x10 (2018) Bluray-1080p.mkv", None),
+        ("10x10 (2018)/10x10.2018.1080p.BluRay.x264-SADPANDA.mkv", None),
+        ("Doctor Who (2005)/Season 10/Doctor Who (2005) - 10x05 - Oxygen.mkv", "10x05"),
     ],
 )
 def test_episode_marker(path, marker):
