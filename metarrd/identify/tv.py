@@ -13,6 +13,7 @@ show's `numbering_note` says so.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable, Collection
@@ -233,7 +234,7 @@ def identify_show(
         reason += (
             f"; its files are in show folders of their own below it ({', '.join(shows)}): "
             "Kodi takes each folder right in a TV library for one show, so a "
-            f"folder of shows is a library of its own: [[library]] path = {show.path!r}, "
+            f"folder of shows is a library of its own: [[library]] path = {_toml_string(show.path)}, "
             'kind = "tv"'
         )
     reason = "; ".join(notes + [reason])
@@ -1335,6 +1336,17 @@ _OWNER = {"tmdb": "TMDB's", "tvdb": "TheTVDB's", "dvd": "TheTVDB's DVD order's"}
 # titles that prove no order: TheTVDB's and Sonarr's `TBA` of an episode not named yet, TMDB's
 # `Episode 5` of one it has no name for, a pilot either may call so
 _PLACEHOLDER = re.compile(r"^(?:tba|tbd|tbc|untitled|pilot|(?:episode|part|chapter) \d+|\d+)$")
+
+
+def _toml_string(value: str) -> str:
+    """`value` as a TOML string, for a line to paste into config.toml: a literal string
+    ('/srv/tv/Cartoons') when it holds no `'` and prints, else a basic one with JSON's escapes,
+    which are TOML's (and DEL's, which TOML forbids raw)."""
+    if "'" not in value and value.isprintable():
+        return f"'{value}'"
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007F")
+
+
 # Sonarr's MultiPartCleanupRegex: the part number its multi-episode title drops
 _PART_NUMBER = re.compile(r":?\s?(?:\(\d+\)|(?:part|pt\.?)\s?\d+)$", re.IGNORECASE)
 # the last episode marker of a name: what follows is the episode title (and the quality)

@@ -4,6 +4,8 @@ said "1 identified, 0 left unidentified" over a file that would get no NFO."""
 
 from __future__ import annotations
 
+import tomllib
+
 from metarrd import db
 from metarrd.cli import main
 
@@ -50,6 +52,23 @@ def test_a_folder_of_shows_is_said_to_be_one(tmp_path, simulator, backend, capsy
     assert cartoons.last_error in out
     bb = db.Movie.get(db.Movie.path == str(root / "Breaking Bad (2008)"))
     assert bb.identification_status == db.IDENTIFIED  # a show: not said to be a folder of them
+
+
+def test_the_library_line_of_a_folder_of_shows_is_valid_toml(tmp_path, simulator, backend, capsys):
+    """A category folder named with a `'` and a `"`: the `[[library]]` line the reason gives
+    is pasted into config.toml; it was Python's repr of the path (`'…/Kids\\' "Saturday
+    Morning" Cartoons'`), which is no TOML."""
+    root = tmp_path / "tv"
+    folder = root / 'Kids\' "Saturday Morning" Cartoons'
+    put(folder, "Futurama (1999)/Season 01/Futurama - S01E03 - I, Roommate.mkv")
+    put(folder, "Firefly (2002)/Season 1/Firefly - S01E01 - Serenity.mkv")
+    main(["--config", str(write_config(tmp_path, simulator, root, "tv")), "scan"])
+    capsys.readouterr()
+    line = db.Movie.get(db.Movie.path == str(folder)).last_error.split("[[library]] ", 1)[1]
+    assert tomllib.loads(line.replace(", kind = ", "\nkind = ")) == {
+        "path": str(folder),
+        "kind": "tv",
+    }
 
 
 SONARR_FIREFLY = [  # Sonarr's default naming: TheTVDB's aired order, which aired The Train Job first
