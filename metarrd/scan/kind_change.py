@@ -40,6 +40,12 @@ from metarrd import cache, db
 from metarrd.config import Config
 from metarrd.files import sha256_regular
 from metarrd.identify import forget_enrichment
+from metarrd.identify.episodes import (
+    absolute_numbers,
+    episode_folders,
+    parse_episode,
+    show_title,
+)
 from metarrd.paths import is_inside
 
 log = logging.getLogger(__name__)
@@ -210,23 +216,120 @@ def _remove_ours(library: db.Library, rows: list[tuple[str, str, str | None]]) -
         )
 
 
+def reads_as_episode(path: str, root: str) -> bool:
+    """The file at `path` reads as an episode to the TV scan's name parser: season and episode
+    numbers (`S01E02`, `1x02`, `Episode 3` in `Season 1/`), an air date, an absolute number.
+    A file at the library's root (no show's) or a film's name (`Heat (1995).mkv`) does not."""
+    rel = Path(os.path.relpath(path, root)).parts
+    if len(rel) < 2 or rel[0] == os.pardir:
+        return False
+    show_dir = Path(root, rel[0])
+    folder, outer = episode_folders(Path(path), show_dir)
+    try:
+        name = parse_episode(Path(path).name, show_title(show_dir.name), folder, outer)
+    except Exception:  # noqa: BLE001 - guessit on a hostile name: it reads as nothing
+        return False
+    return bool(name.episodes) or name.aired is not None or bool(absolute_numbers(name.absolute))
+
+
+def carries_user_work(item: db.Movie) -> bool:
+    """What a kind change never deletes: an item the user locked (fields, artwork), that was
+    identified (by its NFO, by hand, by name) or published."""
+    return (
+        bool(item.locked_fields or item.locked_asset_types)
+        or item.identification_status != db.UNIDENTIFIED
+        or item.publish_state != db.UNPUBLISHED
+    )
+
+
+class FilmsKept:
+    """The films a TV library's scan leaves as they are (`films_kept`): their files are not read
+    as episodes (`holds`), and those the walk found (`seen`) not dropped; `guarded` says none of the
+    library's is converted nor dropped (its kind is likelier wrong than its films), `warning`
+    what the user is told."""
+
+    def __init__(self, films: list[db.Movie], guarded: bool, warning: str | None) -> None:
+        self.guarded, self.warning = guarded, warning
+        # each file of a film (its stacked parts: `cd2`) -> the film's path; a disc's folder
+        self.files = {p: f.path for f in films if not f.is_disc for p in (f.path, *f.parts)}
+        self.discs = {f.path for f in films if f.is_disc}
+        self.seen: set[str] = set()  # the paths of the films the walk found
+
+    def holds(self, path: str) -> bool:
+        """`path` is a kept film's file, or inside a kept disc's folder: noted as seen."""
+        film = self.files.get(path) or next((d for d in self.discs if is_inside(path, d)), None)
+        if film is not None:
+            self.seen.add(film)
+        return film is not None
+
+
+def films_kept(library: db.Library, name: str, root: Path, scope: list[Path]) -> FilmsKept:
+    """Called by a TV library's scan before it walks: of the library's films in `scope` (recorded
+    while it was a movie library), those whose files read as no episode (`reads_as_episode`)
+    stay films: only a numbered file becomes an episode. When fewer than half of them read as
+    episodes, `kind = "tv"` is likelier a mistake than the films episodes: none of them is
+    converted nor dropped (`guarded`), and the user is told."""
+    M = db.Movie
+    films = [
+        f
+        for f in M.select(M.path, M.parts, M.is_disc).where(
+            M.library == library, M.kind == db.MOVIE
+        )
+        if _in_scope(f.path, scope)
+    ]
+    if not films:
+        return FilmsKept([], False, None)
+    numbered = [f for f in films if not f.is_disc and reads_as_episode(f.path, str(root))]
+    if 2 * len(numbered) < len(films):
+        unread = len(films) - len(numbered)
+        return FilmsKept(
+            films,
+            True,
+            f'library {name}: kind = "tv" but {unread} of its {len(films)} films do not read '
+            "as episodes (no season and episode numbers, air date or absolute number in their "
+            "names): they are kept as films, none converted nor removed; is kind right? (a movie "
+            'library has no kind, or kind = "movie")',
+        )
+    return FilmsKept([f for f in films if f not in numbered], False, None)
+
+
 def films_left_in_tv(
     config: Config,
     library: db.Library,
     scope: list[Path],
     out_of_reach: Callable[[db.Movie], bool],
+    kept: FilmsKept | None = None,
 ) -> int:
     """Called by a TV library's scan once its shows are scanned: the films in `scope` it left
     films (their files are not walked: extras, samples; or gone) go, their ledger rows to the
     show whose folder holds them. Not those `out_of_reach` says the walk could not see (behind
     a folder it could not read, or a share not there, which it reports): they would be
-    episodes once seen. Returns how many went."""
+    episodes once seen. Not those `kept` saw (found by the walk, their names read as no
+    episode; all films when the library is `guarded`), nor a film carrying the user's work (`carries_user_work`):
+    they stay films, as they were, for the library's kind set back, and are reported.
+    Returns how many went."""
     M = db.Movie
+    if kept is not None and kept.guarded:
+        return 0
     films = [
         f
         for f in M.select().where(M.library == library, M.kind == db.MOVIE)
-        if _in_scope(f.path, scope) and not out_of_reach(f)
+        if _in_scope(f.path, scope)
+        and not out_of_reach(f)
+        and (kept is None or f.path not in kept.seen)
     ]
+    worked = [f for f in films if carries_user_work(f)]
+    for film in worked:
+        log.info("library %s: %s is no episode: its film item kept", library.name, film.path)
+        db.record_event(
+            "scan.warning",
+            f"{film.path}: recorded as a film while its library was a movie library; not an "
+            "episode (the TV scan leaves it out), kept as a film with its identification and "
+            "locks for the library's kind set back",
+            movie=film.id,
+            level="warning",
+        )
+    films = [f for f in films if not carries_user_work(f)]
     if not films:
         return 0
     orphans: list[tuple[str, str, str | None]] = []

@@ -52,7 +52,7 @@ from metarrd.identify import (
 from metarrd.imaging import ImageRejected, analyse_image
 from metarrd.mounts import device_of, share_gone
 from metarrd.runtime import Runtime
-from metarrd.scan.kind_change import films_left_in_tv
+from metarrd.scan.kind_change import FilmsKept, films_kept, films_left_in_tv
 from metarrd.scan.kodi_episodes import kodi_only_videos
 from metarrd.scan.local_files import (
     IMAGE_EXTS,
@@ -272,10 +272,19 @@ def _walk_and_scan(
                 on_error(show_dir, NOT_UTF8)
     _follow_renamed_shows(library, shows, report)
     _mark_vanished_shows(rt.config, library, root, scope, set(shows), walk, report)
+    # the films a movie library's scan recorded here: only those read as episodes become some
+    kept = films_kept(library, lib.name, root, scope)
+    if kept.warning:
+        log.warning("%s", kept.warning)
+        report.errors.append((lib.name, kept.warning))
+        db.record_event("scan.warning", kept.warning, level="warning")
     for show_dir, tops in shows.items():
         if show_dir.is_dir():
             try:
-                scan_show(rt, library, show_dir, tops, report, walk, nfos=root not in scope)
+                scan_show(
+                    rt, library, show_dir, tops, report, walk, nfos=root not in scope,
+                    films=kept,
+                )  # fmt: skip
             except Exception as exc:  # noqa: BLE001 - one show's failure is that show's only
                 if db.is_disk_full(exc) or isinstance(exc, LeaseLost):  # no show's: the job's
                     raise
@@ -285,7 +294,7 @@ def _walk_and_scan(
                 on_error(show_dir, f"the show could not be scanned ({type(exc).__name__}: {exc})")
                 walk.unread.append(str(show_dir))  # its films, if any, stay as they are
     # a movie library's films its walk left out (a show's `Shorts/`): its kind changed since
-    films_left_in_tv(rt.config, library, scope, lambda film: _out_of_reach(film, root, walk))
+    films_left_in_tv(rt.config, library, scope, lambda film: _out_of_reach(film, root, walk), kept)
     report.skipped = skipped.total
     save_skipped(library, skipped)
     log.info(
@@ -1099,6 +1108,13 @@ def _is_regular(entry: os.DirEntry[str]) -> bool:
         return False
 
 
+_FILM_KEPT = (
+    "recorded as a film while its library was a movie library, and its name reads as no "
+    "episode (no S01E02, air date or absolute number): kept as a film, not read as an "
+    "episode; rename it to make it one"
+)
+
+
 def scan_show(
     rt: Runtime,
     library: db.Library,
@@ -1108,10 +1124,14 @@ def scan_show(
     walk: _ShowWalk,
     *,
     nfos: bool = False,
+    films: FilmsKept | None = None,
 ) -> None:
     """`nfos`: an unchanged episode file is read again when its NFO is the user's and not the
     one its item last took in (a scan of some folders: the watcher's, for an NFO edited in
     another tool; never the whole library's, where an unchanged file costs one `stat`).
+    `films`: the films a movie library's scan recorded that stay films
+    (`kind_change.films_kept`: their names read as no episode): not read, noted as seen,
+    each reported unless the library is guarded (its warning says it of them all).
     A show folder that cannot be listed (0700 of another user, EIO on a share) is reported
     and its items keep their state: nothing in it can be looked at, not even its NFO."""
     try:
@@ -1120,8 +1140,14 @@ def scan_show(
     except OSError as exc:
         walk.unreadable(show_dir, f"cannot list the folder ({exc.strerror})")
         return
-    show = _record_show(rt, library, show_dir, report)
     files = walk.episode_files(tops)
+    if films and (left := [f for f in files if films.holds(str(f[0]))]):
+        files = [f for f in files if f not in left]
+        for path, *_ in [] if films.guarded else left:
+            report.errors.append((display(str(path)), _FILM_KEPT))
+        if not files:  # a film's folder (`Heat (1995)/`): no show made of it
+            return
+    show = _record_show(rt, library, show_dir, report)
     report.found += len(files)
     known = {
         m.path: m

@@ -284,16 +284,18 @@ def test_the_files_published_for_a_film_no_item_takes_are_removed_unless_changed
     tmp_path, simulator, backend, capsys
 ):
     """A movie library set to TV, with a film at its root (the TV walk reads shows in folders:
-    a file at the root is no show's). The film goes, and no show's folder holds what metarrd
+    a file at the root is no show's), unidentified (TMDB has no film of Breaking Bad's
+    minisode). The film goes, and no show's folder holds what metarrd
     published for it: its NFO and poster stayed on disk with their ledger rows owned by no
     item, which no publish ever removes. Ours unchanged since go; one the user edited since
     stays, the user's now, and the scan says so."""
     root = tmp_path / "tv"
     for rel in FILES[:2]:
         put(root, rel)
-    film = put(root, "The.Matrix.1999.1080p.BluRay.x264-AMIABLE.mkv")
+    film = put(root, "Breaking Bad - Good Cop Bad Cop.mkv")
     assert _run(write_config(tmp_path, simulator, root, "movie"), "scan") == 0
     item = db.Movie.get(db.Movie.path == str(film))
+    assert item.identification_status == db.UNIDENTIFIED  # no work of the user's to keep
     nfo, poster = film.with_suffix(".nfo"), film.with_name(film.stem + "-poster.jpg")
     _ledger(item, nfo, b"<movie><title>The Matrix</title></movie>\n")
     _ledger(item, poster, b"\xff\xd8\xff\xe0 our poster")

@@ -1,0 +1,126 @@
+"""A movie library given `kind = "tv"` by mistake (a valid value: no config check catches it),
+scanned, then set back. The TV scan read every film in a folder as an episode of a show named
+after it (`Heat (1995)/Heat (1995).mkv`, no episode numbers) and wiped what it was as a film:
+its identification, locks, cast; the films at the root or in an extras-named folder were
+deleted with their history. Setting the kind back made fresh unidentified films. A config
+mistake never destroys the user's work: the films stay as they are, and the scan says why."""
+
+from __future__ import annotations
+
+from metarrd import db
+
+from .conftest import put
+from .test_library_kind_changed import FILES, _run, write_config
+
+MOVIES = [
+    "Heat (1995)/Heat (1995).mkv",
+    "The Matrix (1999)/The.Matrix.1999.1080p.BluRay.x264-AMIABLE.mkv",
+    "Inception (2010)/Inception (2010) cd1.mkv",
+    "Inception (2010)/Inception (2010) cd2.mkv",
+    "Ronin.1998.1080p.BluRay.x264-AMIABLE.mkv",  # at the root; TMDB finds it not: unidentified
+]
+
+
+def _films() -> dict[int, tuple]:
+    M = db.Movie
+    return {
+        m.id: (m.path, m.kind, m.identification_status, m.tmdb_id, m.title, m.locked_fields)
+        for m in M.select().where(M.kind == db.MOVIE)
+    }
+
+
+def test_a_movie_library_set_to_tv_by_mistake_keeps_its_films(tmp_path, simulator, backend, capsys):
+    root = tmp_path / "movies"
+    for rel in MOVIES:
+        put(root, rel)
+    movies = write_config(tmp_path, simulator, root, "movie")
+    assert _run(movies, "scan") == 0, capsys.readouterr()
+    heat = db.Movie.get(db.Movie.path == str(root / MOVIES[0]))
+    assert heat.identification_status != db.UNIDENTIFIED  # the scan identified it
+    db.Movie.update(title="Heat (Director's Definitive Edition)", locked_fields=["title"]).where(
+        db.Movie.id == heat.id
+    ).execute()  # the user's edit, locked
+    before = _films()
+    assert len(before) == 4  # Inception's two parts are one film
+    capsys.readouterr()
+
+    tv = write_config(tmp_path, simulator, root, "tv")
+    _run(tv, "scan")
+    err = capsys.readouterr().err
+    said = (
+        'kind = "tv" but 4 of its 4 films do not read as episodes (no season and episode '
+        "numbers, air date or absolute number in their names): they are kept as films"
+    )
+    assert said in err
+    assert _films() == before  # not one converted, not one removed
+    assert not db.Movie.select().where(db.Movie.kind != db.MOVIE).exists()  # no show of a film
+    assert (
+        db.Event.select()
+        .where(db.Event.kind == "scan.warning", db.Event.message.contains(said))
+        .exists()
+    )  # the web's events show it
+
+    movies = write_config(tmp_path, simulator, root, "movie")  # set back
+    assert _run(movies, "scan") == 0, capsys.readouterr()
+    assert _films() == before  # set back: as they were
+
+
+def test_a_film_named_as_no_episode_stays_a_film_in_a_tv_library(
+    tmp_path, simulator, backend, capsys
+):
+    """A TV library first scanned as a movie library, with the show's film beside its episodes
+    (Serenity in Firefly's folder): once set to TV the numbered files become episodes; the film,
+    whose name has no episode numbers, stays the film it was, with its identification, and the
+    scan says so. It was made an episode, its identification wiped."""
+    root = tmp_path / "tv"
+    for rel in FILES:
+        put(root, rel)
+    serenity = put(root, "Firefly (2002)/Serenity (2005).mkv")
+    assert _run(write_config(tmp_path, simulator, root, "movie"), "scan") == 0
+    film = db.Movie.get(db.Movie.path == str(serenity))
+    db.Movie.update(locked_fields=["plot"], plot="Serenity, the film.").where(
+        db.Movie.id == film.id
+    ).execute()
+    capsys.readouterr()
+
+    assert _run(write_config(tmp_path, simulator, root, "tv"), "scan") == 1
+    err = capsys.readouterr().err
+    assert "Serenity (2005).mkv" in err and "reads as no episode" in err
+    after = db.Movie.get_by_id(film.id)
+    assert (after.kind, after.show_id, after.plot, after.locked_fields) == (
+        db.MOVIE, None, "Serenity, the film.", ["plot"]
+    )  # fmt: skip
+    episodes = db.Movie.select().where(db.Movie.kind == db.EPISODE)
+    assert sorted(e.path for e in episodes) == sorted(str(root / rel) for rel in FILES)
+
+
+def test_a_film_left_out_by_the_tv_scan_carrying_the_users_work_is_kept(
+    tmp_path, simulator, backend, capsys
+):
+    """A film the TV scan does not walk (a show's `Shorts/`) goes when nothing of the user's is
+    on it; one the user locked stays, with its locks and history, for the kind set back."""
+    root = tmp_path / "tv"
+    for rel in FILES[:2]:
+        put(root, rel)
+    extra = put(root, "Breaking Bad (2008)/Shorts/Breaking Bad - Good Cop Bad Cop.mkv")
+    assert _run(write_config(tmp_path, simulator, root, "movie"), "scan") == 0
+    film = db.Movie.get(db.Movie.path == str(extra))
+    db.Movie.update(title="Good Cop / Bad Cop", locked_fields=["title"]).where(
+        db.Movie.id == film.id
+    ).execute()
+    capsys.readouterr()
+
+    assert _run(write_config(tmp_path, simulator, root, "tv"), "scan") == 0, capsys.readouterr()
+    kept = db.Movie.get_by_id(film.id)
+    assert (kept.kind, kept.title, kept.locked_fields) == (
+        db.MOVIE, "Good Cop / Bad Cop", ["title"]
+    )  # fmt: skip
+    assert (
+        db.Event.select()
+        .where(
+            db.Event.kind == "scan.warning",
+            db.Event.movie == film.id,
+            db.Event.message.contains("kept as a film"),
+        )
+        .exists()
+    )
