@@ -80,9 +80,9 @@ def tv_items_to_films(config: Config, library: db.Library, scope: list[Path]) ->
             for e in M.select().where(M.library == library, M.kind == db.EPISODE)
             if _in_scope(e.path, scope)
         ]
-        if not episodes:
-            return 0
         shows = {s.id: s for s in M.select().where(M.library == library, M.kind == db.SHOW)}
+        if not episodes and not shows:
+            return 0
         films: dict[int, list[db.Movie]] = {}  # show id -> its episodes, now films
         # the cache files and previews the rows that go named: its library candidates' too
         files, previews = cache.files_of(M.select(M.id).where(M.id.in_([e.id for e in episodes])))
@@ -121,6 +121,18 @@ def tv_items_to_films(config: Config, library: db.Library, scope: list[Path]) ->
             if show.id in left:
                 continue
             children = [i for (i,) in M.select(M.id).where(M.show == show.id).tuples()]
+            if _users_work([show.id, *children]):  # kept, as it is, for the kind set back
+                if not show.missing:
+                    M.update(missing=True, updated_at=now).where(M.id == show.id).execute()
+                    db.record_event(
+                        "scan.warning",
+                        f"{show.path}: a show while its library was a TV library, with locks or "
+                        "an identification of yours: kept (missing) for the library's kind set "
+                        'back to kind = "tv"; remove it on its page if the kind is right',
+                        movie=show.id,
+                        level="warning",
+                    )
+                continue
             orphans += _drop_ledger(L.movie.in_([show.id, *children]) & (L.kind == "nfo"))
             orphans += _give_ledger([show.id, *children], films.get(show.id, []))
             gone = cache.files_of(M.select(M.id).where(M.id.in_([show.id, *children])))
@@ -130,6 +142,18 @@ def tv_items_to_films(config: Config, library: db.Library, scope: list[Path]) ->
     cache.remove_unused(config.cache_dir, config.previews_dir, files, previews)
     _remove_ours(library, orphans)
     return len(episodes)
+
+
+def _users_work(ids: list[int]) -> bool:
+    """One of the items `ids` (a show and its seasons) carries what the user did: locked fields
+    or artwork, an identification chosen by hand."""
+    M = db.Movie
+    return any(
+        locked or assets or by == "manual"
+        for locked, assets, by in M.select(M.locked_fields, M.locked_asset_types, M.identified_by)
+        .where(M.id.in_(ids))
+        .tuples()
+    )
 
 
 def _give_ledger(owners: list[int], films: list[db.Movie]) -> list[tuple[str, str, str | None]]:

@@ -124,3 +124,45 @@ def test_a_film_left_out_by_the_tv_scan_carrying_the_users_work_is_kept(
         )
         .exists()
     )
+
+
+def test_a_show_with_no_episode_goes_once_the_library_is_a_movie_library(
+    tmp_path, simulator, backend, capsys
+):
+    """A TV library holding only a show folder with no episode yet (Sonarr makes the series
+    folder when the series is added), set to a movie library: the show goes with its seasons,
+    once. It stayed for good, and each movie rescan took the library's kind for changed again."""
+    root = tmp_path / "tv"
+    (root / "The Last of Us (2023)").mkdir(parents=True)
+    assert _run(write_config(tmp_path, simulator, root, "tv"), "scan") == 0, capsys.readouterr()
+    assert db.Movie.select().where(db.Movie.kind == db.SHOW).count() == 1
+
+    assert _run(write_config(tmp_path, simulator, root, "movie"), "scan") == 0
+    assert not db.Movie.select().exists()
+
+
+def test_a_show_the_user_locked_stays_once_the_library_is_a_movie_library(
+    tmp_path, simulator, backend, capsys
+):
+    """A show whose fields the user locked is kept (marked missing) when its library becomes
+    a movie library, said once, for the kind set back; its episodes become films."""
+    root = tmp_path / "tv"
+    for rel in FILES[:2]:
+        put(root, rel)
+    assert _run(write_config(tmp_path, simulator, root, "tv"), "scan") == 0, capsys.readouterr()
+    show = db.Movie.get(db.Movie.kind == db.SHOW)
+    db.Movie.update(plot="Walter White's story.", locked_fields=["plot"]).where(
+        db.Movie.id == show.id
+    ).execute()
+
+    movies = write_config(tmp_path, simulator, root, "movie")
+    assert _run(movies, "scan") == 0, capsys.readouterr()
+    kept = db.Movie.get_by_id(show.id)
+    assert (kept.kind, kept.plot, kept.locked_fields, kept.missing) == (
+        db.SHOW, "Walter White's story.", ["plot"], True
+    )  # fmt: skip
+    assert db.Movie.select().where(db.Movie.kind == db.MOVIE).count() == 2
+    said = db.Event.select().where(db.Event.kind == "scan.warning", db.Event.movie == show.id)
+    assert said.count() == 1
+    assert _run(movies, "scan") == 0, capsys.readouterr()
+    assert said.count() == 1  # said once
