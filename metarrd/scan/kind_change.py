@@ -290,9 +290,9 @@ class FilmsKept:
 def films_kept(library: db.Library, name: str, root: Path, scope: list[Path]) -> FilmsKept:
     """Called by a TV library's scan before it walks: of the library's films in `scope` (recorded
     while it was a movie library), those whose files read as no episode (`reads_as_episode`)
-    stay films: only a numbered file becomes an episode. When fewer than half of them read as
-    episodes, `kind = "tv"` is likelier a mistake than the films episodes: none of them is
-    converted nor dropped (`guarded`), and the user is told."""
+    stay films: only a numbered file becomes an episode. When fewer than half of them and the
+    library's episodes read as episodes, `kind = "tv"` is likelier a mistake than the films
+    episodes: none of them is converted nor dropped (`guarded`), and the user is told."""
     M = db.Movie
     films = [
         f
@@ -304,7 +304,14 @@ def films_kept(library: db.Library, name: str, root: Path, scope: list[Path]) ->
     if not films:
         return FilmsKept([], False, None)
     numbered = [f for f in films if not f.is_disc and reads_as_episode(f.path, str(root))]
-    if 2 * len(numbered) < len(films):
+    # the episodes it has already (a film kept after its library's numbered ones became
+    # episodes does not make the library a movie library)
+    episodes = sum(
+        1
+        for (path,) in M.select(M.path).where(M.library == library, M.kind == db.EPISODE).tuples()
+        if _in_scope(path, scope)
+    )
+    if 2 * (len(numbered) + episodes) < len(films) + episodes:
         unread = len(films) - len(numbered)
         return FilmsKept(
             films,
@@ -345,14 +352,14 @@ def films_left_in_tv(
     worked = [f for f in films if carries_user_work(f)]
     for film in worked:
         log.info("library %s: %s is no episode: its film item kept", library.name, film.path)
-        db.record_event(
-            "scan.warning",
+        said = (
             f"{film.path}: recorded as a film while its library was a movie library; not an "
             "episode (the TV scan leaves it out), kept as a film with its identification and "
-            "locks for the library's kind set back",
-            movie=film.id,
-            level="warning",
+            "locks for the library's kind set back"
         )
+        E = db.Event
+        if not E.select().where(E.movie == film.id, E.message == said).exists():  # said once
+            db.record_event("scan.warning", said, movie=film.id, level="warning")
     films = [f for f in films if not carries_user_work(f)]
     if not films:
         return 0
