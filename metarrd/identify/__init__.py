@@ -23,6 +23,7 @@ from metarrd.identify.episodes import (
     parse_episode,
     season_of_folder,
     show_folder_hints,
+    show_title,
 )
 from metarrd.identify.names import NAME_RULES as MOVIE_NAME_RULES
 from metarrd.identify.names import NameHints, parse_hints
@@ -73,6 +74,7 @@ __all__ = [
     "parse_episode",
     "season_of_folder",
     "show_folder_hints",
+    "show_title",
     "NameHints",
     "parse_hints",
     "add_posters",

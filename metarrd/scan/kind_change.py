@@ -39,10 +39,10 @@ from pathlib import Path
 from metarrd import cache, db
 from metarrd.config import Config
 from metarrd.files import sha256_regular
-from metarrd.identify import forget_enrichment
-from metarrd.identify.episodes import (
+from metarrd.identify import (
     absolute_numbers,
     episode_folders,
+    forget_enrichment,
     parse_episode,
     show_title,
 )
