@@ -64,7 +64,6 @@ from metarrd.enrich.selection import provider_name
 from metarrd.errors import ItemError, MetarrdError, NotFound, ProviderError
 from metarrd.fields import CAST_LOCK, KEYWORDS_HINT, PROVIDED_HINT
 from metarrd.imaging import write_preview
-from metarrd.publish import settle_unit
 from metarrd.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -339,6 +338,10 @@ class _Enrichment:
             with db.write_transaction():
                 self.rt.require_lease([movie.id], "its enrichment")
                 self._finish(details, plan, before_art, before_cast)
+            # here, not at the top: the analysis workers' fork server imports this package, and
+            # publish (with scan and identify) would add 0.2 s of CPU to each enrich's start
+            from metarrd.publish import settle_unit
+
             if settle_unit(self.rt, movie.id):  # its files read outside the write lock
                 self.result.outdated = False
             with db.write_transaction():

@@ -46,7 +46,6 @@ from metarrd.errors import ItemError, NotFound, ProviderError
 from metarrd.fields import CAST_LOCK, DETAIL_FIELDS
 from metarrd.providers.tmdb import TV_APPENDS
 from metarrd.providers.tvdb import language_code
-from metarrd.publish import settle_unit
 from metarrd.runtime import Runtime
 from metarrd.text import count
 
@@ -327,6 +326,10 @@ class _ShowEnrichment:
             with db.write_transaction():
                 self.rt.require_lease([i.id for i in self._items()], "the show's enrichment")
                 self._finish(details, seasons, plans, changed, before_cast, tvdb_id)
+            # here, not at the top: the analysis workers' fork server imports this package, and
+            # publish (with scan and identify) would add 0.2 s of CPU to each enrich's start
+            from metarrd.publish import settle_unit
+
             settled = settle_unit(self.rt, show.id)  # its files read outside the write lock
             with db.write_transaction():
                 self._record_done(settled)
