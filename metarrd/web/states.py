@@ -47,7 +47,7 @@ FILTERS = {
     "unidentified": "Unidentified",
     "identified": "Not enriched",
     "unpublished": "To review",
-    "outdated": "Changed – republish",
+    "outdated": "Republish?",
     "published": "Published",
     "missing": "Missing",
 }

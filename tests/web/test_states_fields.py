@@ -262,3 +262,14 @@ def test_a_hostile_known_name_of_thousands_of_commas_costs_linear_work():
     finally:
         sys.settrace(None)
     assert value == ["a", "Sammy Davis, Jr."]
+
+
+def test_a_states_filter_says_what_its_badge_says():
+    """The library's state filters and the posters' badges name a state alike: the filter of
+    items changed since published said "Changed – republish" where their badge said
+    "Republish?" (and the table, since this round, the badge's word too)."""
+    from metarrd.web.states import BADGES, FILTERS
+
+    assert {state: FILTERS[state] for state in BADGES} == {
+        state: badge.compact for state, badge in BADGES.items()
+    }
