@@ -5,8 +5,10 @@ video files episodes (`scan.tv._film_to_episode`, for the film a movie library's
 recorded), a movie library's makes them films. What the other kind left is dissolved here:
 
 - A movie library that was a TV library: each episode item becomes a film, keeping its id and
-  its history, and is read again as a new film is; its shows and seasons go (they have no
-  file: a movie library has none).
+  its history, and is read again as a new film is;
+  its shows and seasons go (they have no file: a movie library has none). Not when at least
+  half of its episodes still read as episodes (`episodes_kept`): its `kind = "tv"` was likelier
+  removed by mistake; nothing is converted nor dropped, and the movie scan leaves their files.
 - A TV library that was a movie library: a film its scan does not walk (a show's extras
   folder the movie walk enters, `Shorts/`) goes; it is no episode, and a TV library has no film.
 
@@ -31,6 +33,7 @@ whose folder holds them. Nothing else is removed from the disk here, but for two
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 from collections.abc import Callable
@@ -254,6 +257,52 @@ def reads_as_episode(path: str, root: str) -> bool:
     except Exception:  # noqa: BLE001 - guessit on a hostile name: it reads as nothing
         return False
     return bool(name.episodes) or name.aired is not None or bool(absolute_numbers(name.absolute))
+
+
+class EpisodesKept:
+    """The episodes a movie library's scan leaves as they are (`episodes_kept`): their files
+    (`holds`) are not read as films, their items and shows not converted nor dropped."""
+
+    def __init__(self, episodes: list[tuple[str, str | None]], warning: str) -> None:
+        self.warning = warning
+        self.files = {p for path, parts in episodes for p in (path, *_parts(parts))}
+
+    def holds(self, path: str) -> bool:
+        return path in self.files
+
+
+def _parts(parts: object) -> list[str]:
+    if isinstance(parts, str):
+        parts = json.loads(parts)
+    return [p for p in parts or () if isinstance(p, str)]
+
+
+def episodes_kept(
+    library: db.Library, name: str, root: Path, scope: list[Path]
+) -> EpisodesKept | None:
+    """Called by a movie library's scan whose library holds episodes (recorded while it was a TV
+    library): when at least half of them in `scope` still read as episodes (`reads_as_episode`),
+    its `kind = "tv"` is likelier removed by mistake than its episodes films: none is converted
+    nor dropped, nor its shows, and the user is told. Else None: they become films."""
+    M = db.Movie
+    episodes = [
+        (path, parts)
+        for path, parts in M.select(M.path, M.parts)
+        .where(M.library == library, M.kind == db.EPISODE)
+        .tuples()
+        if _in_scope(path, scope)
+    ]
+    if not episodes:
+        return None
+    numbered = sum(1 for path, _ in episodes if reads_as_episode(path, str(root)))
+    if 2 * numbered < len(episodes):
+        return None
+    return EpisodesKept(
+        episodes,
+        f'library {name}: no kind = "tv" but {numbered} of its {len(episodes)} episodes read as '
+        "episodes: kept as episodes, none converted nor removed, nor their shows; is kind "
+        'right? (a TV library has kind = "tv" in its [[library]])',
+    )
 
 
 def carries_user_work(item: db.Movie) -> bool:

@@ -45,7 +45,7 @@ from metarrd.identify import MOVIE_NAME_RULES, parse_hints
 from metarrd.mounts import device_of, share_gone
 from metarrd.paths import is_inside
 from metarrd.runtime import Runtime
-from metarrd.scan.kind_change import tv_items_to_films
+from metarrd.scan.kind_change import EpisodesKept, episodes_kept, tv_items_to_films
 from metarrd.scan.local_files import (
     LocalArtwork,
     VideoPlace,
@@ -206,8 +206,13 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         for row in db.database.execute(query)
         if whole or any(is_inside(row[1], top) for top in scope)
     }
+    kept: EpisodesKept | None = None  # its episodes, kept while kind = "tv" seems wrongly gone
     if {k[10] for k in known.values()} - {db.MOVIE}:  # a TV library's items: its kind changed
-        tv_items_to_films(rt.config, library, scope)
+        kept = episodes_kept(library, lib.name, root, scope)
+        if kept is not None:
+            _say_kept(lib.name, kept, report)
+        else:
+            tv_items_to_films(rt.config, library, scope)
         known = {
             row[1]: row
             for row in db.database.execute(query)
@@ -281,6 +286,8 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
                 found.extend(v for v in walk(top.parent) if v.file == str(top))
             else:
                 found.extend(walk(top))
+    if kept is not None:  # its episodes' files are no films: left as they are
+        found = [v for v in found if not kept.holds(v.file)]
     report.found = len(found)
     report.skipped = skipped.total
     save_skipped(library, skipped)
@@ -412,6 +419,16 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         report.skipped,
     )
     return report
+
+
+def _say_kept(name: str, kept: EpisodesKept, report: ScanReport) -> None:
+    """A movie library's episodes kept (`kind_change.episodes_kept`): said at each scan, on its
+    output and in the log; the event once, not at each scan."""
+    log.warning("%s", kept.warning)
+    report.errors.append((name, kept.warning))
+    E = db.Event
+    if not E.select().where(E.kind == "scan.warning", E.message == kept.warning).exists():
+        db.record_event("scan.warning", kept.warning, level="warning")
 
 
 def _share_gone(top: Path, root: Path) -> tuple[str, str] | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from metarrd import db
 
 from .conftest import put
-from .test_library_kind_changed import FILES, _run, write_config
+from .test_library_kind_changed import FILES, FILMS, _run, write_config
 
 MOVIES = [
     "Heat (1995)/Heat (1995).mkv",
@@ -145,12 +145,15 @@ def test_a_show_the_user_locked_stays_once_the_library_is_a_movie_library(
     tmp_path, simulator, backend, capsys
 ):
     """A show whose fields the user locked is kept (marked missing) when its library becomes
-    a movie library, said once, for the kind set back; its episodes become films."""
+    a movie library, said once, for the kind set back; its episodes become films (the library's
+    most are films: its kind = "tv" was the mistake)."""
     root = tmp_path / "tv"
-    for rel in FILES[:2]:
+    for rel in [*FILES[:2], *FILMS]:
         put(root, rel)
-    assert _run(write_config(tmp_path, simulator, root, "tv"), "scan") == 0, capsys.readouterr()
-    show = db.Movie.get(db.Movie.kind == db.SHOW)
+    assert _run(write_config(tmp_path, simulator, root, "tv"), "scan") == 1, capsys.readouterr()
+    show = db.Movie.get(
+        db.Movie.kind == db.SHOW, db.Movie.path == str(root / "Breaking Bad (2008)")
+    )
     db.Movie.update(plot="Walter White's story.", locked_fields=["plot"]).where(
         db.Movie.id == show.id
     ).execute()
@@ -161,8 +164,58 @@ def test_a_show_the_user_locked_stays_once_the_library_is_a_movie_library(
     assert (kept.kind, kept.plot, kept.locked_fields, kept.missing) == (
         db.SHOW, "Walter White's story.", ["plot"], True
     )  # fmt: skip
-    assert db.Movie.select().where(db.Movie.kind == db.MOVIE).count() == 2
+    assert db.Movie.select().where(db.Movie.kind == db.MOVIE).count() == 5
     said = db.Event.select().where(db.Event.kind == "scan.warning", db.Event.movie == show.id)
     assert said.count() == 1
     assert _run(movies, "scan") == 0, capsys.readouterr()
     assert said.count() == 1  # said once
+
+
+def _items() -> dict[int, tuple]:
+    M = db.Movie
+    return {
+        m.id: (m.path, m.kind, m.show_id, m.season, m.episodes, m.title, m.locked_fields, m.missing)
+        for m in M.select()
+    }
+
+
+def test_a_tv_library_whose_kind_is_removed_by_mistake_keeps_its_episodes(
+    tmp_path, simulator, backend, capsys
+):
+    """A TV library's `kind = "tv"` removed by mistake (a config edit gone wrong): the movie scan
+    made each episode a film, wiping its locks and edits, and dropped the shows. Its files still
+    read as episodes: nothing is converted nor dropped, the scan says why (its event once), and
+    the kind set back finds everything as it was."""
+    root = tmp_path / "tv"
+    for rel in FILES:
+        put(root, rel)
+    tv = write_config(tmp_path, simulator, root, "tv")
+    assert _run(tv, "scan") == 0, capsys.readouterr()
+    pilot = db.Movie.get(db.Movie.path == str(root / FILES[0]))
+    db.Movie.update(title="Pilot (extended)", locked_fields=["title"]).where(
+        db.Movie.id == pilot.id
+    ).execute()  # the user's edit, locked
+    show = db.Movie.get(db.Movie.kind == db.SHOW, db.Movie.path == str(root / "Firefly (2002)"))
+    db.Movie.update(plot="Captain Mal's crew.", locked_fields=["plot"]).where(
+        db.Movie.id == show.id
+    ).execute()
+    before = _items()
+    assert sum(1 for i in before.values() if i[1] == db.EPISODE) == 3
+    capsys.readouterr()
+
+    movies = write_config(tmp_path, simulator, root, "movie")
+    _run(movies, "scan")
+    said = 'no kind = "tv" but 3 of its 3 episodes read as episodes: kept as episodes'
+    assert said in capsys.readouterr().err
+    assert _items() == before  # not one converted, dropped nor made a film
+    events = db.Event.select().where(
+        db.Event.kind == "scan.warning", db.Event.message.contains(said)
+    )
+    assert events.count() == 1
+    _run(movies, "scan")
+    assert said in capsys.readouterr().err
+    assert events.count() == 1  # said once, not at each scan
+    assert _items() == before
+
+    assert _run(write_config(tmp_path, simulator, root, "tv"), "scan") == 0  # set back
+    assert _items() == before

@@ -23,6 +23,13 @@ FILES = [
     "Breaking Bad (2008)/Season 1/Breaking Bad - S01E02 - Cat's in the Bag... WEBDL-1080p.mkv",
     "Firefly (2002)/Firefly - S01E03 - Bushwhacked.mkv",
 ]
+# films in a library scanned with kind = "tv" (set by mistake from the start): each the one
+# episode of a show named after its folder, no episode numbers in its name
+FILMS = [
+    "Heat (1995)/Heat (1995).mkv",
+    "The Matrix (1999)/The.Matrix.1999.1080p.BluRay.x264-AMIABLE.mkv",
+    "Inception (2010)/Inception (2010).mkv",
+]
 
 
 def write_config(tmp_path: Path, sim, root: Path, kind: str) -> Path:
@@ -145,16 +152,16 @@ def test_episodes_become_films_once_a_tv_library_is_a_movie_library(
     id, or the show itself, until the film's publish, which an episode's name seldom allows (no
     film matches it)."""
     root = tmp_path / "tv"
-    for rel in FILES[:2]:
+    for rel in [*FILES[:2], *FILMS]:
         put(root, rel)
     tv = write_config(tmp_path, simulator, root, "tv")
-    assert _run(tv, "scan") == 0
+    assert _run(tv, "scan") == 1  # the films: "no season and episode numbers"
     assert _run(tv, "enrich", "--all") == 0, capsys.readouterr()
     assert _run(tv, "publish", "--all") == 0, capsys.readouterr()
     show_dir = root / "Breaking Bad (2008)"
     assert (show_dir / "tvshow.nfo").is_file()
     episodes = {m.path: m.id for m in db.Movie.select().where(db.Movie.kind == db.EPISODE)}
-    assert len(episodes) == 2
+    assert len(episodes) == 5  # Heat, The Matrix, Inception: one each
     on_disk = sorted(p for p in root.rglob("*") if p.is_file())
     capsys.readouterr()
 
@@ -248,10 +255,10 @@ def test_the_cache_files_of_what_goes_are_removed_unless_still_used(
     metarrd's image cache that no row uses any more, and the previews of the UI; they stayed,
     unused, for good."""
     root = tmp_path / "tv"
-    for rel in FILES[:2]:
+    for rel in [*FILES[:2], *FILMS]:
         put(root, rel)
     tv = write_config(tmp_path, simulator, root, "tv")
-    assert _run(tv, "scan") == 0
+    assert _run(tv, "scan") == 1  # the films: "no season and episode numbers"
     assert _run(tv, "enrich", "--all") == 0, capsys.readouterr()
     before = _cache_files()
     previews = _previews(tmp_path / "data")
@@ -354,10 +361,11 @@ def test_the_files_published_for_a_show_with_no_film_are_removed_unless_changed(
     a folder without a video alone: they were litter). Ours unchanged since go; one the user
     edited since stays, the user's now, and the scan says so."""
     root = tmp_path / "tv"
-    put(root, FILES[0])
+    for rel in [FILES[0], *FILMS]:
+        put(root, rel)
     (root / "Firefly (2002)").mkdir()
     tv = write_config(tmp_path, simulator, root, "tv")
-    assert _run(tv, "scan") == 0, capsys.readouterr()
+    assert _run(tv, "scan") == 1  # the films: "no season and episode numbers"
     firefly = db.Movie.get(db.Movie.kind == db.SHOW, db.Movie.path == str(root / "Firefly (2002)"))
     assert not db.Movie.select().where(db.Movie.show == firefly.id).exists()
     assert _run(tv, "enrich", "--all") == 0, capsys.readouterr()
