@@ -5,7 +5,7 @@ video files episodes (`scan.tv._film_to_episode`, for the film a movie library's
 recorded), a movie library's makes them films. What the other kind left is dissolved here:
 
 - A movie library that was a TV library: each episode item becomes a film, keeping its id and
-  its history, and is read again as a new film is;
+  its history and the user's locked fields a film has, and is read again as a new film is;
   its shows and seasons go (they have no file: a movie library has none). Not when at least
   half of its episodes still read as episodes (`episodes_kept`): its `kind = "tv"` was likelier
   removed by mistake; nothing is converted nor dropped, and the movie scan leaves their files.
@@ -57,6 +57,22 @@ log = logging.getLogger(__name__)
 _KEPT = {"id", "library", "path", "parts", "is_disc", "file_id", "date_added", "created_at"}
 
 
+# an episode's fields a film has too: the user's edits of them (locked) stay the film's
+_FILM_FIELDS = frozenset(
+    {
+        "title", "original_title", "sort_title", "plot", "outline", "tagline", "runtime", "mpaa",
+        "rating", "votes", "genres", "countries", "studios", "directors", "writers", "tags",
+    }
+)  # fmt: skip
+
+
+def _film_edits(ep: db.Movie) -> dict[str, object]:
+    """What of the user's an episode keeps as a film: its locked fields a film has, with their
+    values, and those locks (the cast's goes with the cast, the episode's blocks' with them)."""
+    locked = [f for f in ep.locked_fields or [] if f in _FILM_FIELDS]
+    return {**{f: getattr(ep, f) for f in locked}, "locked_fields": locked} if locked else {}
+
+
 def _defaults() -> dict[str, object]:
     """Every other column of an item at its value for a new one."""
     out: dict[str, object] = {}
@@ -90,6 +106,7 @@ def tv_items_to_films(config: Config, library: db.Library, scope: list[Path]) ->
         # the cache files and previews the rows that go named: its library candidates' too
         files, previews = cache.files_of(M.select(M.id).where(M.id.in_([e.id for e in episodes])))
         orphans: list[tuple[str, str, str | None]] = []
+        edits = {ep.id: _film_edits(ep) for ep in episodes}
         for ep in episodes:
             forget_enrichment(ep)
             db.ArtworkCandidate.delete().where(db.ArtworkCandidate.movie == ep.id).execute()
@@ -114,6 +131,9 @@ def tv_items_to_films(config: Config, library: db.Library, scope: list[Path]) ->
         M.update({**_defaults(), "size": -1, "mtime_ns": -1, "updated_at": now}).where(
             M.id.in_([e.id for e in episodes])
         ).execute()
+        for ep_id, kept in edits.items():
+            if kept:
+                M.update(kept).where(M.id == ep_id).execute()
         left = {
             s
             for (s,) in M.select(M.show)

@@ -219,3 +219,34 @@ def test_a_tv_library_whose_kind_is_removed_by_mistake_keeps_its_episodes(
 
     assert _run(write_config(tmp_path, simulator, root, "tv"), "scan") == 0  # set back
     assert _items() == before
+
+
+def test_a_tv_library_of_films_becomes_a_movie_library(tmp_path, simulator, backend, capsys):
+    """Films scanned first with `kind = "tv"` (each an episode of a show named after its
+    folder), then the kind removed, rightly: their names read as no episode, so they become
+    films, the same items, and the shows go. What the user edited and locked that a film has
+    too (its title, its plot) stays; it was reset with the rest."""
+    root = tmp_path / "movies"
+    for rel in MOVIES[:3]:
+        put(root, rel)
+    _run(write_config(tmp_path, simulator, root, "tv"), "scan")
+    episodes = {m.path: m.id for m in db.Movie.select().where(db.Movie.kind == db.EPISODE)}
+    assert len(episodes) == 3, capsys.readouterr()
+    heat = episodes[str(root / MOVIES[0])]
+    db.Movie.update(
+        title="Heat (Director's Definitive Edition)",
+        plot="A crew of thieves and the detective after them.",
+        locked_fields=["title", "plot"],
+    ).where(db.Movie.id == heat).execute()
+    capsys.readouterr()
+
+    assert _run(write_config(tmp_path, simulator, root, "movie"), "scan") == 0
+    assert "kept as episodes" not in capsys.readouterr().err
+    assert not db.Movie.select().where(db.Movie.kind != db.MOVIE).exists()
+    assert {m.path: m.id for m in db.Movie.select()} == episodes
+    film = db.Movie.get_by_id(heat)
+    assert (film.title, film.plot, film.locked_fields) == (
+        "Heat (Director's Definitive Edition)",
+        "A crew of thieves and the detective after them.",
+        ["title", "plot"],
+    )
