@@ -300,19 +300,17 @@ def _parts(parts: object) -> list[str]:
 def episodes_kept(
     library: db.Library, name: str, root: Path, scope: list[Path]
 ) -> EpisodesKept | None:
-    """Called by a movie library's scan whose library holds episodes (recorded while it was a TV
-    library): when at least half of them in `scope` still read as episodes (`reads_as_episode`),
-    its `kind = "tv"` is likelier removed by mistake than its episodes films: none is converted
-    nor dropped, nor its shows, and the user is told. Else None: they become films."""
+    """Called by a movie library's scan whose `scope` holds episodes (recorded while it was a TV
+    library): when at least half of the library's episodes still read as episodes
+    (`reads_as_episode`), its `kind = "tv"` is likelier removed by mistake than its episodes
+    films: none is converted nor dropped, nor its shows, and the user is told. Else None: those
+    in `scope` become films. The library's, not the scope's: a scan of one folder (`metarrd
+    scan PATH`, the watcher's, a webhook's) whose episode reads as none decides as a full scan."""
     M = db.Movie
-    episodes = [
-        (path, parts)
-        for path, parts in M.select(M.path, M.parts)
-        .where(M.library == library, M.kind == db.EPISODE)
-        .tuples()
-        if _in_scope(path, scope)
-    ]
-    if not episodes:
+    episodes = list(
+        M.select(M.path, M.parts).where(M.library == library, M.kind == db.EPISODE).tuples()
+    )
+    if not any(_in_scope(path, scope) for path, _ in episodes):
         return None
     numbered = sum(1 for path, _ in episodes if reads_as_episode(path, str(root)))
     if 2 * numbered < len(episodes):
@@ -357,29 +355,23 @@ class FilmsKept:
 
 
 def films_kept(library: db.Library, name: str, root: Path, scope: list[Path]) -> FilmsKept:
-    """Called by a TV library's scan before it walks: of the library's films in `scope` (recorded
-    while it was a movie library), those whose files read as no episode (`reads_as_episode`)
-    stay films: only a numbered file becomes an episode. When fewer than half of them and the
-    library's episodes read as episodes, `kind = "tv"` is likelier a mistake than the films
-    episodes: none of them is converted nor dropped (`guarded`), and the user is told."""
+    """Called by a TV library's scan before it walks: of the library's films (recorded while it
+    was a movie library), those whose files read as no episode (`reads_as_episode`) stay films:
+    only a numbered file becomes an episode. When fewer than half of them and the library's
+    episodes read as episodes, `kind = "tv"` is likelier a mistake than the films episodes: none
+    of them is converted nor dropped (`guarded`), and the user is told. The library's, not the
+    scope's: a scan of one folder (`metarrd scan PATH`, the watcher's, a webhook's) whose film
+    reads as an episode decides as a full scan; a scope with no film asks nothing more."""
     M = db.Movie
-    films = [
-        f
-        for f in M.select(M.path, M.parts, M.is_disc).where(
-            M.library == library, M.kind == db.MOVIE
-        )
-        if _in_scope(f.path, scope)
-    ]
-    if not films:
+    films = list(
+        M.select(M.path, M.parts, M.is_disc).where(M.library == library, M.kind == db.MOVIE)
+    )
+    if not any(_in_scope(f.path, scope) for f in films):
         return FilmsKept([], False, None)
     numbered = [f for f in films if not f.is_disc and reads_as_episode(f.path, str(root))]
     # the episodes it has already (a film kept after its library's numbered ones became
     # episodes does not make the library a movie library)
-    episodes = sum(
-        1
-        for (path,) in M.select(M.path).where(M.library == library, M.kind == db.EPISODE).tuples()
-        if _in_scope(path, scope)
-    )
+    episodes = M.select().where(M.library == library, M.kind == db.EPISODE).count()
     if 2 * (len(numbered) + episodes) < len(films) + episodes:
         unread = len(films) - len(numbered)
         return FilmsKept(

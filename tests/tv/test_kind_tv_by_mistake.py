@@ -250,3 +250,53 @@ def test_a_tv_library_of_films_becomes_a_movie_library(tmp_path, simulator, back
         "A crew of thieves and the detective after them.",
         ["title", "plot"],
     )
+
+
+def test_a_partial_scan_of_a_tv_library_whose_kind_is_removed_follows_the_library(
+    tmp_path, simulator, backend, capsys
+):
+    """The guard is the library's, not the scan's scope's: `kind = "tv"` removed by mistake,
+    then a scan of one folder (`metarrd scan PATH`, a watcher's or a webhook's) whose one
+    episode reads as none: of the scope, none of 1 reads as an episode, so it was made a film,
+    its lock and edit lost, though 3 of the library's 4 episodes read as episodes."""
+    root = tmp_path / "tv"
+    for rel in [*FILES, FILMS[0]]:
+        put(root, rel)
+    _run(write_config(tmp_path, simulator, root, "tv"), "scan")  # 1: Heat reads as no episode
+    heat = db.Movie.get(db.Movie.path == str(root / FILMS[0]))
+    assert heat.kind == db.EPISODE
+    db.Movie.update(title="Heat (extended)", locked_fields=["title"]).where(
+        db.Movie.id == heat.id
+    ).execute()
+    before = _items()
+    capsys.readouterr()
+
+    movies = write_config(tmp_path, simulator, root, "movie")
+    _run(movies, "scan", str(root / "Heat (1995)"))
+    assert 'no kind = "tv" but 3 of its 4 episodes read as episodes' in capsys.readouterr().err
+    assert _items() == before
+
+
+def test_a_partial_scan_of_a_movie_library_set_to_tv_follows_the_library(
+    tmp_path, simulator, backend, capsys
+):
+    """The mirror: `kind = "tv"` set by mistake on a movie library, then a scan of the one folder
+    whose film reads as an episode: of the scope, 1 of 1 does, so it was made an episode (its
+    identification and locks reset), though 4 of the library's 5 films read as none."""
+    root = tmp_path / "movies"
+    for rel in [*MOVIES, FILES[0]]:
+        put(root, rel)
+    assert _run(write_config(tmp_path, simulator, root, "movie"), "scan") in (0, 1)
+    film = db.Movie.get(db.Movie.path == str(root / FILES[0]))
+    db.Movie.update(title="Pilot (extended)", locked_fields=["title"]).where(
+        db.Movie.id == film.id
+    ).execute()
+    before = _films()
+    assert len(before) == 5
+    capsys.readouterr()
+
+    tv = write_config(tmp_path, simulator, root, "tv")
+    _run(tv, "scan", str(root / "Breaking Bad (2008)"))
+    assert 'kind = "tv" but 4 of its 5 films do not read as episodes' in capsys.readouterr().err
+    assert _films() == before
+    assert not db.Movie.select().where(db.Movie.kind != db.MOVIE).exists()
