@@ -277,7 +277,9 @@ def _walk_and_scan(
     if kept.warning:
         log.warning("%s", kept.warning)
         report.errors.append((lib.name, kept.warning))
-        db.record_event("scan.warning", kept.warning, level="warning")
+        E = db.Event  # said at each scan; its event once, until what it says changes
+        if not E.select().where(E.kind == "scan.warning", E.message == kept.warning).exists():
+            db.record_event("scan.warning", kept.warning, level="warning")
     for show_dir, tops in shows.items():
         if show_dir.is_dir():
             try:

@@ -59,6 +59,11 @@ def test_a_movie_library_set_to_tv_by_mistake_keeps_its_films(tmp_path, simulato
         .where(db.Event.kind == "scan.warning", db.Event.message.contains(said))
         .exists()
     )  # the web's events show it
+    _run(tv, "scan")
+    assert said in capsys.readouterr().err  # said at each scan
+    events = db.Event.select().where(db.Event.message.contains(said))
+    assert events.count() == 1  # its event once, not at each scan
+    assert _films() == before
 
     movies = write_config(tmp_path, simulator, root, "movie")  # set back
     assert _run(movies, "scan") == 0, capsys.readouterr()
