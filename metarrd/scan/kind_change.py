@@ -297,20 +297,18 @@ def _parts(parts: object) -> list[str]:
     return [p for p in parts or () if isinstance(p, str)]
 
 
-def episodes_kept(
-    library: db.Library, name: str, root: Path, scope: list[Path]
-) -> EpisodesKept | None:
-    """Called by a movie library's scan whose `scope` holds episodes (recorded while it was a TV
-    library): when at least half of the library's episodes still read as episodes
+def episodes_kept(library: db.Library, name: str, root: Path) -> EpisodesKept | None:
+    """Called by a movie library's scan whose scope holds episodes or shows (recorded while it
+    was a TV library): when at least half of the library's episodes still read as episodes
     (`reads_as_episode`), its `kind = "tv"` is likelier removed by mistake than its episodes
     films: none is converted nor dropped, nor its shows, and the user is told. Else None: those
-    in `scope` become films. The library's, not the scope's: a scan of one folder (`metarrd
+    in the scope become films. The library's, not the scope's: a scan of one folder (`metarrd
     scan PATH`, the watcher's, a webhook's) whose episode reads as none decides as a full scan."""
     M = db.Movie
     episodes = list(
         M.select(M.path, M.parts).where(M.library == library, M.kind == db.EPISODE).tuples()
     )
-    if not any(_in_scope(path, scope) for path, _ in episodes):
+    if not episodes:  # the library's, even when the scope holds only a show with none yet
         return None
     numbered = sum(1 for path, _ in episodes if reads_as_episode(path, str(root)))
     if 2 * numbered < len(episodes):

@@ -208,7 +208,7 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
     }
     kept: EpisodesKept | None = None  # its episodes, kept while kind = "tv" seems wrongly gone
     if {k[10] for k in known.values()} - {db.MOVIE}:  # a TV library's items: its kind changed
-        kept = episodes_kept(library, lib.name, root, scope)
+        kept = episodes_kept(library, lib.name, root)
         if kept is not None:
             _say_kept(lib.name, kept, report)
         else:

@@ -305,3 +305,25 @@ def test_a_partial_scan_of_a_movie_library_set_to_tv_follows_the_library(
     assert 'kind = "tv" but 4 of its 5 films do not read as episodes' in capsys.readouterr().err
     assert _films() == before
     assert not db.Movie.select().where(db.Movie.kind != db.MOVIE).exists()
+
+
+def test_a_partial_scan_of_a_folder_with_no_episode_follows_the_library(
+    tmp_path, simulator, backend, capsys
+):
+    """`kind = "tv"` removed by mistake, then a scan of a show's folder with no episode yet
+    (Sonarr makes a series' folder when it is added): no episode in the scope, so no guard, and
+    the show went (its id, its identification), though all the library's episodes read as
+    episodes."""
+    root = tmp_path / "tv"
+    for rel in FILES:
+        put(root, rel)
+    (root / "The Last of Us (2023)").mkdir()
+    assert _run(write_config(tmp_path, simulator, root, "tv"), "scan") == 0, capsys.readouterr()
+    assert db.Movie.get(db.Movie.path == str(root / "The Last of Us (2023)")).kind == db.SHOW
+    before = _items()
+    capsys.readouterr()
+
+    movies = write_config(tmp_path, simulator, root, "movie")
+    _run(movies, "scan", str(root / "The Last of Us (2023)"))
+    assert 'no kind = "tv" but 3 of its 3 episodes read as episodes' in capsys.readouterr().err
+    assert _items() == before
