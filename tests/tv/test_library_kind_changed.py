@@ -13,6 +13,7 @@ import pytest
 
 from metarrd import db
 from metarrd.cli import main
+from metarrd.config import load_config
 from metarrd.identify.episodes import episode_marker
 from tests.conftest import backend_toml
 
@@ -229,8 +230,14 @@ def _cache_files() -> set[str]:
     return {p for (p,) in C.select(C.file_path).tuples()}
 
 
-def _previews(data: Path) -> set[Path]:
-    return {p for p in (data / "previews").rglob("*") if p.is_file()}
+def _previews_dir(cfg: Path) -> Path:
+    """Where the config keeps the UI's previews: `<data_dir>/previews`, or the shared cache's
+    `previews/` on PostgreSQL (`Config.previews_dir`)."""
+    return load_config(cfg).previews_dir
+
+
+def _previews(folder: Path) -> set[Path]:
+    return {p for p in folder.rglob("*") if p.is_file()}
 
 
 def _still_used(path: str) -> bool:
@@ -261,7 +268,8 @@ def test_the_cache_files_of_what_goes_are_removed_unless_still_used(
     assert _run(tv, "scan") == 1  # the films: "no season and episode numbers"
     assert _run(tv, "enrich", "--all") == 0, capsys.readouterr()
     before = _cache_files()
-    previews = _previews(tmp_path / "data")
+    previews_dir = _previews_dir(tv)
+    previews = _previews(previews_dir)
     assert before and previews
     assert all(Path(p).is_file() for p in before)
 
@@ -271,8 +279,7 @@ def test_the_cache_files_of_what_goes_are_removed_unless_still_used(
     assert any(not Path(p).exists() for p in before)  # the show's art went
     A = db.ArtworkCandidate
     used = {p for (p,) in A.select(A.preview_path).where(A.preview_path.is_null(False)).tuples()}
-    data = tmp_path / "data"
-    unused = [p for p in _previews(data) if str(p.relative_to(data / "previews")) not in used]
+    unused = [p for p in _previews(previews_dir) if str(p.relative_to(previews_dir)) not in used]
     assert not unused, unused
     assert sorted(p for p in root.rglob("*") if p.is_file())  # the library's files stay
 
@@ -336,8 +343,8 @@ def test_the_cache_files_of_a_film_that_becomes_an_episode_are_removed_unless_st
     assert _run(movies, "enrich", "--all") == 0, capsys.readouterr()
     before = _cache_files()
     assert before and all(Path(p).is_file() for p in before)
-    data = tmp_path / "data"
-    assert _previews(data)
+    previews_dir = _previews_dir(movies)
+    assert _previews(previews_dir)
 
     assert _run(write_config(tmp_path, simulator, root, "tv"), "scan") == 0, capsys.readouterr()
     assert db.Movie.get(db.Movie.path == str(root / FILES[0])).kind == db.EPISODE
@@ -346,7 +353,7 @@ def test_the_cache_files_of_a_film_that_becomes_an_episode_are_removed_unless_st
     assert any(not Path(p).exists() for p in before)
     A = db.ArtworkCandidate
     used = {p for (p,) in A.select(A.preview_path).where(A.preview_path.is_null(False)).tuples()}
-    unused = [p for p in _previews(data) if str(p.relative_to(data / "previews")) not in used]
+    unused = [p for p in _previews(previews_dir) if str(p.relative_to(previews_dir)) not in used]
     assert not unused, unused
 
 
