@@ -372,7 +372,8 @@ def names_no_season(name: str, number: int | None) -> bool:
     """Whether a season name is only the season's default in some language: "Season 1",
     "Staffel 01" (tinyMediaManager's and Kodi's German default), "Specials", "第2季"; not
     "Season 1 - The Beginning", a name of the user's own. Such a name is no name: scan locks
-    none, and publish writes none into `season.nfo` (Jellyfin shows its own default there)."""
+    none, and publish writes none into `season.nfo` (Jellyfin shows its own default there)
+    but in a folder named for another number (a daily show's `Season 2024`)."""
     name = name.strip()
     if number is None or season_of_folder(name) != number:
         return False

@@ -37,7 +37,7 @@ from metarrd import db, workflow
 from metarrd.atomic import TEMP_MARKER, remove_stale_temp_files
 from metarrd.errors import ItemError, MetarrdError, not_enriched
 from metarrd.files import MAX_FILE_BYTES, kind_of, read_regular
-from metarrd.identify import names_no_season
+from metarrd.identify import names_no_season, season_of_folder
 from metarrd.paths import is_inside
 from metarrd.publish import actors, apply, layout, sources, tv_layout, tv_nfo
 from metarrd.publish.apply import PublishResult
@@ -509,8 +509,9 @@ def _season_nfos(
             continue
         videos = [Path(e.path) for e in members.episodes if e.episode_numbers()[0] == season.season]
         dated = {f for f, seen in held.items() if seen == {(season.season, True)}}
-        body = tv_nfo.render_season(_season_data(season))
         for where in tv_layout.season_nfo_folders(folder, season.season, videos, dated):
+            named = season_of_folder(where.name, numeric=True) == season.season
+            body = tv_nfo.render_season(_season_data(season, named))
             target = where / tv_layout.SEASON_NFO
             if target in taken or not os.path.isdir(where):
                 continue  # an episode named `season.mkv` has that NFO name
@@ -528,11 +529,18 @@ def _season_nfos(
     return out
 
 
-def _season_data(season: db.Movie) -> tv_nfo.SeasonData:
+def _season_data(season: db.Movie, named: bool) -> tv_nfo.SeasonData:
     """The season item as its `season.nfo` says it; the elements of the user's own season.nfo
-    that we do not write (scan keeps them: `hints["season_nfo"]["extra"]`) go back in."""
+    that we do not write (scan keeps them: `hints["season_nfo"]["extra"]`) go back in.
+    `<title>` only for a name of its own ("Season 2" is Jellyfin's default, in the user's
+    language), unless the folder (`named` False) gives another number: Jellyfin names a season
+    by its folder's number (`SeasonResolver`: a daily show's `Season 2024` is "Season 2024") and
+    keeps that name when `<seasonnumber>` makes it 29, until a `<title>` names it
+    (`BaseNfoParser`), so it gets the season's name, TMDB's "Season 29" or that default."""
     number = int(season.season)
     title = season.title if season.title and not names_no_season(season.title, number) else None
+    if title is None and not named:
+        title = season.title or ("Specials" if number == 0 else f"Season {number}")
     users = (season.hints or {}).get("season_nfo") or {}
     extra = users.get("extra") if isinstance(users, dict) else None
     return tv_nfo.SeasonData(

@@ -84,6 +84,35 @@ def test_a_daily_shows_year_folder_gets_its_seasons_nfo_and_art_the_players_read
     assert {n for n in inside if not n.startswith("The Daily Show")} == {"season.nfo"}
 
 
+def test_the_year_folders_season_nfo_names_season_29_and_its_own_folder_keeps_no_title(
+    tv_rt, tmp_path
+):
+    """Jellyfin names a season by its folder's number (`SeasonResolver`: "Season 2024" for
+    `Season 2024/`) and keeps that name when `season.nfo`'s `<seasonnumber>` makes it 29; only
+    a `<title>` there renames it (`BaseNfoParser`: `title` sets the item's Name), so season 29
+    was labelled "Season 2024". Its season.nfo names it; a folder of the same season whose
+    name gives its number (`Season 29/`) keeps no `<title>` for a generic name: Jellyfin's
+    default there, in the user's language, is right. Kodi reads no season.nfo (kodi-tv.md
+    §2.3): its season names come from tvshow.nfo's `<namedseason>`."""
+    from lxml import etree
+
+    from metarrd.enrich.tv import enrich_show
+    from metarrd.publish import publish_item
+
+    show_dir = tmp_path / "tv" / "The Daily Show"
+    put(tmp_path / "tv", "The Daily Show/Season 2024/The Daily Show - 2024-01-09 - Chef 2.mkv")
+    put(tmp_path / "tv", "The Daily Show/Season 29/The Daily Show 2024-01-10.mkv")
+    _scan_and_identify(tv_rt)
+    show = db.Movie.get(db.Movie.kind == db.SHOW)
+    enrich_show(tv_rt, db.Movie.get_by_id(show.id))
+    publish_item(tv_rt, db.Movie.get_by_id(show.id))
+
+    year = etree.parse(str(show_dir / "Season 2024/season.nfo")).getroot()
+    assert (year.findtext("seasonnumber"), year.findtext("title")) == ("29", "Season 29")
+    own = etree.parse(str(show_dir / "Season 29/season.nfo")).getroot()
+    assert (own.findtext("seasonnumber"), own.find("title")) == ("29", None)
+
+
 def test_season_29s_nfo_in_the_year_folder_is_its_file_once_the_season_is_hidden(tv_rt, tmp_path):
     """Season 29 left without files (its date files matched to no episode now: another
     episode order, or the show changed) is hidden, and what publish wrote for it goes. Its
