@@ -626,3 +626,17 @@ def sqlites_snapshot_error(path) -> Exception:
     finally:
         other.close()
     raise AssertionError("the write was not refused")
+
+
+def two_cd_rip(folder: Path, stack: str = "files") -> list[Path]:
+    """`Magnolia (1999)`, an XviD rip on two CDs, in `folder`: `Magnolia (1999) cd1.avi` and
+    `cd2.avi` (a file stack), or `CD1/magnolia.cd1.avi` and `CD2/...` (Kodi's folder stack)
+    when `stack` is "folders". Its parts, in order."""
+    if stack == "files":
+        parts = [folder / f"Magnolia (1999) cd{n}.avi" for n in (1, 2)]
+    else:
+        parts = [folder / f"CD{n}" / f"magnolia.cd{n}.avi" for n in (1, 2)]
+    for part in parts:
+        part.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(Path(__file__).resolve().parent / "media" / "xvid_mp3.avi", part)
+    return parts

@@ -18,7 +18,7 @@ import pytest
 from metarrd import db
 from metarrd.cli import UsageError, build_parser, main, resolve_item
 from metarrd.paths import is_inside
-from tests.conftest import providers_toml
+from tests.conftest import providers_toml, two_cd_rip
 
 MEDIA = Path(__file__).resolve().parent / "media" / "h264_aac_2audio_sub.mkv"
 INTERFACE_COMMANDS = [
@@ -1429,14 +1429,7 @@ def test_a_scan_path_of_a_deleted_second_part_rescans_its_movie(library, capsys,
     scan` on it: "not there, and no item was known there; not scanned", exit 1. The movie it
     belonged to is scanned: it stays, with one part."""
     cfg, root = library
-    folder = root / "Magnolia (1999)"
-    if stack == "files":
-        parts = [folder / f"Magnolia (1999) cd{n}.avi" for n in (1, 2)]
-    else:
-        parts = [folder / f"CD{n}" / f"magnolia.cd{n}.avi" for n in (1, 2)]
-    for part in parts:
-        part.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(MEDIA.with_name("xvid_mp3.avi"), part)
+    parts = two_cd_rip(root / "Magnolia (1999)", stack)
     cli(cfg, "scan")
     item = db.Movie.get(db.Movie.path == str(parts[0]))
     assert item.parts == list(map(str, parts))
@@ -1459,14 +1452,7 @@ def test_a_deleted_first_part_leaves_its_movie_with_the_parts_left(library, caps
     ("1 item marked missing"), and a full scan also made `cd2` a new item, unidentified, without
     the user's locks. The item stays, named by the part left, with its id and its data."""
     cfg, root = library
-    folder = root / "Magnolia (1999)"
-    if stack == "files":
-        parts = [folder / f"Magnolia (1999) cd{n}.avi" for n in (1, 2)]
-    else:
-        parts = [folder / f"CD{n}" / f"magnolia.cd{n}.avi" for n in (1, 2)]
-    for part in parts:
-        part.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(MEDIA.with_name("xvid_mp3.avi"), part)
+    parts = two_cd_rip(root / "Magnolia (1999)", stack)
     cli(cfg, "scan")
     item = db.Movie.get(db.Movie.path == str(parts[0]))
     db.Movie.update(title="Magnolia", locked_fields=["title"]).where(

@@ -407,18 +407,13 @@ def test_a_stack_part_deleted_under_the_real_watcher_leaves_its_movie(
     stays, with its id and the part left, named by it."""
     import shutil
 
+    from tests.conftest import two_cd_rip
     from tests.daemon.conftest import _runtime
 
     rt = _runtime(config_factory, True)
     root = Path(rt.config.library[0].path)
     folder = root / "Magnolia (1999)"
-    if stack == "files":
-        parts = [folder / f"Magnolia (1999) cd{n}.avi" for n in (1, 2)]
-    else:
-        parts = [folder / f"CD{n}" / f"magnolia.cd{n}.avi" for n in (1, 2)]
-    for part in parts:
-        part.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(MEDIA / "xvid_mp3.avi", part)  # an XviD two-CD rip
+    parts = two_cd_rip(folder, stack)
     jobs.enqueue_scan(None)
     (item,) = db.Movie.select()
     assert item.parts == list(map(str, parts))

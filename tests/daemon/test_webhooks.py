@@ -13,7 +13,8 @@ import pytest
 
 from metarrd import db, workflow
 from metarrd.pipeline import jobs
-from tests.daemon.conftest import MEDIA, webhook_client
+from tests.conftest import two_cd_rip
+from tests.daemon.conftest import webhook_client
 
 TOKEN = "s3cret-token"
 
@@ -594,29 +595,15 @@ def test_a_file_delete_of_a_stacks_second_part_rescans_its_movie(setup, monkeypa
     the job marked nothing and said nothing more, and the item kept a part that is gone. The
     movie's folder is scanned: the item stays, with its one part. Radarr calls before it
     deletes the file: the folder is scanned again a little later, as for any delete."""
-    import shutil
 
-    import metarrd.scan
     from metarrd.scan import scan
 
     client, rt, fake = setup
     folder = Path(rt.config.library[0].path) / "Magnolia (1999)"
-    folder.mkdir()
-    cd1, cd2 = (folder / f"Magnolia (1999) cd{n}.avi" for n in (1, 2))
-    for part in (cd1, cd2):
-        shutil.copy2(MEDIA / "xvid_mp3.avi", part)  # an XviD two-CD rip
+    cd1, cd2 = two_cd_rip(folder)
     (item_id,) = scan(rt, [folder]).new
     assert db.Movie.get_by_id(item_id).parts == [str(cd1), str(cd2)]
-    if deleted == "before":
-        cd2.unlink()
-    else:  # Radarr's order (`_deleted_after_our_first_look`): gone once the job's scan ran
-
-        def scanned_then_deleted(*args):
-            report = scan(*args)
-            cd2.unlink(missing_ok=True)
-            return report
-
-        monkeypatch.setattr(metarrd.scan, "scan", scanned_then_deleted)
+    _part_deleted(monkeypatch, deleted, cd2)
     body = radarr_file_delete(str(folder))
     body["movieFile"].update(relativePath=cd2.name, path=str(cd2))
     r = client.post("/api/webhooks/radarr", json=body, headers=KEY)
@@ -631,31 +618,17 @@ def test_a_file_delete_of_a_stacks_first_part_keeps_its_movie(setup, monkeypatch
     while `cd2.avi` stays: the whole movie was marked missing, and the next scan made `cd2` a
     new item. The item stays, named by `cd2` now, with its id and the user's locks. Radarr
     calls before it deletes the file: looked at again a little later, as for any delete."""
-    import shutil
 
-    import metarrd.scan
     from metarrd.scan import scan
 
     client, rt, fake = setup
     folder = Path(rt.config.library[0].path) / "Magnolia (1999)"
-    folder.mkdir()
-    cd1, cd2 = (folder / f"Magnolia (1999) cd{n}.avi" for n in (1, 2))
-    for part in (cd1, cd2):
-        shutil.copy2(MEDIA / "xvid_mp3.avi", part)  # an XviD two-CD rip
+    cd1, cd2 = two_cd_rip(folder)
     (item_id,) = scan(rt, [folder]).new
     db.Movie.update(title="Magnolia", locked_fields=["title"]).where(
         db.Movie.id == item_id
     ).execute()
-    if deleted == "before":
-        cd1.unlink()
-    else:  # Radarr's order (`_deleted_after_our_first_look`): gone once the job's scan ran
-
-        def scanned_then_deleted(*args):
-            report = scan(*args)
-            cd1.unlink(missing_ok=True)
-            return report
-
-        monkeypatch.setattr(metarrd.scan, "scan", scanned_then_deleted)
+    _part_deleted(monkeypatch, deleted, cd1)
     body = radarr_file_delete(str(folder))
     body["movieFile"].update(relativePath=cd1.name, path=str(cd1))
     r = client.post("/api/webhooks/radarr", json=body, headers=KEY)
@@ -663,6 +636,24 @@ def test_a_file_delete_of_a_stacks_first_part_keeps_its_movie(setup, monkeypatch
     (item,) = db.Movie.select().where(db.Movie.path.startswith(str(folder)))
     assert (item.id, item.path, item.parts, item.missing) == (item_id, str(cd2), [str(cd2)], False)
     assert (item.title, item.locked_fields) == ("Magnolia", ["title"])
+
+
+def _part_deleted(monkeypatch, deleted: str, part: Path) -> None:
+    """A stack's `part` deleted "before" the webhook comes, or in Radarr's order
+    (`_deleted_after_our_first_look`): gone once the job's scan of its folder ran."""
+    import metarrd.scan
+
+    if deleted == "before":
+        part.unlink()
+        return
+    real = metarrd.scan.scan
+
+    def scanned_then_deleted(*args):
+        report = real(*args)
+        part.unlink(missing_ok=True)
+        return report
+
+    monkeypatch.setattr(metarrd.scan, "scan", scanned_then_deleted)
 
 
 def _deleted_after_our_first_look(monkeypatch, *paths: Path) -> None:
