@@ -134,6 +134,18 @@ def test_episode_marker(path, marker):
     assert episode_marker(PurePath("/srv/media") / path) == marker
 
 
+def _tv_enriched(tmp_path: Path, sim, root: Path, capsys) -> Path:
+    """Breaking Bad's first two episodes and three films (`FILMS`: fewer than half the library
+    reads as episodes, so a change of kind is not guarded) in a TV library, scanned and
+    enriched; the config file."""
+    for rel in [*FILES[:2], *FILMS]:
+        put(root, rel)
+    tv = write_config(tmp_path, sim, root, "tv")
+    assert _run(tv, "scan") == 1  # the films: "no season and episode numbers"
+    assert _run(tv, "enrich", "--all") == 0, capsys.readouterr()
+    return tv
+
+
 def _run(cfg: Path, *args: str) -> int:
     return main(["--config", str(cfg), *args])
 
@@ -153,11 +165,7 @@ def test_episodes_become_films_once_a_tv_library_is_a_movie_library(
     id, or the show itself, until the film's publish, which an episode's name seldom allows (no
     film matches it)."""
     root = tmp_path / "tv"
-    for rel in [*FILES[:2], *FILMS]:
-        put(root, rel)
-    tv = write_config(tmp_path, simulator, root, "tv")
-    assert _run(tv, "scan") == 1  # the films: "no season and episode numbers"
-    assert _run(tv, "enrich", "--all") == 0, capsys.readouterr()
+    tv = _tv_enriched(tmp_path, simulator, root, capsys)
     assert _run(tv, "publish", "--all") == 0, capsys.readouterr()
     show_dir = root / "Breaking Bad (2008)"
     assert (show_dir / "tvshow.nfo").is_file()
@@ -262,11 +270,7 @@ def test_the_cache_files_of_what_goes_are_removed_unless_still_used(
     metarrd's image cache that no row uses any more, and the previews of the UI; they stayed,
     unused, for good."""
     root = tmp_path / "tv"
-    for rel in [*FILES[:2], *FILMS]:
-        put(root, rel)
-    tv = write_config(tmp_path, simulator, root, "tv")
-    assert _run(tv, "scan") == 1  # the films: "no season and episode numbers"
-    assert _run(tv, "enrich", "--all") == 0, capsys.readouterr()
+    tv = _tv_enriched(tmp_path, simulator, root, capsys)
     before = _cache_files()
     previews_dir = _previews_dir(tv)
     previews = _previews(previews_dir)
