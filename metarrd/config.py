@@ -29,6 +29,7 @@ import urllib3.util
 from metarrd.errors import ConfigError
 from metarrd.files import NotARegularFile, TooLarge, read_regular
 from metarrd.paths import is_windows
+from metarrd.text import toml_string
 
 DEFAULT_CONFIG_PATH = Path("/etc/metarrd/config.toml")
 MAX_CONFIG_BYTES = 1024 * 1024  # config.example.toml, every setting explained: about 10 KB
@@ -750,7 +751,7 @@ def check_semantics(config: Config, problems: Problems) -> None:
             problems.warning(
                 f"{key}.libraries",
                 "empty: this player is never told about a publish; list the [[library]] names "
-                f"it shows, e.g. libraries = [{', '.join(_toml_string(n) for n in names)}]",
+                f"it shows, e.g. libraries = [{', '.join(toml_string(n) for n in names)}]",
             )
         for lib_name in player.libraries:
             if lib_name not in names:
@@ -983,11 +984,6 @@ def _list_hint(tp: Any, value: Any, key: str) -> str:
     name = key.rsplit(".", 1)[-1]
     fields = ", ".join(f'{_toml_name(f)} = "…"' for f in dataclasses.fields(item_tp))
     return f": write it in [ ]: {name} = [{{ {fields} }}]"
-
-
-def _toml_string(text: str) -> str:
-    """`text` as a TOML basic string (JSON's escapes are TOML's)."""
-    return json.dumps(text, ensure_ascii=False)
 
 
 def _join(key: str, name: str) -> str:

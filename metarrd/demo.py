@@ -18,7 +18,6 @@ the end; with `--dir PATH` it is kept (and reused by the next run).
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import shlex
@@ -31,6 +30,7 @@ from pathlib import Path
 
 from metarrd.atomic import write_atomic
 from metarrd.files import display, read_regular
+from metarrd.text import toml_string
 
 DEMO_HEADER = "# Written by `metarrd demo`"  # the first line of the config.toml it writes
 
@@ -113,36 +113,32 @@ def make_tv_library(root: Path, names: tuple[str, ...] = DEMO_EPISODES) -> list[
     return videos
 
 
-def _toml(value: str) -> str:
-    return json.dumps(value)  # a JSON string is a valid TOML basic string
-
-
 def config_text(base: Path, sim, port: int) -> str:
     """The demo's configuration: our folders, the simulator's URLs and keys, a loopback bind."""
     return f"""{DEMO_HEADER}: the providers are the local simulator on {sim.url}.
-data_dir = {_toml(str(base / "data"))}
+data_dir = {toml_string(str(base / "data"))}
 
 [[library]]
 name = "Demo movies"
-path = {_toml(str(base / "movies"))}
+path = {toml_string(str(base / "movies"))}
 kind = "movie"
 
 [[library]]
 name = "Demo TV"
-path = {_toml(str(base / "tv"))}
+path = {toml_string(str(base / "tv"))}
 kind = "tv"
 
 [providers.tmdb]
-api_key = {_toml(sim.tmdb_key)}
-base_url = {_toml(sim.tmdb_url)}
+api_key = {toml_string(sim.tmdb_key)}
+base_url = {toml_string(sim.tmdb_url)}
 
 [providers.fanart]
-api_key = {_toml(sim.fanart_key)}
-base_url = {_toml(sim.fanart_url)}
+api_key = {toml_string(sim.fanart_key)}
+base_url = {toml_string(sim.fanart_url)}
 
 [providers.tvdb]
-api_key = {_toml(sim.tvdb_key)}
-base_url = {_toml(sim.tvdb_url)}
+api_key = {toml_string(sim.tvdb_key)}
+base_url = {toml_string(sim.tvdb_url)}
 
 [daemon]
 settle_seconds = 1.0

@@ -14,6 +14,7 @@ and Hebrew titles and are valid XML). The web app makes what is typed fit by the
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sized
 from typing import Any
@@ -58,3 +59,13 @@ def fit_json(value: Any, body: bytes | None = None) -> Any:
     if isinstance(value, dict):
         return {fit(k): fit_json(v) for k, v in value.items()}
     return value
+
+
+def toml_string(value: str, prefer_literal: bool = False) -> str:
+    """`value` as a TOML string, for a line the user pastes into config.toml: a literal one
+    (`'D:\\Media'`) where a basic one would double its backslashes, or anywhere with
+    `prefer_literal`, when it holds no `'` and prints; else a basic one, with JSON's escapes
+    (TOML's) and DEL's, which TOML forbids raw."""
+    if ("\\" in value or prefer_literal) and "'" not in value and value.isprintable():
+        return f"'{value}'"
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007F")

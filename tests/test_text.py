@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import pytest
 from lxml import etree
 
 from metarrd.text import count, fit, fit_json
@@ -103,3 +104,29 @@ def test_a_count_says_its_noun_in_the_number_s_form_never_with_an_s_in_brackets(
     assert count(["a", "b"], "known item") == "2 known items"
     assert count(3, "library", "libraries") == "3 libraries"
     assert count({"x": 1}, "library", "libraries") == "1 library"
+
+
+@pytest.mark.parametrize(
+    ("value", "literal"),
+    [
+        ("/srv/tv/Cartoons", False),
+        ("D:\\Media\\TV", True),  # a basic string would double its backslashes
+        ('/srv/tv/Kids\' "Cartoons"', False),
+        ("/srv/tv/Séries\x7f", False),  # DEL: TOML forbids it raw
+        ("C:\\it's", False),
+    ],
+)
+def test_a_toml_string_reads_back_as_its_value(value, literal):
+    """One `toml_string` for every line the user is told to paste into config.toml (the config
+    check's, the webhooks' path_map hint, a folder of shows' [[library]] line, the demo's
+    config), where three copies had their own rules."""
+    import tomllib
+
+    from metarrd.text import toml_string
+
+    for prefer in (False, True):
+        text = toml_string(value, prefer_literal=prefer)
+        assert tomllib.loads(f"v = {text}")["v"] == value
+        assert text.startswith("'") == (
+            literal or (prefer and "'" not in value and value.isprintable())
+        )

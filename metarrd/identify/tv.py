@@ -13,7 +13,6 @@ show's `numbering_note` says so.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable, Collection
@@ -59,7 +58,7 @@ from metarrd.identify.stage import (
 )
 from metarrd.providers.tvdb import language_code
 from metarrd.runtime import Runtime
-from metarrd.text import count
+from metarrd.text import count, toml_string
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +233,7 @@ def identify_show(
         reason += (
             f"; its files are in show folders of their own below it ({', '.join(shows)}): "
             "Kodi takes each folder right in a TV library for one show, so a "
-            f"folder of shows is a library of its own: [[library]] path = {_toml_string(show.path)}, "
+            f"folder of shows is a library of its own: [[library]] path = {toml_string(show.path, prefer_literal=True)}, "
             'kind = "tv"'
         )
     reason = "; ".join(notes + [reason])
@@ -1336,15 +1335,6 @@ _OWNER = {"tmdb": "TMDB's", "tvdb": "TheTVDB's", "dvd": "TheTVDB's DVD order's"}
 # titles that prove no order: TheTVDB's and Sonarr's `TBA` of an episode not named yet, TMDB's
 # `Episode 5` of one it has no name for, a pilot either may call so
 _PLACEHOLDER = re.compile(r"^(?:tba|tbd|tbc|untitled|pilot|(?:episode|part|chapter) \d+|\d+)$")
-
-
-def _toml_string(value: str) -> str:
-    """`value` as a TOML string, for a line to paste into config.toml: a literal string
-    ('/srv/tv/Cartoons') when it holds no `'` and prints, else a basic one with JSON's escapes,
-    which are TOML's (and DEL's, which TOML forbids raw)."""
-    if "'" not in value and value.isprintable():
-        return f"'{value}'"
-    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007F")
 
 
 # Sonarr's MultiPartCleanupRegex: the part number its multi-episode title drops

@@ -24,7 +24,7 @@ from metarrd.config import PathMap
 from metarrd.pathmap import PathNotMapped, map_path, windows_parts
 from metarrd.paths import is_inside, is_windows
 from metarrd.spelling import on_disk
-from metarrd.text import fit
+from metarrd.text import fit, toml_string
 from metarrd.web.ids import MAX_INT
 
 MAX_DEPTH = 16  # Radarr's and Sonarr's payloads nest 4 deep
@@ -283,12 +283,4 @@ def suggest_mapping(
 
 
 def toml_entry(entry: PathMap) -> str:
-    return f"{{ from = {_toml_string(entry.from_)}, to = {_toml_string(entry.to)} }}"
-
-
-def _toml_string(value: str) -> str:
-    """A TOML string for `value`: a literal one ('D:\\Media') for a Windows path, whose
-    backslashes a basic string would double."""
-    if "\\" in value and "'" not in value and value.isprintable():
-        return f"'{value}'"
-    return json.dumps(value)
+    return f"{{ from = {toml_string(entry.from_)}, to = {toml_string(entry.to)} }}"
