@@ -209,9 +209,9 @@ def _start_fork_server() -> None:
     imported `metarrd.worker_boot`, and a Ctrl-C to the process group before that (the daemon
     stopping just as its first enrich starts the workers) killed it in the middle of its
     imports with a KeyboardInterrupt on the terminal. A blocked signal stays blocked in the
-    process it starts; once worker_boot ignores SIGINT a pending one is dropped (as
-    multiprocessing's own resource tracker is started). Where it cannot start, starting the
-    first worker says so (`_Worker`, in `run`)."""
+    process it starts; once worker_boot ignores SIGINT a pending one is dropped, and it unblocks
+    it (as multiprocessing's own resource tracker is started). Where it cannot start, starting
+    the first worker says so (`_Worker`, in `run`)."""
     block = getattr(signal, "pthread_sigmask", None)
     try:
         # first, on its own: starting it unblocks SIGINT in this thread when done

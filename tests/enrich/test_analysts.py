@@ -87,6 +87,38 @@ def test_a_worker_ignores_ctrl_c_which_is_for_the_daemon():
     assert analysts.run(1, os.getpid) == worker
 
 
+def test_a_ctrl_c_reaches_a_worker_which_ignores_it_itself():
+    """The fork server is started with SIGINT blocked (for a Ctrl-C during its imports): a
+    worker inherited the blocked signal for good, and a Ctrl-C never reached it at all, so the
+    test above passed whether the worker ignored it or not."""
+    import signal
+
+    bare = analysts._Worker(analysts._context(), initializer=int)
+    try:
+        ok, blocked = bare.call(signal.pthread_sigmask, (signal.SIG_BLOCK, set()))
+        assert ok and signal.SIGINT not in blocked
+    finally:
+        bare.close()
+
+
+def test_a_worker_ignores_ctrl_c_even_from_a_fork_server_that_did_not(tmp_path):
+    """`_watch` ignores SIGINT too, in case the fork server was started without
+    metarrd.worker_boot: here the worker is given back Python's own Ctrl-C handler, as such a fork
+    server leaves it, unblocked, before `_watch` runs in it; a Ctrl-C then, and it analyses on."""
+    import signal
+
+    bare = analysts._Worker(analysts._context(), initializer=int)  # int(pid): no _watch yet
+    try:
+        assert bare.call(signal.signal, (signal.SIGINT, signal.default_int_handler))[0]
+        assert bare.call(signal.pthread_sigmask, (signal.SIG_UNBLOCK, {signal.SIGINT}))[0]
+        assert bare.call(analysts._watch, (os.getpid(),)) == (True, None)
+        os.kill(bare.pid, signal.SIGINT)  # what Ctrl-C sends to the whole process group
+        ok, answer = bare.call(analysts.examine_small, (_poster(), tmp_path, CAP))
+        assert ok and answer[0].width == 185, answer
+    finally:
+        bare.close()
+
+
 def test_a_workers_facts_and_preview_are_the_daemons(tmp_path):
     data = _poster()
     info, rel = analysts.run(1, analysts.examine_small, data, tmp_path, CAP)
