@@ -424,7 +424,13 @@ def films_left_in_tv(
         return 0
     orphans: list[tuple[str, str, str | None]] = []
     with db.write_transaction():
-        films = list(M.select().where(M.id.in_([f.id for f in films]), M.kind == db.MOVIE))
+        # read again under the lock, the user's work too: locked (in the web, by another
+        # host's job) since it was looked at above, it stays; the next scan says so
+        films = [
+            f
+            for f in M.select().where(M.id.in_([f.id for f in films]), M.kind == db.MOVIE)
+            if not carries_user_work(f)
+        ]
         shows = list(M.select().where(M.library == library, M.kind == db.SHOW))
         files, previews = cache.files_of(M.select(M.id).where(M.id.in_([f.id for f in films])))
         L = db.LibraryFile

@@ -8,6 +8,7 @@ mistake never destroys the user's work: the films stay as they are, and the scan
 from __future__ import annotations
 
 from metarrd import db
+from metarrd.scan import kind_change
 
 from .conftest import put
 from .test_library_kind_changed import FILES, FILMS, _run, write_config
@@ -129,6 +130,39 @@ def test_a_film_left_out_by_the_tv_scan_carrying_the_users_work_is_kept(
     assert said.count() == 1
     assert _run(tv, "scan") == 0, capsys.readouterr()
     assert said.count() == 1  # said once, not at each scan
+
+
+def test_a_film_the_user_locks_while_the_tv_scan_weighs_it_is_kept(
+    tmp_path, simulator, backend, capsys, monkeypatch
+):
+    """The user locks a film left out by the TV scan (in the web, or another host's job) just
+    after the scan found nothing of the user's on it, before its write transaction: it was
+    deleted with the lock the user had just made, as the transaction read the films again but
+    not their locks."""
+    root = tmp_path / "tv"
+    for rel in FILES[:2]:
+        put(root, rel)
+    extra = put(root, "Breaking Bad (2008)/Shorts/Breaking Bad - Good Cop Bad Cop.mkv")
+    assert _run(write_config(tmp_path, simulator, root, "movie"), "scan") == 0
+    film = db.Movie.get(db.Movie.path == str(extra))
+    capsys.readouterr()
+    weighed = kind_change.carries_user_work
+
+    def then_the_user_locks_it(item: db.Movie) -> bool:
+        worked = weighed(item)
+        if item.id == film.id:  # the user's edit, committed right after the scan looked
+            db.Movie.update(title="Good Cop / Bad Cop", locked_fields=["title"]).where(
+                db.Movie.id == film.id
+            ).execute()
+        return worked
+
+    monkeypatch.setattr(kind_change, "carries_user_work", then_the_user_locks_it)
+    assert _run(write_config(tmp_path, simulator, root, "tv"), "scan") == 0, capsys.readouterr()
+    kept = db.Movie.get_or_none(db.Movie.id == film.id)
+    assert kept is not None
+    assert (kept.kind, kept.title, kept.locked_fields) == (
+        db.MOVIE, "Good Cop / Bad Cop", ["title"]
+    )  # fmt: skip
 
 
 def test_a_show_with_no_episode_goes_once_the_library_is_a_movie_library(
