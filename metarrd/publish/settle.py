@@ -65,7 +65,8 @@ def settle_unit(rt: Runtime, root_id: int) -> bool:
         log.info("item %d: its files cannot be read now (a hung mount): left to republish", root_id)
         return False
     before = unit_versions(root_id)  # before the rows the check reads: an edit after it shows
-    if not written_as_wanted(rt, M.get_by_id(root_id)):
+    item = M.get_or_none(M.id == root_id)  # removed or merged while the mounts were looked at
+    if item is None or not written_as_wanted(rt, item):
         return False
     with db.write_transaction():
         if unit_versions(root_id) != before:

@@ -365,3 +365,24 @@ def test_an_item_never_published_is_settled_with_one_small_query(rt, monkeypatch
         assert settle_unit(rt, movie.id) is False
         assert settle_unit(rt, movie.id + 1000) is False  # gone meanwhile
     assert len(seen) == 2 and all(sql.startswith("SELECT EXISTS") for sql in seen), seen
+
+
+def test_an_item_removed_while_its_mounts_are_looked_at_is_not_settled(rt, simulator, monkeypatch):
+    """A published movie "Republish?" is merged away or removed (a rescan, a Radarr delete)
+    while `settle_unit` asks whether its library and the cache answer: it read the row again
+    with `get_by_id`, and the enrich or the web edit that called it failed on the missing row."""
+    from metarrd import mounts
+    from metarrd.publish import settle_unit
+
+    movie = make_movie(rt)
+    enrich_item(rt, movie)
+    movie = _published(rt, movie)
+    db.mark_outdated(movie.id)
+    real = mounts.library_unanswered
+
+    def removed_meanwhile(root):
+        db.Movie.delete().where(db.Movie.id == movie.id).execute()
+        return real(root)
+
+    monkeypatch.setattr(mounts, "library_unanswered", removed_meanwhile)
+    assert settle_unit(rt, movie.id) is False
