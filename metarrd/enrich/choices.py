@@ -91,5 +91,6 @@ def change_selection(config: Config, asset_id: int, op: str) -> SelectionChange:
             asset_type=asset.asset_type,
             op=op,
         )
+        asset = A.get_by_id(asset_id)  # as chosen, read under the lock: a re-enrich may follow
     log.info("item %d: %s %d %s by the user", movie.id, asset.asset_type, asset.id, op)
-    return SelectionChange(db.ArtworkCandidate.get_by_id(asset_id), replaced)
+    return SelectionChange(asset, replaced)

@@ -225,3 +225,24 @@ def test_a_picture_whose_type_the_user_locks_while_it_is_cached_stays(rt, simula
 
     assert seen[0] in {i for _rank, i, _by in as_locked}
     assert _selected_posters(movie.id) == as_locked
+
+
+def test_a_choice_a_re_enrich_follows_at_once_answers_the_choice_made(rt, simulator, monkeypatch):
+    """The user makes a poster #1 and a re-enrich's write transaction follows the choice's
+    commit at once, replacing the item's candidates: the choice read its candidate back after
+    its commit, so the web request that made it answered 500 for a choice that was made. It is
+    read under the choice's own lock."""
+    from metarrd.enrich import choices
+
+    movie = make_movie(rt)
+    enrich_item(rt, movie)
+    second = A.get(A.movie == movie.id, A.asset_type == "poster", A.rank == 2)
+    real_info = choices.log.info
+
+    def then_a_re_enrich(*args):
+        A.delete().where(A.movie == movie.id).execute()  # as a re-enrich replacing them would
+        real_info(*args)
+
+    monkeypatch.setattr(choices.log, "info", then_a_re_enrich)
+    change = change_selection(rt.config, second.id, "use")
+    assert (change.asset.id, change.asset.rank, change.asset.selected_by) == (second.id, 1, "user")
