@@ -1041,14 +1041,17 @@ def _show_not_identified(show_id: int, reason: str | None) -> str:
 
 def _list_name(m: db.Movie, shows: dict[int, str], counts: dict[int, int]) -> str:
     """How plain `list` names an item: a movie "Heat (1995)", a show "Breaking Bad (2008)
-    [show: 62 episode files]", an episode file after its show and its numbers ("Breaking Bad
-    S01E04E05 Cancer Man / Gray Matter", a special S00E01; a file named by air date with the
-    numbers identify matched), a file matched to no episode by its name."""
+    [show: 62 episode files]", after it its numbering note, `[numbering: …]`, where it has
+    one (what `tv order` prints, `list --json`'s `numbering_note`: before the path, which stays
+    last), an episode file after its show and its numbers ("Breaking Bad S01E04E05 Cancer Man
+    / Gray Matter", a special S00E01; a file named by air date with the numbers identify
+    matched), a file matched to no episode by its name."""
     if m.kind == db.SHOW:
         files = counts.get(m.id, 0)
+        note = f" [numbering: {m.numbering_note}]" if m.numbering_note else ""
         return (
             f"{m.title or Path(m.path).name} ({m.year or '?'}) "
-            f"[show: {files} episode file{'' if files == 1 else 's'}]"
+            f"[show: {files} episode file{'' if files == 1 else 's'}]{note}"
         )
     if m.kind != db.EPISODE:
         return f"{m.title or '?'} ({m.year or '?'})"

@@ -105,6 +105,13 @@ def test_tv_order_says_the_numbering_note(tmp_path, simulator, backend, capsys):
     assert main(["--config", str(cfg), "list", "--json"]) == 0
     entries = {e["id"]: e for e in json.loads(capsys.readouterr().out)}
     assert entries[show.id]["numbering_note"] == show.numbering_note  # for a script, too
+    # plain `list` gave the show's line without it: after the show's own words, before the
+    # path, which stays last (docs/interface.md §3)
+    assert main(["--config", str(cfg), "list"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.split()[0] == str(show.id))
+    name, path = line.split(None, 3)[3].rsplit("  ", 1)
+    assert path == show.path
+    assert name == (f"Firefly (2002) [show: 3 episode files] [numbering: {show.numbering_note}]")
 
     assert main(["--config", str(cfg), "tv", "order", str(show.id), "tvdb"]) == 0
     said = capsys.readouterr().out.splitlines()  # unchanged: matched again, still said
