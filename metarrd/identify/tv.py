@@ -739,9 +739,11 @@ def identify_episodes(
     for order in dict.fromkeys(t["order"] for t in in_other_order):
         files = [t["text"] for t in in_other_order if t["order"] == order]
         sonarr = "Sonarr's names; " if order == "tvdb" else ""
+        # the absolute order's other files are named by absolute number: switching leaves them
+        rename = "name them by absolute number or " if guide.order == "absolute" else ""
         notes.append(f"{len(files)} file name(s) title their episode as {_ORDER_OF[order]} "
                      f"numbers it, not {_OWNER[guide.order]} (e.g. {files[0]}): {sonarr}"
-                     f"switch the show's episode order to {order_label(order)}: "
+                     f"{rename}switch the show's episode order to {order_label(order)}: "
                      f"`metarrd tv order {show.id} {order}` or the show page")  # fmt: skip
     note = "; ".join(notes) or None
     db.Movie.update(numbering_note=note).where(db.Movie.id == show.id).execute()
@@ -1027,12 +1029,14 @@ class _Guide:
         TheTVDB's id the default, or set by the user, while the files were named from TMDB:
         Kodi's TMDB scraper, Jellyfin, Plex). Every such file got another episode's title,
         plot and still. `{"order": that order, "text": what the note shows of it}`; else None.
-        Not a special, a file of no title, named by air date or by absolute number, nor one
-        whose title is a placeholder (`TBA`, `Episode 5`, `Pilot`: no proof of an order), nor
-        one whose other order's episode is the one matched (the titles differ, not the
-        numbers)."""
+        In the absolute order, a file named by season and episode is matched in TheTVDB's
+        aired order (`_match`): looked at as there. Not a special, a file of no title, named by
+        air date or by absolute number (no other order numbers by it: TMDB has no absolute
+        numbers), nor one whose title is a placeholder (`TBA`, `Episode 5`, `Pilot`: no proof
+        of an order), nor one whose other order's episode is the one matched (the titles
+        differ, not the numbers)."""
         hints = item.hints or {}
-        if self.order == "absolute" or not item.season or not item.episodes:
+        if not item.season or not item.episodes:
             return None  # specials: each provider numbers its own (`_tvdb_special`)
         if absolute_numbers(hints.get("name_absolute")) or len(refs) != len(item.episodes):
             return None
@@ -1328,10 +1332,13 @@ def _words(text: Any) -> str:
 
 
 # the orders a file's title may name its episode in instead of the show's, the likeliest first
-_OTHER_ORDERS = {"tmdb": ("tvdb", "dvd"), "tvdb": ("tmdb", "dvd"), "dvd": ("tvdb", "tmdb")}
+# (the absolute order matches a file named by season and episode in TheTVDB's aired order)
+_OTHER_ORDERS = {"tmdb": ("tvdb", "dvd"), "tvdb": ("tmdb", "dvd"), "dvd": ("tvdb", "tmdb"),
+                 "absolute": ("tmdb", "dvd")}  # fmt: skip
 _ORDER_OF = {"tmdb": "TMDB's aired order", "tvdb": "TheTVDB's aired order",
              "dvd": "TheTVDB's DVD order"}  # fmt: skip
-_OWNER = {"tmdb": "TMDB's", "tvdb": "TheTVDB's", "dvd": "TheTVDB's DVD order's"}
+_OWNER = {"tmdb": "TMDB's", "tvdb": "TheTVDB's", "dvd": "TheTVDB's DVD order's",
+          "absolute": "TheTVDB's"}  # fmt: skip
 # titles that prove no order: TheTVDB's and Sonarr's `TBA` of an episode not named yet, TMDB's
 # `Episode 5` of one it has no name for, a pilot either may call so
 _PLACEHOLDER = re.compile(r"^(?:tba|tbd|tbc|untitled|pilot|(?:episode|part|chapter) \d+|\d+)$")

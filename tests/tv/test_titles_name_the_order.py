@@ -34,14 +34,14 @@ SONARR_NAMED = [
 ]
 
 
-def scan(tmp_path, simulator, names: list[str], tvshow_nfo: str | None = None):
+def scan(tmp_path, simulator, names: list[str], tvshow_nfo: str | None = None, status: int = 0):
     root = tmp_path / "tv"
     for rel in names:
         put(root, rel)
     if tvshow_nfo is not None:
         (root / FIREFLY / "tvshow.nfo").write_text(tvshow_nfo)
     cfg = write_config(tmp_path, simulator, root, "tv")
-    assert main(["--config", str(cfg), "scan"]) == 0
+    assert main(["--config", str(cfg), "scan"]) == status
     return cfg, db.Movie.get(db.Movie.kind == db.SHOW)
 
 
@@ -87,6 +87,27 @@ def test_files_titled_in_thetvdbs_aired_order_in_the_dvd_order_say_so(tmp_path, 
         "DVD order's (e.g. S01E01 'The Train Job', TheTVDB's DVD order's 'Serenity'): Sonarr's "
         f"names; switch the show's episode order to TheTVDB aired order: `metarrd tv order "
         f"{show.id} tvdb` or the show page"
+    ) in show.numbering_note
+
+
+def test_files_titled_in_tmdbs_order_in_the_absolute_order_say_so(tmp_path, simulator, backend):
+    """In the absolute order a file named by season and episode is matched in TheTVDB's aired
+    order, and was never looked at: Futurama's `S02E01 - I Second That Emotion`, named from
+    TMDB's order (its production seasons: 13 episodes in the first, TheTVDB's 9), got
+    TheTVDB's S02E01 "A Flight to Remember" and nothing was said. The file named by its
+    absolute number has no other order to be titled in: nothing said of it."""
+    names = ["Futurama (1999)/Season 2/Futurama (1999) - S02E01 - I Second That Emotion.mkv",
+             "Futurama (1999)/Futurama - 010 - A Flight to Remember.mkv"]  # fmt: skip
+    cfg, show = scan(tmp_path, simulator, names, status=1)  # an absolute number in TMDB's
+    assert main(["--config", str(cfg), "tv", "order", str(show.id), "absolute"]) == 0
+    show = db.Movie.get_by_id(show.id)
+    assert titled(show, "S02E01 - I Second That Emotion.mkv") == "A Flight to Remember"
+    assert titled(show, "010 - A Flight to Remember.mkv") == "A Flight to Remember"
+    assert (
+        "1 file name(s) title their episode as TMDB's aired order numbers it, not TheTVDB's "
+        "(e.g. S02E01 'I Second That Emotion', TheTVDB's 'A Flight to Remember'): name them by "
+        "absolute number or switch the show's episode order to TMDB aired order: "
+        f"`metarrd tv order {show.id} tmdb` or the show page"
     ) in show.numbering_note
 
 
