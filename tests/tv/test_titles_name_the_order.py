@@ -174,8 +174,18 @@ def test_a_multi_episode_file_titled_as_its_order_numbers_it_says_nothing(
         (["The Train Job", "Bushwhacked"], "The Train Job + Bushwhacked"),
         (["Part 1", "Part 2"], "Part 1 + Part 2"),  # should_not_collaspe_when_result_is_empty
         (["Who's There?"], "Who's There"),  # EpisodeTitleTrimCharacters
+        # real two-part episodes (TheTVDB's titles): Lost, Battlestar Galactica (2004)
+        (["Exodus (1)", "Exodus (2)"], "Exodus"),
+        (["Kobol's Last Gleaming (1)", "Kobol's Last Gleaming (2)"], "Kobol's Last Gleaming"),
+        # a part number in brackets is no MultiPartCleanupRegex match (it ends in `)`, not
+        # in the number): written whole
+        (["Pilot (Part 1)", "Pilot (Part 2)"], "Pilot (Part 1) + Pilot (Part 2)"),
+        # unrelated titles: Doctor Who's two-part opener of series 6, and any two
+        (["The Impossible Astronaut", "Day of the Moon"],
+         "The Impossible Astronaut + Day of the Moon"),
+        (["Pilot", "The Cat"], "Pilot + The Cat"),
     ],
-)
+)  # fmt: skip
 def test_sonarrs_title_of_several_episodes(titles, written):
     assert _sonarr_title(titles) == written
 
@@ -200,6 +210,16 @@ class _Item:
          [["Free Falling (1)"], ["Free Falling (2)"]]),
         ("Show - S01E01 - S01E02 - The Train Job + Bushwhacked.mkv",
          [["The Train Job"], ["Bushwhacked"]]),  # Sonarr's "Duplicate" style
+        ("Lost - S01E24-E25 - Exodus WEBDL-720p.mkv", [["Exodus (1)"], ["Exodus (2)"]]),
+        ("Battlestar Galactica (2003) - S01E12-E13 - Kobol's Last Gleaming Bluray-1080p.mkv",
+         [["Kobol's Last Gleaming (1)"], ["Kobol's Last Gleaming (2)"]]),
+        ("Show - S01E01-E02 - Pilot (Part 1) + Pilot (Part 2) WEBDL-720p.mkv",
+         [["Pilot (Part 1)"], ["Pilot (Part 2)"]]),
+        ("Doctor Who (2005) - S06E01-E02 - The Impossible Astronaut + Day of the Moon "
+         "Bluray-1080p.mkv", [["The Impossible Astronaut"], ["Day of the Moon"]]),
+        # `{Episode CleanTitle}` (its separator "and") in Sonarr's dotted format
+        ("Doctor.Who.2005.S06E01-02.The.Impossible.Astronaut.and.Day.of.the.Moon.Bluray-1080p.mkv",
+         [["The Impossible Astronaut"], ["Day of the Moon"]]),
     ],
 )  # fmt: skip
 def test_a_multi_episode_names_titles_are_read_as_sonarr_writes_them(name, titles):
@@ -210,6 +230,9 @@ def test_a_multi_episode_name_of_other_titles_is_not_theirs():
     named = _named_titles(_Item("Show - S01E01-E02 - Serenity + The Train Job WEBDL-720p.mkv"))
     assert not _titles_named(named, [["The Train Job"], ["Bushwhacked"]], True, lenient=False)
     assert not _titles_named(named, [["Serenity"], ["The Train"]], True, lenient=False)
+    # Sonarr keeps "(Part 1)" whole: `Pilot` alone is not its name of these two
+    named = _named_titles(_Item("Show - S01E01-E02 - Pilot WEBDL-720p.mkv"))
+    assert not _titles_named(named, [["Pilot (Part 1)"], ["Pilot (Part 2)"]], True, lenient=False)
 
 
 def test_one_episodes_title_is_compared_as_words():
