@@ -1359,6 +1359,10 @@ _QUALITY = re.compile(
 )
 
 
+# what `_named_titles` ends a name's title with where Sonarr cut it short after its first
+_CUT = "..."
+
+
 def _named_titles(item: db.Movie) -> str:
     """What a multi-episode file's name says between its last episode marker and its quality,
     as a title key (`normalize_title`): Sonarr's `Show - S01E01-E02 - Serenity (1) + Serenity
@@ -1368,27 +1372,37 @@ def _named_titles(item: db.Movie) -> str:
     if not markers:
         return ""
     rest = stem[markers[-1].end() :]
-    return normalize_title(rest[: m.start()] if (m := _QUALITY.search(rest)) else rest)
+    rest = rest[: m.start()] if (m := _QUALITY.search(rest)) else rest
+    key = normalize_title(rest)
+    # Sonarr's first title alone, cut short (`Episode Title 1... HDTV-720p`): Sonarr trims a
+    # title's own dots, so a name's ending in `...` is its ellipsis
+    return f"{key} {_CUT}" if key and rest.rstrip(" _-").endswith("...") else key
 
 
-def _sonarr_title(titles: list[str]) -> str:
-    """The title Sonarr writes for a file of these episodes (FileNameBuilder.GetEpisodeTitles):
-    each without its part number, once (`Serenity (1)` + `Serenity (2)`: `Serenity`), joined
-    with " + "; the titles whole when that leaves none (`Part 1 + Part 2`)."""
+def _sonarr_titles(titles: list[str]) -> list[str]:
+    """The titles Sonarr writes for a file of these episodes (FileNameBuilder.GetEpisodeTitles):
+    each without its part number, once (`Serenity (1)` + `Serenity (2)`: `Serenity`); the
+    titles whole when that leaves none (`Part 1`, `Part 2`)."""
     titles = [t.rstrip(" .?") for t in titles]
     if len(titles) == 1:
-        return titles[0]
+        return titles
     cleaned = list(dict.fromkeys(_PART_NUMBER.sub("", t).strip() for t in titles))
     if all(not t for t in cleaned):
         cleaned = list(dict.fromkeys(titles))
-    return " + ".join(cleaned)
+    return cleaned
+
+
+def _sonarr_title(titles: list[str]) -> str:
+    """The title Sonarr writes for a file of these episodes: `_sonarr_titles` joined with
+    " + " (`Serenity`, `The Train Job + Bushwhacked`, `Part 1 + Part 2`)."""
+    return " + ".join(_sonarr_titles(titles))
 
 
 def _titles_named(named: str, titles: list[list[str]], several: bool, lenient: bool) -> bool:
     """Whether a file's title key (`named`) names these episodes (each with the titles it has):
     one episode, that title (`lenient`: or it without its part number, `Pilot` of "Pilot
-    (1)"); several, Sonarr's title of them (`_sonarr_title`) as what follows the numbers
-    (`_named_titles`)."""
+    (1)"); several, Sonarr's title of them (`_sonarr_title`, or its first and last when it
+    cut them short) as what follows the numbers (`_named_titles`)."""
     if not several:
         keys = {normalize_title(t) for t in titles[0]}
         if lenient:
@@ -1399,6 +1413,12 @@ def _titles_named(named: str, titles: list[list[str]], several: bool, lenient: b
         choices = [[*c, t] for c in choices for t in dict.fromkeys(options)][:16]
     for chosen in choices:  # Sonarr's title, or every title whole (older Sonarr, FileBot)
         keys = {normalize_title(_sonarr_title(chosen)), normalize_title(" + ".join(chosen))}
+        if len(written := _sonarr_titles(chosen)) > 1:
+            # too long for its name (255 bytes, or a `{Episode Title:30}` format): the first
+            # and the last, `Episode Title 1...A Really Long Episode Title`, else the first,
+            # `Episode Title 1...` (GetEpisodeTitle)
+            keys.add(normalize_title(f"{written[0].rstrip(' .')} {written[-1]}"))
+            keys.add(f"{normalize_title(written[0])} {_CUT}")
         if named in keys - {""}:
             return True
     return False

@@ -226,6 +226,35 @@ def test_a_multi_episode_names_titles_are_read_as_sonarr_writes_them(name, title
     assert _titles_named(_named_titles(_Item(name)), titles, several=True, lenient=False)
 
 
+def test_a_multi_episode_name_cut_short_as_sonarr_does_is_read():
+    """Sonarr's TruncatedEpisodeTitlesFixture: titles too long for the name (255 bytes, or a
+    `{Episode Title:30}` format) are the first and the last, with `...` between. Before, such a
+    name titled no order's episodes: a file titled in another order was not counted."""
+    titles = ["Episode Title 1", "Another Episode Title", "Yet Another Episode Title",
+              "Yet Another Episode Title Take 2", "Yet Another Episode Title Take 3",
+              "Yet Another Episode Title Take 4",
+              "A Really Really Really Really Long Episode Title"]  # fmt: skip
+    name = ("Series Title - S01E01-02-03-04-05-06-07 - Episode Title 1...A Really Really Really "
+            "Really Long Episode Title HDTV-720p.mkv")  # fmt: skip
+    named = _named_titles(_Item(name))
+    assert _titles_named(named, [[t] for t in titles], several=True, lenient=False)
+    assert not _titles_named(named, [[t] for t in reversed(titles)], True, lenient=False)
+    # only the first fits (should_truncate_with_ellipsis_if_only_first_episode_title_fits)
+    named = _named_titles(_Item("Series Title - S01E01-02-03-04-05-06-07 - Episode Title 1... "
+                                "HDTV-720p.mkv"))  # fmt: skip
+    assert _titles_named(named, [[t] for t in titles], several=True, lenient=False)
+    # two episodes with `{Episode Title:30}`: "The Impossible Astronaut + Day of the Moon"
+    # (42) is too long, as is the first and the last; the first and `...` fit (27)
+    named = _named_titles(_Item("Doctor Who (2005) - S06E01-E02 - The Impossible "
+                                "Astronaut... Bluray-1080p.mkv"))  # fmt: skip
+    two = [["The Impossible Astronaut"], ["Day of the Moon"]]
+    assert _titles_named(named, two, True, lenient=False)
+    # not cut short: the first title alone is not Sonarr's name of both
+    named = _named_titles(_Item("Doctor Who (2005) - S06E01-E02 - The Impossible Astronaut "
+                                "Bluray-1080p.mkv"))  # fmt: skip
+    assert not _titles_named(named, two, True, lenient=False)
+
+
 def test_a_multi_episode_name_of_other_titles_is_not_theirs():
     named = _named_titles(_Item("Show - S01E01-E02 - Serenity + The Train Job WEBDL-720p.mkv"))
     assert not _titles_named(named, [["The Train Job"], ["Bushwhacked"]], True, lenient=False)
