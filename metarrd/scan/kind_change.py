@@ -5,8 +5,11 @@ video files episodes (`scan.tv._film_to_episode`, for the film a movie library's
 recorded), a movie library's makes them films. What the other kind left is dissolved here:
 
 - A movie library that was a TV library: each episode item becomes a film, keeping its id and
-  its history and the user's locked fields a film has, and is read again as a new film is;
-  its shows and seasons go (they have no file: a movie library has none). Not when at least
+  its history and the user's work a film has a place for (locked fields, the cast when locked,
+  artwork chosen by hand or added: `_film_edits`, `_forget_but_the_users`; a lock it has no
+  place for is said, with its value, in an event), and is read again as a new film is; a show
+  whose folder is its one film's gives it a copy of the user's (`_show_to_film`); its shows and
+  seasons go (they have no file: a movie library has none). Not when at least
   half of its episodes still read as episodes (`episodes_kept`): its `kind = "tv"` was likelier
   removed by mistake; nothing is converted nor dropped, and the movie scan leaves their files.
 - A TV library that was a movie library: a film its scan does not walk (a show's extras
@@ -40,16 +43,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from metarrd import cache, db
-from metarrd.config import Config
+from metarrd.config import ALL_SEASONS, ASSET_TYPES, LIBRARY_SOURCE, Config
+from metarrd.fields import CAST_LOCK
 from metarrd.files import sha256_regular
-from metarrd.identify import (
-    absolute_numbers,
-    episode_folders,
-    forget_enrichment,
-    parse_episode,
-    show_title,
-)
+from metarrd.identify import absolute_numbers, episode_folders, parse_episode, show_title
 from metarrd.paths import is_inside
+from metarrd.user_urls import PROVIDER as USER_IMAGE
 
 log = logging.getLogger(__name__)
 
@@ -66,11 +65,62 @@ _FILM_FIELDS = frozenset(
 )  # fmt: skip
 
 
+# the artwork types a film has (kodi.md, "Movie layout": `<base>-<type>`): an episode's one,
+# `thumb` (kodi-tv.md 2.4: `<base>-thumb`), is a film's too; a show's character art and its
+# "all seasons" art are no film's
+_FILM_ART = frozenset(
+    t for t in ASSET_TYPES if t != "characterart" and not t.startswith(ALL_SEASONS)
+)
+
+
 def _film_edits(ep: db.Movie) -> dict[str, object]:
     """What of the user's an episode keeps as a film: its locked fields a film has, with their
-    values, and those locks (the cast's goes with the cast, the episode's blocks' with them)."""
-    locked = [f for f in ep.locked_fields or [] if f in _FILM_FIELDS]
-    return {**{f: getattr(ep, f) for f in locked}, "locked_fields": locked} if locked else {}
+    values, the cast lock (its cast stays: `_forget_but_the_users`) and the locks of the
+    artwork types a film has (the user's choice of its thumb)."""
+    locked = [f for f in ep.locked_fields or [] if f in _FILM_FIELDS or f == CAST_LOCK]
+    art = [t for t in ep.locked_asset_types or [] if t in _FILM_ART]
+    out: dict[str, object] = {f: getattr(ep, f) for f in locked if f != CAST_LOCK}
+    if locked:
+        out["locked_fields"] = locked
+    if art:
+        out["locked_asset_types"] = art
+    return out
+
+
+def _unmapped(ep: db.Movie) -> list[str]:
+    """The user's locks of an episode a film has no place for (its air date, its numbers, a
+    later episode's title...), with their values: said in the scan's event, which keeps them."""
+    fields = [
+        f"{f} = {json.dumps(getattr(ep, f, None), default=str, ensure_ascii=False)}"
+        if f in db.Movie._meta.fields
+        else f
+        for f in ep.locked_fields or []
+        if f not in _FILM_FIELDS and f != CAST_LOCK
+    ]
+    return fields + [f"{t} artwork" for t in ep.locked_asset_types or [] if t not in _FILM_ART]
+
+
+def _forget_but_the_users(ep: db.Movie) -> None:
+    """An episode becoming a film loses what its enrich found (provider candidates, cached
+    images, cast), but not the user's work a film has a place for: the candidates of an artwork
+    type the user chose by hand (locked) and the images the user added (uploaded, or from an
+    address) of a type a film has, with their cached images; the cast, when locked."""
+    A, C = db.ArtworkCandidate, db.CacheImageFile
+    art = [t for t in ep.locked_asset_types or [] if t in _FILM_ART]
+    users = (A.movie == ep.id) & A.asset_type.in_(list(_FILM_ART))
+    users &= A.asset_type.in_(art) | (A.provider == USER_IMAGE) if art else A.provider == USER_IMAGE
+    kept = list(A.select(A.id, A.asset_type, A.content_hash).where(users).tuples())
+    A.delete().where(A.movie == ep.id, A.id.not_in([i for i, *_ in kept])).execute()
+    images = {(t, h) for _, t, h in kept if h}
+    for row_id, image_type, file_hash in (  # the user's files in the library stay cached
+        C.select(C.id, C.image_type, C.file_hash)
+        .where(C.movie == ep.id, C.actor.is_null(), C.source_type != LIBRARY_SOURCE)
+        .tuples()
+    ):
+        if (image_type, file_hash) not in images:
+            C.delete().where(C.id == row_id).execute()
+    if CAST_LOCK not in (ep.locked_fields or []):
+        db.MovieActor.delete().where(db.MovieActor.movie == ep.id).execute()
 
 
 def _defaults() -> dict[str, object]:
@@ -108,8 +158,7 @@ def tv_items_to_films(config: Config, library: db.Library, scope: list[Path]) ->
         orphans: list[tuple[str, str, str | None]] = []
         edits = {ep.id: _film_edits(ep) for ep in episodes}
         for ep in episodes:
-            forget_enrichment(ep)
-            db.ArtworkCandidate.delete().where(db.ArtworkCandidate.movie == ep.id).execute()
+            _forget_but_the_users(ep)
             show = shows.get(ep.show_id) if ep.show_id is not None else None
             name = (show.title or Path(show.path).name) if show is not None else None
             db.record_event(
@@ -119,6 +168,14 @@ def tv_items_to_films(config: Config, library: db.Library, scope: list[Path]) ->
                 + " while its library was a TV library; now a film",
                 movie=ep.id,
             )
+            if unmapped := _unmapped(ep):
+                db.record_event(
+                    "scan.warning",
+                    f"{ep.path}: now a film, which has no place for these of your locks as an "
+                    "episode (their values, kept in this event): " + "; ".join(unmapped),
+                    movie=ep.id,
+                    level="warning",
+                )
             films.setdefault(ep.show_id, []).append(ep)
         # the NFOs of what it was go now, not at the films' publish, which may never come (an
         # episode's name seldom finds a film): Kodi's movie scan reads a file's `<name>.nfo`,
@@ -144,6 +201,9 @@ def tv_items_to_films(config: Config, library: db.Library, scope: list[Path]) ->
             if show.id in left:
                 continue
             children = [i for (i,) in M.select(M.id).where(M.show == show.id).tuples()]
+            own = films.get(show.id, [])
+            if len(own) == 1 and os.path.dirname(own[0].path) == show.path:
+                _show_to_film(show, own[0].id)  # the show's folder is the film's now
             if _users_work([show.id, *children]):  # kept, as it is, for the kind set back
                 if not show.missing:
                     M.update(missing=True, updated_at=now).where(M.id == show.id).execute()
@@ -165,6 +225,65 @@ def tv_items_to_films(config: Config, library: db.Library, scope: list[Path]) ->
     cache.remove_unused(config.cache_dir, config.previews_dir, files, previews)
     _remove_ours(library, orphans)
     return len(episodes)
+
+
+def _show_to_film(show: db.Movie, film_id: int) -> None:
+    """A show whose folder holds one video, which becomes a film (`Heat (1995)/Heat (1995).mkv`,
+    scanned as a TV library's show of one episode): the film, its folder's item now, takes a
+    copy of the user's work on the show a film has a place for, where it has none of its own
+    (the episode's): the show's locked fields a film has, the artwork types the user chose by
+    hand (a show's poster, fanart, logo... are a film's too) and the images the user added,
+    with their cached images. The show keeps its own (`_users_work`: kept, missing)."""
+    M, A, C = db.Movie, db.ArtworkCandidate, db.CacheImageFile
+    film = M.get_by_id(film_id)
+    has = set(film.locked_fields or [])
+    fields = [f for f in show.locked_fields or [] if f in _FILM_FIELDS and f not in has]
+    art = [
+        t
+        for t in show.locked_asset_types or []
+        if t in _FILM_ART and t not in (film.locked_asset_types or [])
+    ]
+    users = A.select().where(A.movie == show.id, A.asset_type.in_(list(_FILM_ART)))
+    taken = {t for (t,) in A.select(A.asset_type).where(A.movie == film_id).tuples()}
+    copied = [
+        a
+        for a in users
+        if a.asset_type not in taken and (a.asset_type in art or a.provider == USER_IMAGE)
+    ]
+    if not fields and not copied:
+        return
+    skip = {"id", "movie", "duplicate_of", "created_at"}
+    for a in copied:
+        row = {f: getattr(a, f) for f in A._meta.fields if f not in skip}
+        A.create(**row, movie=film_id)
+    hashes = {(a.asset_type, a.content_hash) for a in copied if a.content_hash}
+    for c in C.select().where(C.movie == show.id, C.actor.is_null()):
+        if (c.image_type, c.file_hash) in hashes:
+            row = {
+                f: getattr(c, f) for f in C._meta.fields if f not in {"id", "movie", "created_at"}
+            }
+            C.get_or_create(
+                movie=film_id, actor=None, image_type=c.image_type, file_hash=c.file_hash,
+                defaults=row,
+            )  # fmt: skip
+    M.update(
+        {f: getattr(show, f) for f in fields}
+        | {
+            "locked_fields": [*(film.locked_fields or []), *fields],
+            "locked_asset_types": [
+                *(film.locked_asset_types or []),
+                *sorted({a.asset_type for a in copied if a.asset_type in art}),
+            ],
+        }
+    ).where(M.id == film_id).execute()
+    db.record_event(
+        "scan.found",
+        f"{film.path}: its folder was the show {show.title or Path(show.path).name}'s: the "
+        "film takes what you chose of the show a film has ("
+        + ", ".join([*fields, *sorted({f"{a.asset_type} artwork" for a in copied})])
+        + ")",
+        movie=film_id,
+    )
 
 
 def _users_work(ids: list[int]) -> bool:

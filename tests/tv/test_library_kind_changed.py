@@ -7,13 +7,16 @@ deleted by hand."""
 from __future__ import annotations
 
 import hashlib
+import io
 from pathlib import Path, PurePath
 
 import pytest
+from PIL import Image
 
 from metarrd import db
 from metarrd.cli import main
 from metarrd.config import load_config
+from metarrd.enrich import add_user_image, change_selection
 from metarrd.identify.episodes import episode_marker
 from tests.conftest import backend_toml
 
@@ -399,3 +402,99 @@ def test_the_files_published_for_a_show_with_no_film_are_removed_unless_changed(
     assert "changed since" in warning.message
     assert not (root / FILES[0]).with_suffix(".nfo").exists()  # the episode's: Kodi read it
     assert (root / FILES[0]).is_file()
+
+
+def _png(rgb: tuple[int, int, int], size: tuple[int, int]) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, rgb).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_an_episode_that_becomes_a_film_keeps_the_users_artwork_and_cast(
+    tmp_path, simulator, backend, capsys
+):
+    """An episode the user worked on (a still of their own chosen as its thumb, its cast and air
+    date locked), its library set to a movie library, rightly: the film keeps the chosen thumb
+    (a film has `<base>-thumb` too: kodi.md), with its cached image, and the locked cast. Its
+    provider candidates, cast and choices were all dropped with its enrichment, the cached
+    image of the user's upload removed. The air date a film has no place for is said, with its
+    value, in the scan's event."""
+    root = tmp_path / "tv"
+    tv = _tv_enriched(tmp_path, simulator, root, capsys)
+    config = load_config(tv)
+    pilot = db.Movie.get(db.Movie.path == str(root / FILES[0]))
+    mine = add_user_image(config, pilot.id, "thumb", data=_png((9, 8, 7), (1280, 720)))
+    change_selection(config, mine.id, "use")
+    cast = [
+        (r.actor_id, r.role) for r in db.MovieActor.select().where(db.MovieActor.movie == pilot.id)
+    ]
+    assert cast, "the simulator's Pilot has guest stars"
+    db.Movie.update(aired="2008-01-20", locked_fields=["cast", "aired"]).where(
+        db.Movie.id == pilot.id
+    ).execute()
+    cached = Path(
+        db.CacheImageFile.get(
+            db.CacheImageFile.movie == pilot.id, db.CacheImageFile.file_hash == mine.content_hash
+        ).file_path
+    )
+
+    assert _run(write_config(tmp_path, simulator, root, "movie"), "scan") == 0, capsys.readouterr()
+    film = db.Movie.get_by_id(pilot.id)
+    assert (film.kind, film.locked_fields, film.locked_asset_types) == (
+        db.MOVIE, ["cast"], ["thumb"]
+    )  # fmt: skip
+    kept = db.ArtworkCandidate.get_by_id(mine.id)
+    assert (kept.movie_id, kept.provider, kept.is_selected, kept.rank) == (
+        pilot.id,
+        "user",
+        True,
+        1,
+    )
+    assert cached.is_file()
+    assert [
+        (r.actor_id, r.role) for r in db.MovieActor.select().where(db.MovieActor.movie == pilot.id)
+    ] == cast
+    said = db.Event.get(db.Event.movie == pilot.id, db.Event.kind == "scan.warning").message
+    assert "no place for these of your locks as an episode" in said
+    assert 'aired = "2008-01-20"' in said
+
+
+def test_a_show_folder_that_becomes_a_film_gives_it_the_users_show_artwork(
+    tmp_path, simulator, backend, capsys
+):
+    """A film scanned as a TV library's show of one episode (`Heat (1995)/Heat (1995).mkv`), a
+    poster of the user's chosen for the show and its plot locked; the library set to a movie
+    library: the show's folder is the film's, which takes a copy of the chosen poster and the
+    plot (kodi.md: a film has `<base>-poster`). The show stays (missing) with its own, for the
+    kind set back. The film had none of it."""
+    root = tmp_path / "tv"
+    tv = _tv_enriched(tmp_path, simulator, root, capsys)
+    config = load_config(tv)
+    heat_dir = root / "Heat (1995)"
+    show = db.Movie.get(db.Movie.kind == db.SHOW, db.Movie.path == str(heat_dir))
+    mine = add_user_image(config, show.id, "poster", data=_png((200, 10, 10), (600, 900)))
+    change_selection(config, mine.id, "use")
+    db.Movie.update(plot="Two men, one city.", locked_fields=["plot"]).where(
+        db.Movie.id == show.id
+    ).execute()
+    episode = db.Movie.get(db.Movie.path == str(heat_dir / "Heat (1995).mkv"))
+
+    assert _run(write_config(tmp_path, simulator, root, "movie"), "scan") == 0, capsys.readouterr()
+    film = db.Movie.get_by_id(episode.id)
+    assert (film.kind, film.plot, film.locked_fields, film.locked_asset_types) == (
+        db.MOVIE, "Two men, one city.", ["plot"], ["poster"]
+    )  # fmt: skip
+    poster = db.ArtworkCandidate.get(db.ArtworkCandidate.movie == film.id)
+    assert (poster.provider, poster.content_hash, poster.is_selected) == (
+        "user",
+        mine.content_hash,
+        True,
+    )
+    assert Path(
+        db.CacheImageFile.get(
+            db.CacheImageFile.movie == film.id, db.CacheImageFile.file_hash == mine.content_hash
+        ).file_path
+    ).is_file()
+    kept = db.Movie.get_by_id(show.id)
+    assert (kept.kind, kept.missing, kept.locked_asset_types) == (db.SHOW, True, ["poster"])
+    assert db.ArtworkCandidate.get_by_id(mine.id).movie_id == show.id
