@@ -400,14 +400,23 @@ def reads_as_episode(path: str, root: str) -> bool:
 
 class EpisodesKept:
     """The episodes a movie library's scan leaves as they are (`episodes_kept`): their files
-    (`holds`) are not read as films, their items and shows not converted nor dropped."""
+    (`holds`) are not read as films, their items and shows not converted nor dropped. Nor is
+    a new file that would be an episode once the kind is set back: one in a show's folder (a
+    new episode Sonarr brought meanwhile), one elsewhere whose name reads as an episode (a new
+    show's): it waits with the rest, not made a film (`waits`)."""
 
-    def __init__(self, episodes: list[tuple[str, str | None]], warning: str) -> None:
-        self.warning = warning
+    def __init__(
+        self, episodes: list[tuple[str, str | None]], shows: list[str], root: str, warning: str
+    ) -> None:
+        self.warning, self.shows, self.root = warning, shows, root
         self.files = {p for path, parts in episodes for p in (path, *_parts(parts))}
 
     def holds(self, path: str) -> bool:
         return path in self.files
+
+    def waits(self, path: str) -> bool:
+        """`path`, no item's yet, would be an episode once the kind is set back."""
+        return any(is_inside(path, s) for s in self.shows) or reads_as_episode(path, self.root)
 
 
 def _parts(parts: object) -> list[str]:
@@ -432,8 +441,11 @@ def episodes_kept(library: db.Library, name: str, root: Path) -> EpisodesKept | 
     numbered = sum(1 for path, _ in episodes if reads_as_episode(path, str(root)))
     if 2 * numbered < len(episodes):
         return None
+    shows = [p for (p,) in M.select(M.path).where(M.library == library, M.kind == db.SHOW).tuples()]
     return EpisodesKept(
         episodes,
+        shows,
+        str(root),
         f'library {name}: no kind = "tv" but {numbered} of its {len(episodes)} episodes read as '
         "episodes: kept as episodes, none converted nor removed, nor their shows; is kind "
         'right? (a TV library has kind = "tv" in its [[library]])',

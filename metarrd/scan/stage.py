@@ -207,11 +207,14 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         if whole or any(is_inside(row[1], top) for top in scope)
     }
     kept: EpisodesKept | None = None  # its episodes, kept while kind = "tv" seems wrongly gone
-    if {k[10] for k in known.values()} - {db.MOVIE}:  # a TV library's items: its kind changed
+    tv_in_scope = bool({k[10] for k in known.values()} - {db.MOVIE})
+    # a TV library's items (its kind changed): in the scope, or elsewhere in the library, for
+    # a scan of a folder with none yet (a new season's, a new show's) while they are kept
+    if tv_in_scope or (not whole and _has_tv_items(library)):
         kept = episodes_kept(library, lib.name, root)
         if kept is not None:
             _say_kept(lib.name, kept, report)
-        else:
+        elif tv_in_scope:
             tv_items_to_films(rt.config, library, scope)
         known = {
             row[1]: row
@@ -288,6 +291,10 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
                 found.extend(walk(top))
     if kept is not None:  # its episodes' files are no films: left as they are
         found = [v for v in found if not kept.holds(v.file)]
+        # a new file that would be an episode waits with them (a film's stays the film's)
+        waiting = {v.file for v in found if v.file not in known and kept.waits(v.file)}
+        _say_waiting(lib.name, sorted(waiting), report)
+        found = [v for v in found if v.file not in waiting]
     report.found = len(found)
     report.skipped = skipped.total
     save_skipped(library, skipped)
@@ -429,6 +436,30 @@ def _say_kept(name: str, kept: EpisodesKept, report: ScanReport) -> None:
     E = db.Event
     if not E.select().where(E.kind == "scan.warning", E.message == kept.warning).exists():
         db.record_event("scan.warning", kept.warning, level="warning")
+
+
+def _has_tv_items(library: db.Library) -> bool:
+    M = db.Movie
+    return M.select().where(M.library == library, M.kind != db.MOVIE).exists()
+
+
+def _say_waiting(name: str, files: list[str], report: ScanReport) -> None:
+    """The new files a movie library's scan leaves while its episodes are kept
+    (`EpisodesKept.waits`): in a show's folder, or named as episodes; said on its output and in
+    its log at each scan, as the kept episodes are."""
+    if not files:
+        return
+    for path in files:
+        log.info('library %s: %s waits: an episode once kind = "tv" is set back', name, path)
+    report.errors.append(
+        (
+            name,
+            f"library {name}: {len(files)} new files in its shows' folders or named as episodes "
+            'wait with its episodes, not made films, until kind = "tv" is set back: '
+            + ", ".join(files[:5])
+            + (f" and {len(files) - 5} more" if len(files) > 5 else ""),
+        )
+    )
 
 
 def _share_gone(top: Path, root: Path) -> tuple[str, str] | None:

@@ -361,3 +361,39 @@ def test_a_partial_scan_of_a_folder_with_no_episode_follows_the_library(
     _run(movies, "scan", str(root / "The Last of Us (2023)"))
     assert 'no kind = "tv" but 3 of its 3 episodes read as episodes' in capsys.readouterr().err
     assert _items() == before
+
+
+def test_a_new_episode_waits_while_a_tv_librarys_episodes_are_kept(
+    tmp_path, simulator, backend, capsys
+):
+    """`kind = "tv"` removed by mistake, its episodes kept: Sonarr meanwhile brings an episode
+    into a show's folder, a new season's folder, and a new show. Each was made a film (a full
+    scan; a scan of its folder alone, the watcher's or a webhook's, which found no TV item in
+    its scope, did not even ask the guard), and an episode only once the kind was set back. They
+    wait with the rest, the scan says so, and the kind set back makes them episodes."""
+    root = tmp_path / "tv"
+    for rel in FILES:
+        put(root, rel)
+    assert _run(write_config(tmp_path, simulator, root, "tv"), "scan") == 0, capsys.readouterr()
+    movies = write_config(tmp_path, simulator, root, "movie")
+    _run(movies, "scan")
+    capsys.readouterr()
+    new = [
+        "Firefly (2002)/Firefly - S01E04 - Jaynestown.mkv",
+        "Breaking Bad (2008)/Season 2/Breaking Bad - S02E01 - Seven Thirty-Seven WEBDL-1080p.mkv",
+        "The Bear (2022)/Season 1/The.Bear.S01E01.System.1080p.HULU.WEB-DL.DDP5.1.H.264-NTb.mkv",
+    ]
+    for rel in new:
+        put(root, rel)
+
+    _run(movies, "scan", str(root / "Breaking Bad (2008)" / "Season 2"))  # its folder alone
+    assert "1 new files in its shows' folders or named as episodes wait" in capsys.readouterr().err
+    _run(movies, "scan")
+    assert "3 new files in its shows' folders or named as episodes wait" in capsys.readouterr().err
+    assert not db.Movie.select().where(db.Movie.kind == db.MOVIE).exists()
+
+    _run(write_config(tmp_path, simulator, root, "tv"), "scan")  # set back
+    M = db.Movie
+    assert {m.path for m in M.select().where(M.kind == db.EPISODE)} == {
+        str(root / rel) for rel in [*FILES, *new]
+    }
