@@ -357,6 +357,8 @@ def cmd_config_check(path: str | None) -> int:
     from metarrd.config_check import check_file
 
     cfg_path, config, problems = check_file(path)
+    if config is not None and not any(p.key == "data_dir" for p in problems):  # it answers
+        problems.extend(_kind_guards(config))
     errors = [p for p in problems if p.level == "error"]
     warnings = [p for p in problems if p.level == "warning"]
     for problem in problems:
@@ -371,6 +373,27 @@ def cmd_config_check(path: str | None) -> int:
     libraries = count(config.library, "library", "libraries")
     print(f"{cfg_path}: OK ({libraries}, {count(config.player, 'player')}){also}")
     return EXIT_OK
+
+
+def _kind_guards(config: Config) -> list:
+    """The guards of a library's kind changed the next scan would hold (docs/tv.md, "A
+    library's kind changed"), read from the SQLite database when there is one: said here too,
+    not at scan time only. Not a PostgreSQL one: a check never waits on a server."""
+    if config.uses_postgresql or not Path(config.data_dir).is_absolute():
+        return []
+    try:
+        if not config.db_path.is_file():  # never made here
+            return []
+    except OSError:  # not ours to look into: said of data_dir
+        return []
+    from metarrd.config import Problem, entry_key
+    from metarrd.scan import guards_in_database
+
+    index = {lib.name: i for i, lib in enumerate(config.library)}
+    return [
+        Problem("warning", f"{entry_key('library', index[name], name)}.kind", said)
+        for name, said in guards_in_database(config.db_path, config.library)
+    ]
 
 
 def _runtime(config: Config):

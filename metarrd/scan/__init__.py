@@ -7,6 +7,7 @@ Public entry points are named here; the other modules of this package are its ow
 
 from __future__ import annotations
 
+from metarrd.scan.kind_change import guards_in_database
 from metarrd.scan.kodi_episodes import KodiOnly, kodi_adds_episode, kodi_only_videos
 from metarrd.scan.local_files import (
     VideoPlace,
@@ -31,6 +32,7 @@ __all__ = [
     "classify_image",
     "disc_file",
     "folder_stack_art",
+    "guards_in_database",
     "has_own_folder",
     "ledger_folder",
     "movie_folder",

@@ -39,11 +39,12 @@ import contextlib
 import json
 import logging
 import os
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 from metarrd import cache, db
-from metarrd.config import ALL_SEASONS, ASSET_TYPES, LIBRARY_SOURCE, Config
+from metarrd.config import ALL_SEASONS, ASSET_TYPES, LIBRARY_SOURCE, Config, LibraryConfig
 from metarrd.fields import CAST_LOCK
 from metarrd.files import sha256_regular
 from metarrd.identify import absolute_numbers, episode_folders, parse_episode, show_title
@@ -436,19 +437,25 @@ def episodes_kept(library: db.Library, name: str, root: Path) -> EpisodesKept | 
     episodes = list(
         M.select(M.path, M.parts).where(M.library == library, M.kind == db.EPISODE).tuples()
     )
-    if not episodes:  # the library's, even when the scope holds only a show with none yet
-        return None
-    numbered = sum(1 for path, _ in episodes if reads_as_episode(path, str(root)))
-    if 2 * numbered < len(episodes):
+    warning = _episodes_guard(name, [path for path, _ in episodes], root)
+    if warning is None:
         return None
     shows = [p for (p,) in M.select(M.path).where(M.library == library, M.kind == db.SHOW).tuples()]
-    return EpisodesKept(
-        episodes,
-        shows,
-        str(root),
+    return EpisodesKept(episodes, shows, str(root), warning)
+
+
+def _episodes_guard(name: str, episodes: list[str], root: Path) -> str | None:
+    """`episodes_kept`'s decision on the paths of a movie library's episode items: what the user
+    is told when at least half of them read as episodes, else None (none: None)."""
+    if not episodes:  # the library's, even when the scope holds only a show with none yet
+        return None
+    numbered = sum(1 for path in episodes if reads_as_episode(path, str(root)))
+    if 2 * numbered < len(episodes):
+        return None
+    return (
         f'library {name}: no kind = "tv" but {numbered} of its {len(episodes)} episodes read as '
         "episodes: kept as episodes, none converted nor removed, nor their shows; is kind "
-        'right? (a TV library has kind = "tv" in its [[library]])',
+        'right? (a TV library has kind = "tv" in its [[library]])'
     )
 
 
@@ -497,21 +504,63 @@ def films_kept(library: db.Library, name: str, root: Path, scope: list[Path]) ->
     )
     if not any(_in_scope(f.path, scope) for f in films):
         return FilmsKept([], False, None)
-    numbered = [f for f in films if not f.is_disc and reads_as_episode(f.path, str(root))]
     # the episodes it has already (a film kept after its library's numbered ones became
     # episodes does not make the library a movie library)
     episodes = M.select().where(M.library == library, M.kind == db.EPISODE).count()
-    if 2 * (len(numbered) + episodes) < len(films) + episodes:
-        unread = len(films) - len(numbered)
-        return FilmsKept(
-            films,
-            True,
-            f'library {name}: kind = "tv" but {unread} of its {len(films)} films do not read '
-            "as episodes (no season and episode numbers, air date or absolute number in their "
-            "names): they are kept as films, none converted nor removed; is kind right? (a movie "
-            'library has no kind, or kind = "movie")',
-        )
-    return FilmsKept([f for f in films if f not in numbered], False, None)
+    numbered, warning = _films_guard(name, [(f.path, f.is_disc) for f in films], episodes, root)
+    if warning is not None:
+        return FilmsKept(films, True, warning)
+    return FilmsKept([f for f in films if f.path not in numbered], False, None)
+
+
+def _films_guard(
+    name: str, films: list[tuple[str, bool]], episodes: int, root: Path
+) -> tuple[set[str], str | None]:
+    """`films_kept`'s decision on a TV library's films (path, is a disc) and how many episodes
+    it has: the paths of the films that read as episodes, and what the user is told when fewer
+    than half of the films and episodes do (its kind is likelier wrong), else None."""
+    numbered = {p for p, disc in films if not disc and reads_as_episode(p, str(root))}
+    if not films or 2 * (len(numbered) + episodes) >= len(films) + episodes:
+        return numbered, None
+    unread = len(films) - len(numbered)
+    return numbered, (
+        f'library {name}: kind = "tv" but {unread} of its {len(films)} films do not read '
+        "as episodes (no season and episode numbers, air date or absolute number in their "
+        "names): they are kept as films, none converted nor removed; is kind right? (a movie "
+        'library has no kind, or kind = "movie")'
+    )
+
+
+def guards_in_database(db_path: Path, libraries: list[LibraryConfig]) -> list[tuple[str, str]]:
+    """`config check`'s: the guards a scan of `libraries` would hold (`episodes_kept`,
+    `films_kept`), as (the library's name, what the scan would say), from the SQLite database
+    at `db_path`, read only: none when it does not exist (never made here), or cannot be read
+    now (locked by a writer past 2 s, of another schema). Cheap while each library's kind is
+    what its items were scanned as: the names of the items of the other kind alone are read."""
+    out: list[tuple[str, str]] = []
+    try:
+        if not db_path.is_file():
+            return []
+        uri = f"{db_path.as_uri()}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=2.0)) as con:
+            for lib in libraries:
+                rows = con.execute(
+                    "SELECT m.path, m.is_disc, m.kind FROM movies m JOIN libraries l "
+                    "ON m.library_id = l.id WHERE l.name = ? AND m.kind IN (?, ?)",
+                    (lib.name, db.MOVIE, db.EPISODE),
+                ).fetchall()
+                films = [(p, bool(disc)) for p, disc, kind in rows if kind == db.MOVIE]
+                episodes = [p for p, _, kind in rows if kind == db.EPISODE]
+                root = Path(lib.path)
+                if lib.kind == "tv":
+                    warning = _films_guard(lib.name, films, len(episodes), root)[1]
+                else:
+                    warning = _episodes_guard(lib.name, episodes, root)
+                if warning is not None:
+                    out.append((lib.name, warning))
+    except (sqlite3.Error, OSError):
+        return []
+    return out
 
 
 def films_left_in_tv(

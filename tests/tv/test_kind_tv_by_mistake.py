@@ -397,3 +397,39 @@ def test_a_new_episode_waits_while_a_tv_librarys_episodes_are_kept(
     assert {m.path for m in M.select().where(M.kind == db.EPISODE)} == {
         str(root / rel) for rel in [*FILES, *new]
     }
+
+
+def test_config_check_says_the_kind_guards_a_scan_would_hold(tmp_path, simulator, capsys):
+    """The guards of a library's kind changed were said at scan time only: `config check`, run
+    after the config edit and before the daemon's next scan, said the config was OK. It reads
+    the database (read only, SQLite; none is made where there is none) and says what the scan
+    would. Both ways: `kind = "tv"` removed from a TV library, set on a movie library."""
+    root = tmp_path / "tv"
+    for rel in FILES:
+        put(root, rel)
+    tv = write_config(tmp_path, simulator, root, "tv", sqlite=True)
+    database = tmp_path / "data" / "metarrd.db"
+    assert _run(tv, "config", "check") == 0
+    assert not database.exists()  # none made
+    assert _run(tv, "scan") == 0, capsys.readouterr()
+    assert database.is_file()
+    capsys.readouterr()
+    assert _run(tv, "config", "check") == 0
+    assert "kind" not in capsys.readouterr().err  # as scanned: nothing to say
+
+    movies = write_config(tmp_path, simulator, root, "movie", sqlite=True)
+    assert _run(movies, "config", "check") == 0  # a warning
+    said = capsys.readouterr()
+    assert (
+        'warning: library "TV Shows".kind: library TV Shows: no kind = "tv" but 3 of its 3 '
+        "episodes read as episodes: kept as episodes" in said.err
+    )
+
+    films, other = tmp_path / "movies", tmp_path / "m"
+    other.mkdir()
+    for rel in FILMS:
+        put(films, rel)
+    _run(write_config(other, simulator, films, "movie", sqlite=True), "scan")
+    capsys.readouterr()
+    assert _run(write_config(other, simulator, films, "tv", sqlite=True), "config", "check") == 0
+    assert 'kind = "tv" but 3 of its 3 films do not read as episodes' in capsys.readouterr().err

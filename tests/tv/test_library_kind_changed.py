@@ -36,7 +36,8 @@ FILMS = [
 ]
 
 
-def write_config(tmp_path: Path, sim, root: Path, kind: str) -> Path:
+def write_config(tmp_path: Path, sim, root: Path, kind: str, *, sqlite: bool = False) -> Path:
+    """The config of one library of `kind` at `root`; on the test backend, or on SQLite."""
     cfg = tmp_path / "config.toml"
     cfg.write_text(
         f'data_dir = "{tmp_path / "data"}"\n'
@@ -46,7 +47,7 @@ def write_config(tmp_path: Path, sim, root: Path, kind: str) -> Path:
         f'[providers.tmdb]\napi_key = "{sim.keys.tmdb_key}"\nbase_url = "{sim.tmdb_url}"\n'
         f'[providers.fanart]\napi_key = "{sim.keys.fanart_key}"\nbase_url = "{sim.fanart_url}"\n'
         f'[providers.tvdb]\napi_key = "{sim.keys.tvdb_key}"\nbase_url = "{sim.tvdb_url}"\n'
-        + backend_toml()
+        + ("" if sqlite else backend_toml())
     )
     return cfg
 
