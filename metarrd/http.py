@@ -707,6 +707,8 @@ class HttpClient:
                         provider, f"{redact(url)} is larger than {max_bytes // 1048576} MB; skipped"
                     )
                 out.write(chunk)
+        except Overdue as exc:  # not broken off: the host took too long to send it all
+            raise ProviderUnavailable(provider, f"{exc} for {redact(url)}") from None
         except requests.RequestException as exc:
             raise ProviderUnavailable(
                 provider, f"download of {redact(url)} broke off ({_short(exc)})"

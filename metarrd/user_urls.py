@@ -11,6 +11,11 @@ IPv4-compatible). The check is made again for every connection (a redirect, a
 DNS answer that changed in between) *before* it is opened, the connection goes to one of the
 addresses just checked, and the address it actually reached is checked once more. A refused
 address gets one answer, whatever listens there, so the redirects cannot scan ports.
+
+A user's image has its own, shorter deadline for its body (`USER_BODY_SECONDS`), after the
+usual one for connect and headers: someone waits for it in the web page (or a worker does,
+when it is fetched again), and a host that drips an image of at most `MAX_IMAGE_BYTES` has no
+business holding either for the providers' 5 minutes.
 """
 
 from __future__ import annotations
@@ -36,6 +41,12 @@ log = logging.getLogger(__name__)
 
 PROVIDER = "user"
 MAX_REDIRECTS = 3
+# the longest a user's image may take to arrive once its headers came, however it drips: 64 MB
+# (MAX_IMAGE_BYTES, larger is refused) in 120 s is 4.5 Mbit/s, a slow ADSL line's; the posters
+# and fanart people paste (1 to 10 MB) need less than 1 Mbit/s. With the headers' 60 s, someone
+# adding an image by its address waits 3 minutes at most for a host that never ends its answer
+# (the body is not retried; a host that drips its headers, 3 tries of 60 s)
+USER_BODY_SECONDS = 120.0
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -204,13 +215,14 @@ class PublicOnlyAdapter(WatchedAdapter):
 def public_client(config: Config) -> HttpClient:
     """The project's HTTP client (provider timeouts and retries), fetching from public
     addresses only, and never through a proxy (HTTP_PROXY and the like are ignored: the
-    proxy would be the only address the check sees)."""
+    proxy would be the only address the check sees); a body has `USER_BODY_SECONDS`."""
     p = config.providers
     client = HttpClient(
         timeout=p.timeout_seconds,
         max_retries=min(p.max_retries, 2),
         per_host=2,
         use_proxies=False,
+        body_timeout=USER_BODY_SECONDS,
     )
     adapter = PublicOnlyAdapter(allowed_networks(config))
     client.session.mount("http://", adapter)

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 from PIL import Image
 
-from metarrd import db
+from metarrd import db, user_urls
 from metarrd.enrich import add_user_image
 from metarrd.errors import EditRefused
 from metarrd.user_urls import (
@@ -229,17 +229,22 @@ def test_what_is_not_an_image_is_refused_like_any_candidate(app, config, seed):
     assert not db.ArtworkCandidate.select().where(db.ArtworkCandidate.provider == "user").exists()
 
 
-class HeaderDrip(_Served):
-    """A loopback server that starts an answer, then sends its header a byte every 20 ms
-    (within any read timeout) for 8 s: `cut` when the client hung up before the end."""
+HEADER_START = b"HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nX-A: "
+BODY_START = b"HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: 100000\r\n\r\n"
 
-    def __init__(self, host: str) -> None:
+
+class Drip(_Served):
+    """A loopback server that sends `start` (a header line begun, or whole headers), then a
+    byte every 20 ms (within any read timeout) for 8 s: `cut` when the client hung up before
+    the end."""
+
+    def __init__(self, host: str, start: bytes = HEADER_START) -> None:
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
                 try:
-                    self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nX-A: ")
+                    self.wfile.write(start)
                     for _ in range(400):
                         self.wfile.write(b"a")
                         self.wfile.flush()
@@ -263,7 +268,7 @@ def test_an_address_that_drips_its_headers_is_given_up_at_the_deadline(app, conf
     of the web worker's page threads for as long as it liked: its connection is cut at the
     headers' deadline, and the user told which host did not answer."""
     movie = seed.movie("The Matrix")
-    drip = HeaderDrip("127.0.0.1")
+    drip = Drip("127.0.0.1")
     allowed = allowing(config, "127.0.0.1/32")
     fetcher = public_client(allowed)
     fetcher.header_timeout, fetcher.max_retries = 0.5, 0
@@ -274,6 +279,31 @@ def test_an_address_that_drips_its_headers_is_given_up_at_the_deadline(app, conf
     finally:
         fetcher.close()
         drip.close()
+    assert drip.over.wait(30) and drip.cut  # hung up on, not waited out
+    assert not db.ArtworkCandidate.select().exists()
+
+
+def test_an_address_whose_image_drips_is_given_up_at_its_own_deadline(
+    app, config, seed, monkeypatch
+):
+    """The headers came at once, then the image a byte within every read timeout: the user
+    waited in the page for the providers' 5 minutes. A user's image has its own deadline for
+    its body (USER_BODY_SECONDS, made short here), and the user is told what happened."""
+    monkeypatch.setattr(user_urls, "USER_BODY_SECONDS", 0.5)
+    movie = seed.movie("The Matrix")
+    drip = Drip("127.0.0.1", BODY_START)
+    host = drip.url.removeprefix("http://")
+    try:
+        with pytest.raises(EditRefused) as refused:
+            add_user_image(
+                allowing(config, "127.0.0.1/32"), movie.id, "poster", url=drip.url + "/x.jpg"
+            )
+    finally:
+        drip.close()
+    assert str(refused.value) == (
+        f"cannot fetch that image: user: {host} did not send the whole answer within 0.5 s "
+        f"for {drip.url}/x.jpg"
+    )
     assert drip.over.wait(30) and drip.cut  # hung up on, not waited out
     assert not db.ArtworkCandidate.select().exists()
 
