@@ -10,17 +10,33 @@ limit (`Overdue`), whatever urllib3 made of a socket cut in the middle of a head
 
 The connections a request uses are those its thread takes from a pool while the deadline is
 `current` (`watched_pools`: the pool classes of an adapter, `WatchedAdapter`, the user images'
-`PublicOnlyAdapter`, a proxy's); one given back to its pool is no longer the request's. The
-name lookup before a connection is not cut: the resolver's own timeouts bound it.
+`PublicOnlyAdapter`, a proxy's); one given back to its pool is no longer the request's.
+
+The name lookup before a connection counts too. The resolver (getaddrinfo) cannot be cut, and
+a dead DNS server holds it for its own timeouts (5 s a try, twice per server, per address
+family, with glibc's defaults; more where resolv.conf says so), so `lookup` runs it in a
+thread of its own and waits no longer than the deadline: past it the request is `Overdue`
+("<host> could not be looked up within 60 s"). The lookup thread ends when the resolver gives
+up, and its answer is dropped: no connection is made from it. One name is looked up by one
+thread at a time, whoever asks meanwhile waits for that one, so a dead DNS server makes one
+thread per name, not per request. Connections whose lookup is ours: `user_urls`'
+(`PublicOnlyAdapter`, which checks every address first), and every one of a watched pool
+whose connection class is urllib3's own (`bounded`: it looks up, then connects to an
+address; TLS still checks the certificate against the name, and SNI and Host carry it; a
+proxy's connection looks up the proxy's name, the proxy the host's). Not ours: a SOCKS
+proxy's connection (urllib3's SOCKSConnection hands the name to PySocks, which looks it up
+or has the proxy do it), whose lookup the resolver's own timeouts still bound.
 """
 
 from __future__ import annotations
 
 import contextlib
 import heapq
+import ipaddress
 import itertools
 import os
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -29,11 +45,19 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    LocationParseError,
+    NameResolutionError,
+    NewConnectionError,
+)
+from urllib3.util.connection import allowed_gai_family, create_connection
 
 AGAIN_SECONDS = 0.2  # past its deadline, a request still connecting is looked at again so often
 AGAIN_FOR_SECONDS = 60.0  # and for so long at most (a connection attempt has its own timeout)
 # what an `Overdue` says the host did not do, by phase: "<host> did not answer within 60 s"
-OVERDUE = ("did not answer", "did not send the whole answer")
+OVERDUE = ("did not answer", "did not send the whole answer", "could not be looked up")
 _local = threading.local()
 
 
@@ -48,6 +72,7 @@ class Deadline:
         self.host = host
         self.seconds = seconds
         self.phase = "answer"
+        self.name = host  # the name looked up past the deadline (`lapse`)
         self.deadline = time.monotonic() + seconds
         self.expired = False  # the watchdog has cut its sockets
         self._done = False
@@ -76,8 +101,16 @@ class Deadline:
         return not self._done
 
     def error(self) -> Overdue:
+        if self.phase == "lookup":  # the name it was: the host's, or its proxy's
+            return Overdue(f"{self.name} {OVERDUE[2]} within {self.seconds:g} s")
         what = OVERDUE[0] if self.phase == "answer" else OVERDUE[1]
         return Overdue(f"{self.host} {what} within {self.seconds:g} s")
+
+    def lapse(self, name: str) -> None:
+        """The lookup of `name` for this request (`lookup`) was still going at the deadline."""
+        with self._lock:
+            if not self._done:
+                self.expired, self.phase, self.name = True, "lookup", name
 
     def check(self) -> None:
         if self.expired:
@@ -161,8 +194,6 @@ class Watchdog:
 
 
 WATCHDOG = Watchdog()
-if hasattr(os, "register_at_fork"):  # a lock held at the fork would never be released
-    os.register_at_fork(after_in_child=WATCHDOG._reset)
 
 
 @contextmanager
@@ -176,17 +207,161 @@ def current(deadline: Deadline) -> Iterator[None]:
         _local.deadline = before
 
 
+class _Lookup:
+    """One name lookup under way in a thread of its own (`lookup`)."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.infos: list = []
+        self.error: BaseException | None = None
+
+
+_lookups: dict[tuple[str, int, int], _Lookup] = {}  # those under way, by (host, port, family)
+_lookups_lock = threading.Lock()
+
+
+def _resolve(key: tuple[str, int, int], pending: _Lookup) -> None:
+    host, port, family = key
+    try:
+        pending.infos = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
+    except Exception as exc:  # gaierror; UnicodeError for a name IDNA cannot encode
+        pending.error = exc
+    finally:
+        with _lookups_lock:
+            if _lookups.get(key) is pending:
+                del _lookups[key]
+        pending.done.set()
+
+
+def lookup(host: str, port: int, family: int = 0, *, seconds: float | None = None) -> list:
+    """`socket.getaddrinfo(host, port, family, SOCK_STREAM)`, waited for until this thread's
+    current deadline (`current`), or for `seconds` when it has none: past that `Overdue`
+    ("<host> could not be looked up within 60 s"), the deadline's as its own error. The
+    lookup goes on in its thread until the resolver gives up; its answer is then dropped.
+    Without a deadline or `seconds`, an address, or a name being looked up: the resolver's own
+    timeouts, in this thread."""
+    deadline: Deadline | None = getattr(_local, "deadline", None)
+    if (deadline is None and seconds is None) or _is_address(host):
+        return socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
+    key = (host, port, family)
+    with _lookups_lock:
+        pending = _lookups.get(key)
+        if pending is None:  # else the one under way: a dead DNS server makes one thread a name
+            pending = _lookups[key] = _Lookup()
+            threading.Thread(
+                target=_resolve, args=(key, pending), name=f"lookup {host}", daemon=True
+            ).start()
+    wait = seconds if deadline is None else deadline.deadline - time.monotonic()
+    if not pending.done.wait(max(wait or 0.0, 0.0)):
+        if deadline is None:
+            raise Overdue(f"{host} {OVERDUE[2]} within {seconds:g} s")
+        deadline.lapse(host)
+        raise deadline.error()
+    error = pending.error
+    if isinstance(error, OSError):  # its own copy: the waiters of one lookup raise it each
+        raise type(error)(*error.args)
+    if error is not None:
+        raise error
+    return list(pending.infos)
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+def connect_first(infos: list, port: int, conn: Any) -> socket.socket:
+    """A socket connected to the first address of `infos` (getaddrinfo's) that answers, with
+    the settings of urllib3's connection `conn`; the last failure when none does."""
+    failure: OSError | None = None
+    for address in dict.fromkeys(str(info[4][0]) for info in infos):
+        try:
+            return create_connection(
+                (address, port),
+                conn.timeout,
+                source_address=conn.source_address,
+                socket_options=conn.socket_options,
+            )
+        except OSError as exc:
+            failure = exc
+    raise failure or OSError("getaddrinfo returns an empty list")
+
+
+_BOUNDED: dict[type, type] = {}
+
+
+def bounded(conn_cls: type) -> type:
+    """urllib3's connection class `conn_cls` whose name lookup, under a deadline, is `lookup`'s;
+    then it connects to an address, as urllib3 would (its errors, its settings). The name
+    stays the connection's own: TLS sends it (SNI) and checks the certificate against it, the
+    request's Host header carries it. A class that makes its connections its own way
+    (SOCKSConnection, user_urls' guarded ones) is left as it is."""
+    if getattr(conn_cls, "_new_conn", None) is not HTTPConnection._new_conn:
+        return conn_cls
+    if conn_cls not in _BOUNDED:
+
+        class Bounded(conn_cls):  # type: ignore[misc, valid-type]
+            def _new_conn(self) -> socket.socket:
+                if getattr(_local, "deadline", None) is None:
+                    return super()._new_conn()
+                host = self._dns_host
+                if host.startswith("["):
+                    host = host.strip("[]")
+                try:  # as urllib3's create_connection
+                    host.encode("idna")
+                except UnicodeError:
+                    raise LocationParseError(f"'{host}', label empty or too long") from None
+                try:
+                    infos = lookup(host, self.port, allowed_gai_family())
+                except OSError as exc:  # gaierror, or Overdue (a requests exception: IOError)
+                    raise NameResolutionError(self.host, self, exc) from exc  # type: ignore[arg-type]
+                try:
+                    sock = connect_first(infos, self.port, self)
+                except TimeoutError as exc:
+                    raise ConnectTimeoutError(
+                        self,
+                        f"Connection to {self.host} timed out. (connect timeout={self.timeout})",
+                    ) from exc
+                except OSError as exc:
+                    raise NewConnectionError(
+                        self, f"Failed to establish a new connection: {exc}"
+                    ) from exc
+                sys.audit("http.client.connect", self, self.host, self.port)
+                return sock
+
+        Bounded.__name__ = Bounded.__qualname__ = f"Bounded{conn_cls.__name__}"
+        _BOUNDED[conn_cls] = Bounded
+    return _BOUNDED[conn_cls]
+
+
+def _after_fork() -> None:
+    """In a forked worker: no thread of the parent's is there, nor is a lock it held released."""
+    global _lookups_lock
+    WATCHDOG._reset()
+    _lookups_lock = threading.Lock()
+    _lookups.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
+
+
 _WATCHED: dict[type, type] = {}
 
 
 def watched(pool_cls: type) -> type:
-    """`pool_cls` whose connections, while taken, belong to the taker's current deadline."""
+    """`pool_cls` whose connections, while taken, belong to the taker's current deadline, and
+    whose name lookups it bounds (`bounded`)."""
     if getattr(pool_cls, "_watched", False):
         return pool_cls
     if pool_cls not in _WATCHED:
 
         class Watched(pool_cls):  # type: ignore[misc, valid-type]
             _watched = True
+            ConnectionCls = bounded(pool_cls.ConnectionCls)
 
             def _get_conn(self, timeout=None):
                 conn = super()._get_conn(timeout)

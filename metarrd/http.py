@@ -25,10 +25,11 @@ an enrich does not ask again. A JSON answer is read here, at most `MAX_JSON_BYTE
 (a gzip bomb is refused, not held in memory), with its strings made fit for the database and an
 NFO (`text.fit_json`: no lone surrogate, NUL or other character XML 1.0 forbids, escaped or raw),
 and no body may take longer than `body_timeout` to arrive (a server that drips a byte within
-every read timeout is a timeout all the same). Nor may the answer's start: connect and headers
-have `header_timeout` (`HEADERS_SECONDS`, or thrice the read timeout when that is longer), the
-body `body_timeout` from when the headers came; past either the request's sockets are cut
-(`metarrd.deadline`) and it is a timeout, retried as one, saying the host and the limit.
+every read timeout is a timeout all the same). Nor may the answer's start: name lookup, connect
+and headers have `header_timeout` (`HEADERS_SECONDS`, or thrice the read timeout when that is
+longer), the body `body_timeout` from when the headers came; past either the request's sockets
+are cut (a lookup is given up) (`metarrd.deadline`) and it is a timeout, retried as one, saying
+the host (the name) and the limit.
 
 A caller may ask for a JSON answer to be reused (`get_json(reuse=True)`: TMDB's and TheTVDB's
 show records and season lists, which each episode of a season import asked for again): a 200

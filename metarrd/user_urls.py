@@ -10,7 +10,10 @@ and reserved addresses are refused, and so is an IPv6 address that carries one o
 IPv4-compatible). The check is made again for every connection (a redirect, a
 DNS answer that changed in between) *before* it is opened, the connection goes to one of the
 addresses just checked, and the address it actually reached is checked once more. A refused
-address gets one answer, whatever listens there, so the redirects cannot scan ports.
+address gets one answer, whatever listens there, so the redirects cannot scan ports. Each
+lookup is waited for until the request's deadline at most (`deadline.lookup`; the check before
+the request, the connect and headers limit): a dead DNS server does not hold the page for its
+resolver's timeouts.
 
 A user's image has its own, shorter deadline for its body (`USER_BODY_SECONDS`), after the
 usual one for connect and headers: someone waits for it in the web page (or a worker does,
@@ -22,17 +25,15 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import socket
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
-from urllib3.util.connection import create_connection
 
 from metarrd.config import Config
-from metarrd.deadline import WatchedAdapter, watched
+from metarrd.deadline import Overdue, WatchedAdapter, connect_first, lookup, watched
 from metarrd.errors import EditRefused
 from metarrd.http import HttpClient
 from metarrd.imaging import MAX_IMAGE_BYTES
@@ -112,18 +113,21 @@ def refusal(host: str) -> UnsafeAddress:
     )
 
 
-def public_addresses(host: str, port: int, allow: list[Network]) -> list[str]:
-    """Every address `host` resolves to, when each of them may be fetched from; UnsafeAddress
-    otherwise. OSError or ValueError when the name cannot be resolved."""
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
-    if not all(address_allowed(address, allow) for address in addresses):
+def public_addresses(
+    host: str, port: int, allow: list[Network], *, seconds: float | None = None
+) -> list:
+    """Every address `host` resolves to (getaddrinfo's answers), when each of them may be
+    fetched from; UnsafeAddress otherwise. OSError or ValueError when the name cannot be
+    resolved; `Overdue` when that takes past the current deadline, or `seconds` (`lookup`)."""
+    infos = lookup(host, port, seconds=seconds)
+    if not all(address_allowed(str(info[4][0]), allow) for info in infos):
         raise refusal(host)
-    return addresses
+    return infos
 
 
-def check_url(url: str, allow: list[Network]) -> str:
-    """`url` when it may be fetched (see the module's rules), else UnsafeAddress/EditRefused."""
+def check_url(url: str, allow: list[Network], *, seconds: float | None = None) -> str:
+    """`url` when it may be fetched (see the module's rules), else UnsafeAddress/EditRefused;
+    its host's lookup is waited for `seconds` at most."""
     url = url.strip()
     try:
         parts = urlsplit(url)
@@ -137,7 +141,9 @@ def check_url(url: str, allow: list[Network]) -> str:
     if parts.username or parts.password:
         raise EditRefused("an address with a user name or password is not fetched")
     try:
-        public_addresses(parts.hostname, port, allow)
+        public_addresses(parts.hostname, port, allow, seconds=seconds)
+    except Overdue as exc:  # a dead DNS server: "img.example could not be looked up within 60 s"
+        raise EditRefused(str(exc)) from None
     except (OSError, ValueError):
         raise EditRefused(f"{parts.hostname} cannot be found") from None
     return url
@@ -151,11 +157,11 @@ def _guarded(base: type, allow: list[Network]) -> type:
     class Guarded(base):  # type: ignore[misc, valid-type]
         def _new_conn(self):
             try:
-                addresses = public_addresses(self._dns_host, self.port, allow)
-            except (OSError, ValueError) as exc:
-                raise NameResolutionError(self.host, self, exc) from exc
+                infos = public_addresses(self._dns_host, self.port, allow)
+            except (OSError, ValueError) as exc:  # Overdue too: the request says it
+                raise NameResolutionError(self.host, self, exc) from exc  # type: ignore[arg-type]
             try:
-                sock = _connect_first(addresses, self.port, self)
+                sock = connect_first(infos, self.port, self)
             except TimeoutError as exc:
                 raise ConnectTimeoutError(
                     self, f"connection to {self.host} timed out (timeout={self.timeout})"
@@ -168,22 +174,6 @@ def _guarded(base: type, allow: list[Network]) -> type:
             return sock
 
     return Guarded
-
-
-def _connect_first(addresses: list[str], port: int, conn: HTTPConnection):
-    """A socket connected to the first of `addresses` that answers, with `conn`'s settings."""
-    failure: OSError | None = None
-    for address in addresses:
-        try:
-            return create_connection(
-                (address, port),
-                conn.timeout,
-                source_address=conn.source_address,
-                socket_options=conn.socket_options,
-            )
-        except OSError as exc:
-            failure = exc
-    raise failure or OSError("no address")
 
 
 class PublicOnlyAdapter(WatchedAdapter):
@@ -237,10 +227,10 @@ def fetch(config: Config, url: str, target: Path, *, client: HttpClient | None =
     EditRefused) for an address that is not fetched, a MetarrdError (ProviderError) when the
     fetch fails. Used when the image is added, and whenever it has to be fetched again (the
     cache lost it): the name that was public then may lead elsewhere now."""
-    source = check_url(url, allowed_networks(config))
     own = client is None
     http = client or public_client(config)
     try:
+        source = check_url(url, allowed_networks(config), seconds=http.header_timeout)
         with open(target, "wb") as out:
             http.download(source, out, provider=PROVIDER, max_bytes=MAX_IMAGE_BYTES)
     except OSError as exc:  # raised inside a connection: an UnsafeAddress wrapped

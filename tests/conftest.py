@@ -640,3 +640,44 @@ def two_cd_rip(folder: Path, stack: str = "files") -> list[Path]:
         part.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(Path(__file__).resolve().parent / "media" / "xvid_mp3.avi", part)
     return parts
+
+
+class HungDns:
+    """The resolver of a NAS whose DNS server is dead, for the names given: a lookup of
+    `hang(name, address)`'s name waits until `release()` (a real resolver: for its own
+    timeouts), then answers `address`; the first `after` lookups answer at once. Other names
+    resolve as usual. `asked`: (name, thread name) of each lookup of those names."""
+
+    def __init__(self, real) -> None:
+        self.real = real
+        self.names: dict[str, tuple[str, int]] = {}
+        self.released = threading.Event()
+        self.asked: list[tuple[str, str]] = []
+
+    def hang(self, name: str, address: str, after: int = 0) -> None:
+        self.names[name] = (address, after)
+
+    def getaddrinfo(self, host, port, *args, **kwargs):
+        if host not in self.names:
+            return self.real(host, port, *args, **kwargs)
+        address, after = self.names[host]
+        self.asked.append((host, threading.current_thread().name))
+        if len(self.asked) > after:
+            self.released.wait(20)
+        return self.real(address, port, *args, **kwargs)
+
+    def release(self) -> bool:
+        """The resolver answers at last; True once every lookup thread has ended with it."""
+        self.released.set()
+        for thread in threading.enumerate():
+            if thread.name.startswith("lookup "):
+                thread.join(10)
+        return not any(t.name.startswith("lookup ") for t in threading.enumerate())
+
+
+@pytest.fixture
+def hung_dns(monkeypatch) -> Iterator[HungDns]:
+    dns = HungDns(socket.getaddrinfo)
+    monkeypatch.setattr(socket, "getaddrinfo", dns.getaddrinfo)
+    yield dns
+    dns.release()

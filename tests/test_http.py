@@ -5,9 +5,11 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -510,6 +512,110 @@ def test_one_thread_watches_every_deadline(server):
             client.download(f"{server}/x", io.BytesIO(), provider="tmdb")
     names = [t.name for t in threading.enumerate()]
     assert names.count("http-deadlines") == 1
+
+
+# --- the name lookup under the deadline (metarrd/deadline.py `lookup`) ---------------------------
+
+TLS = Path(__file__).resolve().parent / "players" / "tls"
+
+
+def test_a_name_the_dns_server_never_answers_for_is_given_up_at_the_deadline(server, hung_dns):
+    """A NAS whose DNS server is dead: the lookup before the connection held the request for the
+    resolver's own timeouts (5 s a try, several tries, each address family), outside the
+    request's deadline. It is waited for until the deadline, and the error names the name;
+    answered at last, the lookup connects nowhere."""
+    port = server.rsplit(":", 1)[1]
+    hung_dns.hang("api.hung.test", "127.0.0.1")
+    client = HttpClient(timeout=2, max_retries=0, header_timeout=0.5)
+    with pytest.raises(
+        ProviderUnavailable, match="api.hung.test could not be looked up within 0.5 s"
+    ):
+        client.get_json(f"http://api.hung.test:{port}/3/movie/603", provider="tmdb")
+    assert not hung_dns.released.is_set()  # given up while the resolver still hung
+    assert hung_dns.release()  # its thread ended with the resolver's answer
+    assert Scripted.seen == []
+
+
+def test_requests_for_a_name_that_hangs_share_one_lookup(server, hung_dns):
+    """A dead DNS server leaves a thread waiting in the resolver per name, not per request:
+    each request for that name waits for the lookup already under way."""
+    port = server.rsplit(":", 1)[1]
+    hung_dns.hang("api.hung.test", "127.0.0.1")
+    client = HttpClient(timeout=2, max_retries=0, header_timeout=0.5)
+    errors: list[str] = []
+
+    def get() -> None:
+        try:
+            client.get_json(f"http://api.hung.test:{port}/3/movie/603", provider="tmdb")
+        except ProviderUnavailable as exc:
+            errors.append(str(exc))
+
+    requests = [threading.Thread(target=get) for _ in range(4)]
+    for each in requests:
+        each.start()
+    for each in requests:
+        each.join(30)
+    assert len(errors) == 4 and all("could not be looked up" in error for error in errors)
+    assert len(hung_dns.asked) == 1
+    assert hung_dns.release()
+
+
+def test_a_proxys_name_is_looked_up_under_the_deadline_the_hosts_by_the_proxy(
+    server, hung_dns, no_proxy_env
+):
+    """Through a proxy our lookup is the proxy's name (the proxy looks up the host's): a proxy
+    whose name the dead DNS server never answers for is given up at the deadline, named."""
+    port = server.rsplit(":", 1)[1]
+    no_proxy_env.setenv("HTTP_PROXY", f"http://proxy.hung.test:{port}")
+    client = HttpClient(timeout=2, max_retries=0, header_timeout=0.5)
+    hung_dns.hang("proxy.lan.test", "127.0.0.1", after=1)
+    hung_dns.hang("proxy.hung.test", "127.0.0.1")
+    with pytest.raises(
+        ProviderUnavailable, match="proxy.hung.test could not be looked up within 0.5"
+    ):
+        client.get_json("http://api.themoviedb.org/3/movie/603", provider="tmdb")
+    assert hung_dns.release()
+    assert Scripted.seen == []
+    no_proxy_env.setenv("HTTP_PROXY", f"http://proxy.lan.test:{port}")
+    client = HttpClient(timeout=2, max_retries=0, header_timeout=0.5)
+    assert client.get_json("http://api.themoviedb.org/3/movie/603", provider="tmdb") == {}
+    assert [path for path, _ in Scripted.seen] == ["http://api.themoviedb.org/3/movie/603"]
+    assert [name for name, _ in hung_dns.asked] == ["proxy.hung.test", "proxy.lan.test"]
+
+
+@pytest.fixture
+def tls_server():
+    """HTTPS on 127.0.0.1 with a certificate for 127.0.0.1 and localhost, signed by a home
+    network's CA (mkcert's); `names`: the name each handshake asked for (SNI)."""
+    names: list[str | None] = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(TLS / "homelan.pem", TLS / "homelan.key")
+    context.sni_callback = lambda sock, name, ctx: names.append(name)
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Scripted)
+    srv.socket = context.wrap_socket(srv.socket, server_side=True)
+    threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    yield srv.server_address[1], names
+    srv.shutdown()
+    srv.server_close()
+
+
+@pytest.mark.parametrize("name, valid", [("localhost", True), ("media.lan.test", False)])
+def test_a_name_we_look_up_is_still_the_one_tls_checks(server, tls_server, hung_dns, name, valid):
+    """The connection goes to the address our lookup found; TLS still goes by the name: SNI
+    carries it and the certificate is checked against it (this one is valid for 127.0.0.1 as
+    well: checked against the address, media.lan.test would pass)."""
+    port, names = tls_server
+    hung_dns.hang(name, "127.0.0.1", after=9)  # answered at once
+    client = HttpClient(timeout=2, max_retries=0)
+    client.session.verify = str(TLS / "homeca.pem")
+    url = f"https://{name}:{port}/3/movie/603"
+    if valid:
+        assert client.get_json(url, provider="tmdb") == {}
+    else:
+        with pytest.raises(ProviderUnavailable, match="SSLCertVerificationError"):
+            client.get_json(url, provider="tmdb")
+    assert names and set(names) == {name}
+    assert hung_dns.asked and all(thread.startswith("lookup ") for _, thread in hung_dns.asked)
 
 
 # --- JSON answers reused (`get_json(reuse=True)`: a season import's episodes, docs/tv.md) ----

@@ -535,6 +535,56 @@ def test_the_connection_goes_to_the_address_that_was_checked(app, config, seed, 
         inside.close()
 
 
+def test_a_name_the_dns_server_never_answers_for_is_given_up_at_the_deadline(
+    app, config, seed, listener, hung_dns
+):
+    """A NAS whose DNS server is dead: the lookup of the pasted address's name held the page
+    for the resolver's own timeouts (5 s a try, several tries, each address family). It is
+    waited for until the headers' deadline at most, and the user told which name it was;
+    the lookup, answered at last, connects nowhere."""
+    movie = seed.movie("The Matrix")
+    hung_dns.hang("art.hung.test", "127.0.0.1")
+    allowed = allowing(config, "127.0.0.1/32")
+    fetcher = public_client(allowed)
+    fetcher.header_timeout = 0.5
+    url = f"http://art.hung.test:{listener.port}/p.jpg"
+    try:
+        with pytest.raises(
+            EditRefused, match=r"^art.hung.test could not be looked up within 0.5 s$"
+        ):
+            add_user_image(allowed, movie.id, "poster", url=url, client=fetcher)
+        assert not hung_dns.released.is_set()  # given up while the resolver still hung
+    finally:
+        fetcher.close()
+    assert hung_dns.release()  # its thread ended with the resolver's answer
+    assert not listener.connected()
+    assert not db.ArtworkCandidate.select().exists()
+
+
+def test_a_lookup_for_the_connection_that_never_ends_is_given_up_at_the_deadline(
+    app, config, seed, listener, hung_dns
+):
+    """The check's lookup was answered, the connection's own one (it looks up again, and checks
+    again, rebinding) hangs: given up at the request's deadline, saying so."""
+    movie = seed.movie("The Matrix")
+    hung_dns.hang("art.hung.test", "127.0.0.1", after=1)
+    allowed = allowing(config, "127.0.0.1/32")
+    fetcher = public_client(allowed)
+    fetcher.header_timeout, fetcher.max_retries = 0.5, 0
+    host = f"art.hung.test:{listener.port}"
+    try:
+        with pytest.raises(
+            EditRefused, match="user: art.hung.test could not be looked up within 0.5 s"
+        ):
+            add_user_image(allowed, movie.id, "poster", url=f"http://{host}/p.jpg", client=fetcher)
+        assert not hung_dns.released.is_set()
+    finally:
+        fetcher.close()
+    assert [thread.startswith("lookup ") for _, thread in hung_dns.asked] == [True, True]
+    assert hung_dns.release()
+    assert not listener.connected()
+
+
 def test_a_refused_address_keeps_the_form_open_with_what_was_typed(client, seed):
     """A refused address came back in a toast only, the "Add your own poster" panel closed and
     emptied: the user had to open it again and paste the address again to fix one character."""
