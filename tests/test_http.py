@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from metarrd import http
+from metarrd import deadline, http
 from metarrd.errors import (
     NotFound,
     ProviderAuthError,
@@ -558,6 +558,29 @@ def test_requests_for_a_name_that_hangs_share_one_lookup(server, hung_dns):
     assert len(errors) == 4 and all("could not be looked up" in error for error in errors)
     assert len(hung_dns.asked) == 1
     assert hung_dns.release()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
+def test_a_forked_worker_does_not_wait_for_its_parents_lookup(server, hung_dns):
+    """A lookup under way when a worker forks goes on in the parent only: the worker, which
+    has no such thread, would wait for it at every request for that name, each given up."""
+    port = int(server.rsplit(":", 1)[1])
+    hung_dns.hang("api.hung.test", "127.0.0.1")
+    client = HttpClient(timeout=2, max_retries=0, header_timeout=0.3)
+    with pytest.raises(ProviderUnavailable, match="could not be looked up"):
+        client.get_json(f"http://api.hung.test:{port}/3/movie/603", provider="tmdb")
+    pid = os.fork()
+    if pid == 0:  # the worker, whose resolver answers
+        code = 1
+        try:
+            hung_dns.released.set()
+            code = 0 if deadline.lookup("api.hung.test", port, seconds=5) else 2
+        except BaseException:
+            code = 3
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
 
 
 def test_a_proxys_name_is_looked_up_under_the_deadline_the_hosts_by_the_proxy(
