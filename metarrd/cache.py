@@ -139,27 +139,30 @@ def remove_unused(cache_dir: Path, previews_dir: Path, files: set[str], previews
     not indexed, and this runs in a write transaction (other writers wait). So not while the
     cache or previews folder does not answer (`unanswered`, a hung network mount): an unlink
     there would hold the write lock, and every writer, for as long as the mount hangs. The
-    files are left where they are (unused: logged)."""
+    files are left where they are (unused: logged).
+
+    The people no item plays any more go first, in the same transaction, and their pictures
+    join `files` (`forget_unlinked_actors`): every item that goes, is merged or is identified
+    again comes here once committed, so the actors' rows and pictures do not grow for ever on
+    a library with churn. Not while the cache does not answer: their rows stay for next time."""
     from metarrd import db
 
     cache_dir, previews_dir = Path(cache_dir), Path(previews_dir)
-    if (files and unanswered(cache_dir)) or (previews and unanswered(previews_dir)):
+    cache_hung = unanswered(cache_dir)
+    if (files and cache_hung) or (previews and unanswered(previews_dir)):
         log.warning(
             "%d unused pictures left in the image cache: it does not answer", len(files | previews)
         )
         return 0
-    kept = cache_dir / BACKUP_FOLDER  # the user's own files (a shared cache's backup/): for good
-    files = {
-        name for name in files
-        if cache_dir in Path(name).parents and ".." not in Path(name).parts and Path(name).suffix
-        and kept not in Path(name).parents
-    }  # fmt: skip
     previews = {
         rel for rel in previews
         if previews_dir in (previews_dir / rel).parents and ".." not in Path(rel).parts
     }  # fmt: skip
     removed = 0
     with db.write_transaction():  # no row takes one of them while we look
+        if not cache_hung:
+            files = files | forget_unlinked_actors()
+        files = _in_cache(cache_dir, files)
         for name in sorted(files - _files_in_use(files)):
             path = Path(name)
             if _unlink(path):
@@ -171,6 +174,54 @@ def remove_unused(cache_dir: Path, previews_dir: Path, files: set[str], previews
                 removed += 1
                 remove_empty_dirs(path.parent, previews_dir)
     return removed
+
+
+_ROWS = 500  # ids per IN (...), far below SQLite's and PostgreSQL's limits
+
+
+def forget_unlinked_actors(actor_ids: list[int] | None = None) -> set[str]:
+    """The people of `actor_ids` (None: every person) whom no item plays any more (their items
+    deleted, re-identified, or their casts changed) go, with their cache rows. Returns the
+    cache files they named, for `cache.remove_unused` once committed (a file another row still
+    uses stays there).
+
+    Call inside a write transaction: every enrich writes its roles under the same write lock,
+    so no person is linked to an item between the look and the DELETE (on PostgreSQL too:
+    `db.write_transaction`'s advisory lock). A person an enrich planned before they went is
+    simply created again by its `cast.apply_casts` (their picture downloaded again by the
+    publish, or the next enrich)."""
+    from metarrd import db
+
+    A, R, C = db.Actor, db.MovieActor, db.CacheImageFile
+    query = A.select(A.id, A.image_cache_path).where(
+        ~pw.fn.EXISTS(R.select(R.id).where(R.actor == A.id))
+    )
+    if actor_ids is None:
+        found = list(query.tuples())
+    else:
+        found = []
+        for start in range(0, len(actor_ids), _ROWS):
+            chunk = actor_ids[start : start + _ROWS]
+            found.extend(query.where(A.id.in_(chunk)).tuples())
+    files = {path for _id, path in found if path}
+    ids = [actor_id for actor_id, _path in found]
+    for start in range(0, len(ids), _ROWS):
+        part = ids[start : start + _ROWS]
+        files.update(path for (path,) in C.select(C.file_path).where(C.actor.in_(part)).tuples())
+        C.delete().where(C.actor.in_(part)).execute()
+        A.delete().where(A.id.in_(part)).execute()
+    return files
+
+
+def _in_cache(cache_dir: Path, files: set[str]) -> set[str]:
+    """Those of `files` inside the cache folder, not its `backup/` (the user's own files, kept
+    for good)."""
+    kept = cache_dir / BACKUP_FOLDER
+    return {
+        name for name in files
+        if cache_dir in Path(name).parents and ".." not in Path(name).parts and Path(name).suffix
+        and kept not in Path(name).parents
+    }  # fmt: skip
 
 
 def _chunks(values: set[str], size: int = 500) -> list[list[str]]:

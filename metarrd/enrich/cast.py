@@ -5,7 +5,9 @@ Two steps so that thumbnails download alongside the artwork candidates: `plan_ca
 downloads that are needed (a person whose picture is already cached costs nothing), and
 `apply_cast` waits for them, caches the new pictures under `<data_dir>/cache/actor/<hh>/` and
 writes the actors and the movie's roles. The absolute provider URL of each picture stays in
-`Actor.thumb_url`, for the NFO. A person without a picture simply has no thumbnail.
+`Actor.thumb_url`, for the NFO. A person without a picture simply has no thumbnail. A person
+dropped from the cast whom no item plays any more goes, with their cached picture
+(`cache.forget_unlinked_actors`, then `cache.remove_unused` once committed).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from metarrd import db
+from metarrd import cache, db
 from metarrd.enrich.analysis import Analyser, AnalysisResult
 from metarrd.enrich.candidate_store import image_columns, insert_all, save_all
 from metarrd.enrich.metadata import CastMember
@@ -134,19 +136,21 @@ def _store_thumbs(thumbs: list[tuple[db.Actor, AnalysisResult]]) -> None:
     insert_all(db.CacheImageFile, new)
 
 
-def apply_cast(movie_id: int, plan: CastPlan) -> int:
-    """Wait for the thumbnails, then write actors and roles (call inside a transaction).
+def apply_cast(movie_id: int, plan: CastPlan) -> set[str]:
+    """Wait for the thumbnails, then write actors and roles (call inside a write transaction).
 
-    Returns how many thumbnails were newly cached.
+    Returns the cache files of the people no item plays any more
+    (`cache.forget_unlinked_actors`), for `cache.remove_unused` once committed.
     """
     return apply_casts({movie_id: plan})
 
 
-def apply_casts(plans: dict[int, CastPlan]) -> int:
+def apply_casts(plans: dict[int, CastPlan]) -> set[str]:
     """`apply_cast` for many items at once (a show's episodes): each person written once, the
     roles of every item in a few statements, not a handful per item.
 
-    Returns how many people's thumbnails were newly cached.
+    Returns the cache files of the people dropped from these casts whom no item plays any
+    more (their rows go: `cache.forget_unlinked_actors`), for `cache.remove_unused` once committed.
     """
     people: dict[int, CastMember] = {}
     thumb_urls: dict[int, str | None] = {}
@@ -192,18 +196,18 @@ def apply_casts(plans: dict[int, CastPlan]) -> int:
                 setattr(actor, name, value)
     save_all(actors.values())  # one UPDATE per set of changed columns, not one per person
     _others_outdated(plans, [a.id for a in actors.values() if _shown(a) != shown_before[a.id]])
-    cached = len(thumbs)
     movie_ids = list(plans)
     existing: dict[int, dict[int, db.MovieActor]] = {i: {} for i in movie_ids}
     for start in range(0, len(movie_ids), _CHUNK):
         part = movie_ids[start : start + _CHUNK]
         for r in db.MovieActor.select().where(db.MovieActor.movie.in_(part)):
             existing[r.movie_id][r.actor_id] = r
-    gone, new_roles, recast = [], [], []
+    gone, new_roles, recast, dropped = [], [], [], set()
     for movie_id, plan in plans.items():
         wanted = {actors[m.tmdb_id].id: m for m in plan.members}
         rows = existing[movie_id]
         gone += [r.id for actor_id, r in rows.items() if actor_id not in wanted]
+        dropped.update(actor_id for actor_id in rows if actor_id not in wanted)
         for actor_id, m in wanted.items():
             row = rows.get(actor_id)
             if row is None:
@@ -218,7 +222,7 @@ def apply_casts(plans: dict[int, CastPlan]) -> int:
         db.MovieActor.delete().where(db.MovieActor.id.in_(gone[start : start + _CHUNK])).execute()
     for start in range(0, len(new_roles), _CHUNK):
         db.MovieActor.insert_many(new_roles[start : start + _CHUNK]).execute()
-    return cached
+    return cache.forget_unlinked_actors(sorted(dropped))
 
 
 def _shown(actor: db.Actor) -> tuple:

@@ -1079,6 +1079,38 @@ def test_an_actor_image_another_movie_of_the_folder_still_shows_is_not_removed(r
     assert db.LibraryFile.get(db.LibraryFile.path == str(shared)).movie_id == first.movie.id
 
 
+def test_the_photos_of_people_dropped_from_the_cast_go_as_any_file_of_ours(rt, build, kit):
+    """TMDB dropped Tom Skerritt and John Hurt from the cast (the enrich then forgets them,
+    docs/enrich.md "Cast"): the next publish removes our `.actors/Tom_Skerritt.png`, unchanged
+    since we wrote it, and John Hurt's photo the user replaced is copied into the cache
+    first, as any file of ours no longer wanted (docs/publish.md, "The plan")."""
+    alien = build(
+        "Alien (1979)",
+        art={"poster": ["jpeg"]},
+        cast=[
+            ("Sigourney Weaver", "Ripley", "jpeg"),
+            ("Tom Skerritt", "Dallas", "png"),
+            ("John Hurt", "Kane", "jpeg"),
+        ],
+    )
+    publish_item(rt, alien.reload())
+    skerritt, hurt = alien.path(".actors/Tom_Skerritt.png"), alien.path(".actors/John_Hurt.jpg")
+    assert skerritt.read_bytes() == alien.images["Tom Skerritt"]
+    users = kit.image_bytes("actor", "jpeg")  # the user's own photo of him
+    hurt.write_bytes(users)
+    db.MovieActor.delete().where(
+        db.MovieActor.movie == alien.movie, db.MovieActor.actor.in_(alien.actors[1:])
+    ).execute()
+
+    plan = {a.path: a.action for a in preview_publish(rt, alien.reload()).actions}
+    publish_item(rt, alien.reload())
+
+    assert plan[skerritt] == plan[hurt] == REMOVE
+    assert sorted(p.name for p in alien.path(".actors").iterdir()) == ["Sigourney_Weaver.jpg"]
+    assert hashlib.sha256(users).hexdigest() in cached_hashes(rt)
+    assert not db.LibraryFile.select().where(db.LibraryFile.path.in_([str(skerritt), str(hurt)]))
+
+
 def test_two_videos_in_one_folder_with_a_crash_leftover_both_publish(rt, build):
     """Each item removes only the leftover temp files its plan saw, not the temp files the
     other item of the folder has just written (the batch writes them before any rename)."""
