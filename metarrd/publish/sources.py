@@ -170,9 +170,11 @@ def actor_image(
         log.info("item %d: %s has no image; skipped", movie_id, label)
         return None
     if not fetch:
-        notes.append(f"{label}: image missing from the cache; it is downloaded again on publish")
-        guess = Path(url.split("?", 1)[0]).suffix.lower().lstrip(".") or "jpg"
-        return CachedImage(Path(url), actor.image_hash or "", 0, guess, None, True)
+        fmt, guessed = _cached_format(actor, rows, url)
+        notes.append(
+            f"{label}: image missing from the cache; it is downloaded again on publish{guessed}"
+        )
+        return CachedImage(Path(url), actor.image_hash or "", 0, fmt, None, True)
     fetched = _fetch(rt, movie_id, url, "tmdb", "actor", who, label, notes)
     if fetched is None:
         return None
@@ -188,6 +190,23 @@ def actor_image(
         db.Actor.id == actor.id
     ).execute()
     return CachedImage(path, info.sha256, info.size, info.format, row.id)
+
+
+def _cached_format(actor: db.Actor, rows: list[db.CacheImageFile], url: str) -> tuple[str, str]:
+    """(format, what the preview says of it) of an actor's picture the cache lost, named as the
+    publish will name it: by the format of the bytes it cached (its row, the actor's current
+    picture first), which the download gives again (the publish names the file by the bytes it
+    downloads, `ext_for_format`), not by the address: a PNG behind a `.jpg` address is a `.png`
+    in `.actors/`. Never cached: by the address's extension, said to be read from there."""
+    known = sorted(
+        (r for r in rows if r.format), key=lambda r: (r.file_hash != actor.image_hash, -r.id)
+    )
+    if known:
+        return known[0].format, ""
+    ext = Path(url.split("?", 1)[0]).suffix.lower().lstrip(".")
+    if ext in FORMAT_EXTS:
+        return ext, f" (its file type, .{FORMAT_EXTS[ext]}, is read from its address until then)"
+    return "jpeg", " (its file type is not known until then: .jpg assumed)"
 
 
 def rows_by_hash(hashes: list[str]) -> dict[str, list[db.CacheImageFile]]:
