@@ -78,6 +78,7 @@ def _follow(config: Config, movie: db.Movie, new: str) -> bool:
             db.Movie.update(
                 path=new,
                 parts=movie.parts,
+                hints=_name_to_read(movie),
                 missing=False,
                 publish_state=db.OUTDATED if was_published else movie.publish_state,
                 updated_at=db.now(),
@@ -94,6 +95,19 @@ def _follow(config: Config, movie: db.Movie, new: str) -> bool:
         return True
     log.info("item %d: renamed %s -> %s", movie.id, old, new)
     return True
+
+
+def _name_to_read(movie: db.Movie) -> dict | None:
+    """The hints of `movie` for its new path: an episode's without the mark that its name was
+    read (`name_rules`), so the scan that follows reads the new name (scan.tv._reads_the_same)
+    as it reads that of a file it finds moved. Its size and time are the old file's, so without
+    it the scan took it for unchanged, and a file Sonarr renamed into another season
+    (`Specials/S00E05.mkv` to `Season 1/S01E05.mkv`, after TheTVDB renumbered it) kept the old
+    numbers, and the old episode's data."""
+    hints = movie.hints
+    if movie.kind != db.EPISODE or not hints or "name_rules" not in hints:
+        return hints
+    return {key: value for key, value in hints.items() if key != "name_rules"}
 
 
 def carry_sidecars(old: str, new: str) -> int:

@@ -565,6 +565,36 @@ def test_a_rename_from_sonarr_before_3_0_5_scans_the_show(setup):
     assert (moved.id, moved.path, moved.missing) == (ep.id, str(folder / new), False)
 
 
+def test_a_rename_into_another_season_takes_the_new_names_numbers(setup):
+    """Sonarr names a file after its episode's numbers as they are now (RenameEpisodeFileService
+    .cs: FileNameBuilder.BuildFilePath; previousPath is series.Path + the old relativePath):
+    a special TheTVDB moved into season 1 is renamed from `Specials/…S00E05` to `Season 1/…
+    S01E05`. The item followed the file, but a renamed file keeps its size and time, so the
+    scan took it for unchanged and the item stayed S00E05, with the special's identification."""
+    client, rt, fake, folder = setup
+    old, new = "Specials/Severance - S00E05.mkv", "Season 1/Severance - S01E05.mkv"
+    make_files(folder, old)
+    post(client, per_file(folder, old))
+    (ep,) = items(db.EPISODE)
+    assert (ep.season, ep.episodes) == (0, [5])
+    db.Movie.update(identification_status=db.IDENTIFIED, tmdb_id=1234567).where(
+        db.Movie.id == ep.id
+    ).execute()
+    (folder / "Season 1").mkdir()
+    (folder / old).rename(folder / new)
+    (folder / "Specials").rmdir()  # Sonarr deletes the folder it emptied
+    fake.calls.clear()
+
+    status, answer = post(client, renamed(folder, old, new))
+
+    assert status == 202, answer
+    (moved,) = items(db.EPISODE)
+    assert (moved.id, moved.path, moved.missing) == (ep.id, str(folder / new), False)
+    assert (moved.season, moved.episodes) == (1, [5])
+    # identified again, as S01E05: the special's id was dropped for it
+    assert ("identify", ep.id) in [c[:2] for c in fake.calls]
+
+
 def test_a_delete_for_an_upgrade_keeps_the_episode_the_download_moves_it(setup):
     client, rt, fake, folder = setup
     old, new = "Season 1/Severance - S01E01 - 720p.mkv", "Season 1/Severance - S01E01 - 1080p.mkv"
