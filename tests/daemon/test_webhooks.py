@@ -972,6 +972,97 @@ def test_a_test_at_the_other_apps_url_fails_and_says_which_url(setup, url, body,
     assert db.Job.select().count() == 0
 
 
+# The events metarrd needs nothing from, as Radarr and Sonarr send them: BuildOnGrabPayload,
+# BuildHealthPayload, BuildHealthRestoredPayload (no applicationUrl), BuildApplicationUpdatePayload
+# and BuildManualInteractionRequiredPayload of src/NzbDrone.Core/Notifications/Webhook/
+# WebhookBase.cs (Radarr 1b9662d5, Sonarr 49df353f), with WebhookGrabPayload.cs,
+# WebhookRelease.cs, WebhookGrabbedRelease.cs, WebhookHealthPayload.cs (`level`: HealthCheckResult,
+# camel-cased), WebhookManualInteractionPayload.cs, WebhookDownloadClientItem.cs and
+# WebhookDownloadStatusMessage.cs. Their movie or series lies in no library here (Radarr's root
+# folder in its container): they still need nothing, so a 422 would only pause the connection.
+_RADARR_MOVIE = {
+    "id": 7, "title": "Heat", "year": 1995, "releaseDate": "1996-06-25",
+    "folderPath": "/movies/Heat (1995)", "tmdbId": 949, "imdbId": "tt0113277",
+    "overview": "Obsessive master thief...", "genres": ["Crime"], "images": [], "tags": [],
+    "originalLanguage": {"id": 1, "name": "English"},
+}  # fmt: skip
+_SONARR_SERIES = {
+    "id": 3, "title": "Severance", "titleSlug": "severance", "path": "/tv/Severance",
+    "tvdbId": 371980, "tvMazeId": 44933, "tmdbId": 95396, "imdbId": "tt11280740",
+    "type": "standard", "year": 2022, "genres": ["Drama"], "images": [], "tags": [],
+    "originalLanguage": {"id": 1, "name": "English"}, "originalCountry": "us",
+}  # fmt: skip
+_EPISODES = [
+    {"id": 41, "episodeNumber": 1, "seasonNumber": 2, "title": "Hello, Ms. Cobel",
+     "overview": "", "airDate": "2025-01-17", "airDateUtc": "2025-01-17T02:00:00Z",
+     "seriesId": 3, "tvdbId": 10190497},
+]  # fmt: skip
+_RELEASE = {
+    "quality": "WEBDL-1080p", "qualityVersion": 1, "releaseGroup": "FLUX",
+    "releaseTitle": "Severance.S02E01.1080p.ATVP.WEB-DL.DDP5.1.H.264-FLUX",
+    "indexer": "Example (Prowlarr)", "size": 3221225472, "customFormatScore": 0,
+    "customFormats": [], "languages": [{"id": 1, "name": "English"}], "indexerFlags": [],
+}  # fmt: skip
+_DOWNLOAD = {
+    "downloadClient": "qBittorrent", "downloadClientType": "qBittorrent",
+    "downloadId": "4F2A9C0E1B7D3A5C6E8F0A1B2C3D4E5F6A7B8C9D",
+    "customFormatInfo": {"customFormats": [], "customFormatScore": 0},
+}  # fmt: skip
+_HEALTH = {
+    "level": "warning", "message": "Indexers unavailable due to failures: Example",
+    "type": "IndexerStatusCheck",
+    "wikiUrl": "https://wiki.servarr.com/radarr/system#indexers-are-unavailable-due-to-failures",
+}  # fmt: skip
+_MANUAL = {
+    "downloadInfo": {"quality": "WEBDL-1080p", "qualityVersion": 1,
+                     "title": "Heat.1995.1080p.WEB-DL", "size": 3221225472},
+    "downloadStatus": "Warning",
+    "downloadStatusMessages": [{"title": "Heat.1995.1080p.WEB-DL",
+                                "messages": ["Unable to determine if file is a sample"]}],
+    "release": {"releaseTitle": "Heat.1995.1080p.WEB-DL", "indexer": "Example",
+                "size": 3221225472, "indexerFlags": []},
+}  # fmt: skip
+IGNORED_PAYLOADS = [
+    ("radarr", {"eventType": "Grab", "instanceName": "Radarr", "applicationUrl": "",
+                "movie": _RADARR_MOVIE, "remoteMovie": {"tmdbId": 949, "imdbId": "tt0113277",
+                                                        "title": "Heat", "year": 1995},
+                "release": {**_RELEASE, "releaseTitle": "Heat.1995.1080p.BluRay.x264-GRP"},
+                **_DOWNLOAD}),
+    ("radarr", {"eventType": "Health", "instanceName": "Radarr", "applicationUrl": "",
+                **_HEALTH}),
+    ("radarr", {"eventType": "HealthRestored", "instanceName": "Radarr", **_HEALTH}),
+    ("radarr", {"eventType": "ApplicationUpdate", "instanceName": "Radarr", "applicationUrl": "",
+                "message": "Radarr updated from 5.15.1.9463 to 5.16.3.9541",
+                "previousVersion": "5.15.1.9463", "newVersion": "5.16.3.9541"}),
+    ("radarr", {"eventType": "ManualInteractionRequired", "instanceName": "Radarr",
+                "applicationUrl": "", "movie": _RADARR_MOVIE, **_DOWNLOAD, **_MANUAL}),
+    ("sonarr", {"eventType": "Grab", "instanceName": "Sonarr", "applicationUrl": "",
+                "series": _SONARR_SERIES, "episodes": _EPISODES, "release": _RELEASE,
+                **_DOWNLOAD}),
+    ("sonarr", {"eventType": "Health", "instanceName": "Sonarr", **_HEALTH}),
+    ("sonarr", {"eventType": "HealthRestored", "instanceName": "Sonarr", **_HEALTH}),
+    ("sonarr", {"eventType": "ApplicationUpdate", "instanceName": "Sonarr",
+                "message": "Sonarr updated from 4.0.10.2544 to 4.0.11.2680",
+                "previousVersion": "4.0.10.2544", "newVersion": "4.0.11.2680"}),
+    ("sonarr", {"eventType": "ManualInteractionRequired", "instanceName": "Sonarr",
+                "applicationUrl": "", "series": _SONARR_SERIES, "episodes": _EPISODES,
+                **_DOWNLOAD, **_MANUAL,
+                "release": {**_MANUAL["release"], "releaseType": "singleEpisode"}}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("source", "body"), IGNORED_PAYLOADS, ids=[f"{s}-{b['eventType']}" for s, b in IGNORED_PAYLOADS]
+)
+def test_the_events_we_need_nothing_from_are_200_as_the_arrs_send_them(setup, source, body):
+    client, rt, fake = setup
+    r = client.post(f"/api/webhooks/{source}", json=body, headers=KEY)
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["message"] == f"{body['eventType']}: nothing to do"
+    assert db.Job.select().count() == 0 and fake.calls == []
+    assert db.Event.select().count() == 0
+
+
 # --- hostile and odd bodies (with a valid token): 400 with a reason, never a 500 ---------------
 
 
