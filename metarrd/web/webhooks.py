@@ -155,8 +155,9 @@ def _authenticate(source: str) -> tuple[Response, int] | None:
     if sent and _token_matches(sent, expected):
         attempts.forgive(attempt)
         return None
-    log.warning("%s webhook refused from %s: wrong or missing token", source, client)
-    response, status = _answer(401, "wrong or missing webhook token")
+    hint = _token_hint()
+    log.warning("%s webhook refused from %s: wrong or missing token%s", source, client, hint)
+    response, status = _answer(401, "wrong or missing webhook token" + hint)
     response.headers["WWW-Authenticate"] = 'Basic realm="metarrd webhooks"'
     return response, status
 
@@ -187,6 +188,29 @@ def _sent_token() -> bytes | None:
         return None
     _user, colon, password = decoded.partition(b":")
     return password if colon and password else None
+
+
+def _token_hint() -> str:
+    """What the refused caller left out, when its call shows it: the Webhook connection's fields
+    (Radarr's and Sonarr's WebhookSettings.cs: Username, Password, Headers) filled in otherwise
+    than the token wants. Their *Test* button shows only the status; their log, the body."""
+    where = "put [webhooks] token in the webhook connection's Password"
+    if request.headers.get("X-Api-Key"):
+        return ""
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(credentials.strip(" \t"), validate=True)
+        except (binascii.Error, ValueError):
+            return ""
+        user, _colon, password = decoded.partition(b":")
+        # WebhookProxy.cs sends basic auth when Username or Password is set: "Username:"
+        return f": a user name came, with no password; {where}" if user and not password else ""
+    if scheme:
+        return ""
+    if request.args:  # Radarr and Sonarr call the URL as typed, `?apikey=…` and all
+        return f": none was sent (a token in the URL is not read); {where}"
+    return f": none was sent; {where} (any user name), or in an X-Api-Key header"
 
 
 def _token_matches(sent: bytes, expected: str) -> bool:

@@ -209,3 +209,35 @@ def test_a_refused_webhook_call_still_answers_with_ok_false(app):
     )
     assert answer.status_code == 413
     assert answer.get_json()["ok"] is False and answer.get_json()["message"]
+
+
+def _basic(user: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+@pytest.mark.parametrize(
+    ("url", "headers", "hint"),
+    [
+        # the token typed in Username, Password left empty: WebhookProxy.cs sends
+        # BasicNetworkCredential(Username, Password), ManagedHttpDispatcher.cs "user:" in base64
+        ("/api/webhooks/radarr", _basic(TOKEN, ""), "a user name came, with no password"),
+        # the token in the URL, as other apps take it: Radarr calls the URL as typed
+        (f"/api/webhooks/sonarr?apikey={TOKEN}", {}, "a token in the URL is not read"),
+        ("/api/webhooks/radarr", {}, "none was sent"),
+    ],
+    ids=["token-as-username", "token-in-url", "nothing"],
+)
+def test_a_missing_token_says_which_field_it_goes_in(app, url, headers, hint):
+    """Radarr's and Sonarr's *Test* shows only "401 Unauthorized"; the body, in their log and
+    ours, says which of the connection's fields the token goes in."""
+    answer = app.test_client().post(url, data=TEST_EVENT, headers=headers)
+    assert answer.status_code == 401
+    message = answer.get_json()["message"]
+    assert message.startswith("wrong or missing webhook token")
+    assert hint in message and "Password" in message, message
+
+
+def test_a_wrong_token_gets_no_hint(app):
+    for headers in (_basic("radarr", "guess"), {"X-Api-Key": "guess"}):
+        answer = app.test_client().post("/api/webhooks/radarr", data=TEST_EVENT, headers=headers)
+        assert answer.get_json()["message"] == "wrong or missing webhook token"
