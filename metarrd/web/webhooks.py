@@ -872,8 +872,14 @@ def _sonarr_series_deleted(body, series, show, paths) -> tuple[Response, int]:
     if refused:
         return refused
     # before Sonarr deletes the folder (as Radarr's MovieDelete): looked at again while there
-    job = jobs.enqueue_scan([], gone=[show], recheck=body.get("deletedFiles") is not False)
-    log.info("Sonarr webhook: SeriesDelete of %s: its items are marked missing if gone (job %d)",
-             show, job.id)  # fmt: skip
-    return _answer(202, f"{show}: its items will be marked missing once gone",
-                   event="SeriesDelete", job=job.id)  # fmt: skip
+    kept = body.get("deletedFiles") is False
+    job = jobs.enqueue_scan([], gone=[show], recheck=not kept)
+    log.info("Sonarr webhook: SeriesDelete of %s%s: its items are marked missing if gone (job %d)",
+             show, ", its files kept" if kept else "", job.id)  # fmt: skip
+    message = (
+        f"{show}: Sonarr keeps its files, so its items stay as they are (marked missing only "
+        "if their files are gone)"
+        if kept  # "Delete" without "Delete Files": as Radarr's MovieDelete, the answer says so
+        else f"{show}: its items will be marked missing once gone"
+    )
+    return _answer(202, message, event="SeriesDelete", job=job.id)

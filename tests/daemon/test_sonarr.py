@@ -728,8 +728,11 @@ def test_a_series_delete_that_keeps_the_files_keeps_the_seasons(setup):
     assert len(items(db.SEASON)) == 2
     body = {"eventType": "SeriesDelete", "instanceName": "Sonarr", "applicationUrl": "",
             "series": series(folder), "deletedFiles": False}  # fmt: skip
-    assert post(client, body)[0] == 202
+    status, answer = post(client, body)
+    assert status == 202
     assert [m.kind for m in db.Movie.select() if m.missing] == []
+    # as for Radarr's MovieDelete: not "will be marked missing once gone"
+    assert "Sonarr keeps its files, so its items stay" in answer["message"], answer
 
 
 def test_a_show_folder_that_a_symlink_leads_out_of_every_library_is_422(setup, tmp_path):
