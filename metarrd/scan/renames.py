@@ -62,6 +62,13 @@ def _follow(config: Config, movie: db.Movie, new: str) -> bool:
     from metarrd.scan.tv import take_replacement  # imports this module
 
     old = movie.path
+    if old == new:
+        # replaced in place: an upgrade named as the file it replaced (Radarr's and Sonarr's
+        # formats without the quality). Its item stays; what we published of it described the
+        # old file (the NFO's <streamdetails>), so it is published again, as a renamed one is
+        db.mark_outdated(movie.id)
+        log.info("item %d: %s replaced by an upgrade of the same name", movie.id, new)
+        return True
     unused = None
     with db.write_transaction():
         there = db.Movie.get_or_none(db.Movie.path == new)

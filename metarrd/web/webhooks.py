@@ -605,8 +605,10 @@ def _upgrade(body: dict[str, Any], sent: Any, folder: str, paths: _Paths) -> dic
         for i, d in enumerate(deleted)
         if _names_a_file(d)
     ]
-    if len(old) != 1 or old[0] == new or not new.startswith(folder + "/"):
+    if len(old) != 1 or not new.startswith(folder + "/"):
         return {}
+    # the same path (a movie format without the quality): the item stays, and is published
+    # again as for a rename, its NFO's <streamdetails> being the old file's (follow_renames)
     return {old[0]: new}
 
 
@@ -807,7 +809,7 @@ def _sonarr_upgrade(body, series, show, new_files, paths) -> dict[str, str]:
     ]
     if not new.startswith(show + "/"):
         return {}
-    return {path: new for path in old if path != new}
+    return {path: new for path in old}  # the new file's own path too: follow_renames
 
 
 def _sonarr_rename(body, series, show, paths) -> tuple[Response, int]:

@@ -595,6 +595,29 @@ def test_a_rename_into_another_season_takes_the_new_names_numbers(setup):
     assert ("identify", ep.id) in [c[:2] for c in fake.calls]
 
 
+def test_an_upgrade_named_as_the_old_file_publishes_the_episode_again_alone(setup):
+    """An episode format without the quality names the upgrade as the file it replaced: the
+    Download's `deletedFiles` holds the new file's own path (WebhookBase.cs
+    BuildOnDownloadPayload). The episode was not published again, its NFO's <streamdetails>
+    the old file's; as after a rename, it alone is published again."""
+    client, rt, fake, folder = setup
+    rel = "Season 1/Severance - S01E01 - Good News About Hell.mkv"
+    make_files(folder, rel)
+    post(client, per_file(folder, rel))
+    (show,) = items(db.SHOW)
+    (ep,) = items(db.EPISODE)
+    published(folder, show, ep)
+    (folder / rel).write_bytes(b"\x1a\x45\xdf\xa3 the 2160p upgrade, bigger than the old file")
+    fake.calls.clear()
+    body = per_file(folder, rel, isUpgrade=True, deletedFiles=[episode_file(folder, rel)])
+
+    assert post(client, body)[0] == 202
+
+    (kept,) = items(db.EPISODE)
+    assert (kept.id, kept.path, kept.missing) == (ep.id, str(folder / rel), False)
+    assert publishes(fake) == [ep.id]
+
+
 def test_a_delete_for_an_upgrade_keeps_the_episode_the_download_moves_it(setup):
     client, rt, fake, folder = setup
     old, new = "Season 1/Severance - S01E01 - 720p.mkv", "Season 1/Severance - S01E01 - 1080p.mkv"

@@ -271,6 +271,36 @@ def test_download_of_an_upgrade_keeps_the_item(setup, make_movie):
     assert item.id == movie.id and item.path == str(new) and not item.missing
 
 
+@pytest.mark.parametrize(("state", "published"), [(db.PUBLISHED, True), (db.OUTDATED, False)])
+def test_an_upgrade_named_as_the_old_file_publishes_a_published_movie_again(
+    setup, make_movie, state, published
+):
+    """Radarr's default movie format without the quality (`{Movie Title} ({Release Year})`)
+    names the upgrade as the file it replaces: its Download has `isUpgrade` and a deletedFiles
+    entry of the same path (WebhookBase.cs BuildOnDownloadPayload: Path.Combine(movie.Path,
+    RelativePath)). The item kept its file but was never published again, as an upgrade is:
+    its NFO kept the old file's <streamdetails> (720p for a 2160p remux) and it stayed
+    "Published". As for a rename, one "Republish?" waits for the user."""
+    client, rt, fake = setup
+    movie = make_movie(rt, "Heat (1995)", identification_status=db.ENRICHED, tmdb_id=949)
+    db.Movie.update(publish_state=state, last_published_at=db.now()).where(
+        db.Movie.id == movie.id
+    ).execute()
+    path = Path(movie.path)
+    path.write_bytes(b"\0" * 8192)  # Radarr deleted the old file and moved the new one in
+    relative = path.name
+    body = download(path.parent, isUpgrade=True)
+    body["movieFile"] = {"relativePath": relative, "path": str(path), "size": 8192}
+    body["deletedFiles"] = [{"relativePath": relative, "path": str(path), "size": 4096}]
+
+    assert client.post("/api/webhooks/radarr", json=body, headers=KEY).status_code == 202
+
+    (item,) = db.Movie.select()
+    assert (item.id, item.path, item.missing) == (movie.id, str(path), False)
+    publishes = [c[1] for c in fake.calls if c[0] == "publish"]
+    assert publishes == ([movie.id] if published else [])
+
+
 def test_ids_for_a_folder_of_several_movies_go_to_none(setup, make_movie):
     """A library's root sent as the movie's folder (a misconfigured path, a forged payload):
     the scan runs, but the one movie's ids are given to no item, where each of the folder's
