@@ -85,7 +85,7 @@ def _follow(config: Config, movie: db.Movie, new: str) -> bool:
             db.Movie.update(
                 path=new,
                 parts=movie.parts,
-                hints=_name_to_read(movie),
+                hints=_name_to_read(movie, new),
                 missing=False,
                 publish_state=db.OUTDATED if was_published else movie.publish_state,
                 updated_at=db.now(),
@@ -104,15 +104,18 @@ def _follow(config: Config, movie: db.Movie, new: str) -> bool:
     return True
 
 
-def _name_to_read(movie: db.Movie) -> dict | None:
-    """The hints of `movie` for its new path: an episode's without the mark that its name was
-    read (`name_rules`), so the scan that follows reads the new name (scan.tv._reads_the_same)
-    as it reads that of a file it finds moved. Its size and time are the old file's, so without
-    it the scan took it for unchanged, and a file Sonarr renamed into another season
-    (`Specials/S00E05.mkv` to `Season 1/S01E05.mkv`, after TheTVDB renumbered it) kept the old
-    numbers, and the old episode's data."""
+def _name_to_read(movie: db.Movie, new: str) -> dict | None:
+    """The hints of `movie` for its new path: an episode whose new name gives it other numbers
+    (`tv.numbered_otherwise`) loses the mark that its name was read (`name_rules`), so the scan
+    that follows reads it again (scan.tv._reads_the_same), as it reads a file it finds moved.
+    Its size and time are the old file's, so without it the scan took it for unchanged, and a
+    file Sonarr renamed into another season (`Specials/S00E05.mkv` to `Season 1/S01E05.mkv`,
+    after TheTVDB renumbered it) kept the old numbers, and the old episode's data. Renamed to
+    the same numbers, it is not read again (a whole series renamed: no file opened)."""
+    from metarrd.scan.tv import numbered_otherwise  # imports this module
+
     hints = movie.hints
-    if movie.kind != db.EPISODE or not hints or "name_rules" not in hints:
+    if not hints or "name_rules" not in hints or not numbered_otherwise(movie, new):
         return hints
     return {key: value for key, value in hints.items() if key != "name_rules"}
 

@@ -837,6 +837,34 @@ def holds_first_episode(item: db.Movie, new: str) -> bool:
     return min(item.episodes) in name.episodes
 
 
+def numbered_otherwise(item: db.Movie, new: str) -> bool:
+    """Does the name of `new`, the file the episode `item` follows (a webhook's rename), give it
+    other numbers, or another air date, than it holds? Sonarr names a file after its episode's
+    numbers as they are now (RenameEpisodeFileService.cs): a special TheTVDB moved into season 1
+    is renamed from `Specials/…S00E05` to `Season 1/…S01E05`. Only the name is read."""
+    if item.kind != db.EPISODE:
+        return False
+    show = db.Movie.get_or_none(db.Movie.id == item.show_id)
+    if show is None:
+        return False
+    path = Path(new)
+    folder, outer = episode_folders(path, Path(show.path))
+    try:
+        title = (show.hints or {}).get("folder_title") or show.title
+        name = parse_episode(path.name, title, folder, outer)
+    except Exception:  # guessit on a hostile name: the scan of the file says so
+        return True
+    hints = item.hints or {}
+    if absolute_numbers(hints.get("name_absolute")) != absolute_numbers(name.absolute):
+        return True
+    if not _in_absolute_order(show, name) and (name.season, list(name.episodes)) != (
+        item.season,
+        list(item.episodes or []),
+    ):
+        return True
+    return (hints.get("name_aired"), hints.get("name_part")) != (name.aired, name.part)
+
+
 def take_replacement(old: db.Movie, new: db.Movie) -> bool:
     """A webhook says the episode `old`'s file was replaced by (or renamed to) the file that a
     scan already made the item `new` of (the watcher saw the new file before the webhook came):

@@ -618,6 +618,34 @@ def test_an_upgrade_named_as_the_old_file_publishes_the_episode_again_alone(setu
     assert publishes(fake) == [ep.id]
 
 
+def test_a_rename_to_the_same_numbers_opens_no_file(setup, monkeypatch):
+    """A whole series renamed to another format (the episode titles added) keeps each file's
+    numbers: the names are read, no file is opened again (a thousand probes on a share)."""
+    from metarrd.scan import tv
+
+    client, rt, fake, folder = setup
+    old, new = "Season 1/Severance.S01E01.mkv", "Season 1/Severance - S01E01 - Good News.mkv"
+    make_files(folder, old)
+    post(client, per_file(folder, old))
+    (ep,) = items(db.EPISODE)
+    probed = []
+    real = tv.probe_episode
+    monkeypatch.setattr(tv, "probe_episode", lambda c, d, t, path, *a: probed.append(path)
+                        or real(c, d, t, path, *a))  # fmt: skip
+    (folder / old).rename(folder / new)
+
+    assert post(client, renamed(folder, old, new))[0] == 202
+
+    (moved,) = items(db.EPISODE)
+    assert (moved.id, moved.path, moved.season, moved.episodes) == (
+        ep.id,
+        str(folder / new),
+        1,
+        [1],
+    )
+    assert probed == []
+
+
 def test_a_delete_for_an_upgrade_keeps_the_episode_the_download_moves_it(setup):
     client, rt, fake, folder = setup
     old, new = "Season 1/Severance - S01E01 - 720p.mkv", "Season 1/Severance - S01E01 - 1080p.mkv"
