@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from metarrd import pathmap
+from metarrd import mounts, pathmap
 from metarrd.config import PlayerConfig
 from metarrd.http import HttpClient
 from metarrd.players.plan import Target, search_names
@@ -300,13 +300,25 @@ def reported_path(target: Target) -> str:
     whole). A DVD copied straight into the library's folder: its `VIDEO_TS/`, Jellyfin's movie
     (`_is_at`), not the library's folder, which Jellyfin refreshed whole for that one disc. (A
     Blu-ray's `BDMV/` there is no Jellyfin item: its nearest item is the library's folder
-    whichever is told.)"""
+    whichever is told.) Whether that `VIDEO_TS/` is there is looked at in a thread of its own,
+    a few seconds at most (`mounts.root_identity`): on a hard NFS mount whose server is gone
+    the look never returned, and the notify job hung with it; unanswered, the library's
+    folder is reported, as when there is no `VIDEO_TS/`."""
     if target.is_disc and posixpath.normpath(target.folder) == posixpath.normpath(target.root):
         for name in ("VIDEO_TS", "video_ts"):  # as a share lists it
-            if os.path.isdir(os.path.join(target.folder, name)):
+            found = mounts.root_identity(os.path.join(target.folder, name), hung=_HUNG_DVD)
+            if found == mounts.UNREACHABLE:
+                break
+            if found is not None:
                 sep = pathmap.separator(target.mapped_folder)
                 return target.mapped_folder.rstrip("/\\") + sep + name
     return item_path_of(target)
+
+
+_HUNG_DVD = (
+    "%s does not answer (a hung network mount?): the library's folder is reported to "
+    "Jellyfin instead"
+)
 
 
 def deliver(

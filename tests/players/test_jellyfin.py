@@ -18,6 +18,7 @@ from player_helpers import add_movie, queue, states
 from metarrd import db
 from metarrd.players import jellyfin as jellyfin_module
 from metarrd.players import process_notifications
+from tests.conftest import hard_mount
 
 HTML_500 = (500, {"Content-Type": "text/html"}, b"<html><body>Internal error</body></html>")
 
@@ -441,3 +442,29 @@ def test_a_dvd_in_the_library_folder_not_found_is_reported_by_its_video_ts(make_
     assert jelly.updates == [[{"Path": item, "UpdateType": "Modified"}]]
     assert jelly.refreshed == {item}  # not /media/movies
     assert states("Jelly") == ["sent"]
+
+
+def test_a_dvd_in_a_hung_library_folder_is_reported_by_that_folder(
+    make_rt, tmp_path, monkeypatch, finishes, caplog
+):
+    """Whether a DVD copied straight into the library's folder has its `VIDEO_TS/` there was a
+    stat of that folder in the notify job: on a hard NFS mount whose server is gone it never
+    returned, and the job, and every notification after it, hung for good. The look gives up
+    after a few seconds: the library's folder is reported, and the log says why."""
+    root = tmp_path / "movies"
+    (root / "VIDEO_TS").mkdir(parents=True)
+    (root / "VIDEO_TS" / "VIDEO_TS.IFO").write_bytes(b"disc")
+    mount = hard_mount(monkeypatch, root / "VIDEO_TS", calls=("stat",))
+    try:
+        with FakeJellyfin(locations=["/media/movies"]) as jelly:
+            rt = make_rt([jelly_player(jelly, str(root), "/media/movies")])
+            lib = db.Library.get(db.Library.name == "Movies")
+            queue(db.Movie.create(library=lib, path=str(root), title="Alien", is_disc=True))
+            mount.hanging.set()
+            finishes(lambda: process_notifications(rt))
+    finally:
+        mount.release.set()
+
+    assert jelly.updates == [[{"Path": "/media/movies", "UpdateType": "Modified"}]]
+    assert states("Jelly") == ["sent"]
+    assert f"{root}/VIDEO_TS does not answer (a hung network mount?)" in caplog.text
