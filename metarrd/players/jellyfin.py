@@ -32,6 +32,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from metarrd import mounts, pathmap
 from metarrd.config import PlayerConfig
 from metarrd.http import HttpClient
+from metarrd.jellyfin_names import stack_part
 from metarrd.players.plan import Target, search_names
 from metarrd.players.transport import (
     Endpoint,
@@ -212,35 +213,14 @@ def _is_version(folder: str, file: str) -> bool:
     return _VERSION_LABEL.match(stem[len(folder) :].strip()) is not None
 
 
-# a part of a stack by its name (NamingOptions.VideoFileStackingRules, 10.9 to 10.11): the
-# stack's name, then a separator or a closing bracket, then cd, dvd, part, pt, disc or disk and
-# a number (or a letter a to d): `Movie (2000) - Disc 1`, `Movie (2000) (Disc 02)`; a folder
-# named `Disc 1` alone is none (no separator before it)
-_STACK_PART = re.compile(
-    r"^(?P<name>.*?)(?:(?<=[\]\)\}])|[ _.-]+)[\(\[]?(?P<type>cd|dvd|part|pt|dis[ck])[ _.-]*"
-    r"(?:(?P<number>[0-9]+)|(?P<letter>[a-d]))[\)\]]?(?:\.[^.]+)?$",
-    re.IGNORECASE,
-)
-
-
-def _stack_part(name: str) -> tuple[tuple[str, str, bool], str] | None:
-    """(which stack: its name, part type, numbered or lettered; which part) of a folder's
-    name, or None for one that is no part of a stack."""
-    m = _STACK_PART.match(name)
-    if m is None:
-        return None
-    part = m["number"] if m["number"] is not None else m["letter"].lower()
-    return (m["name"], m["type"].lower(), m["number"] is not None), part
-
-
 def _same_disc_stack(item_folder: str, disc_folder: str) -> bool:
     """Whether two disc folders beside each other are parts of one stack to Jellyfin: a movie's
     folder holding only disc folders so named (`Movie (2000) - Disc 1/VIDEO_TS`,
     `Movie (2000) - Disc 2/VIDEO_TS`) is one movie whose `Path` is the first of them, the
-    others its `AdditionalParts` (MovieResolver.GetMultiDiscMovie, StackResolver)."""
+    others its `AdditionalParts` (MovieResolver.GetMultiDiscMovie, `jellyfin_names`)."""
     if not pathmap.same_path(pathmap.parent(item_folder), pathmap.parent(disc_folder)):
         return False
-    a, b = _stack_part(_name(item_folder)), _stack_part(_name(disc_folder))
+    a, b = stack_part(_name(item_folder)), stack_part(_name(disc_folder))
     return a is not None and b is not None and a[0] == b[0] and a[1] != b[1]
 
 

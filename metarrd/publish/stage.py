@@ -48,6 +48,7 @@ from metarrd.atomic import TEMP_MARKER, ensure_dir, sha256_file
 from metarrd.config import ASSET_TYPES, LibraryConfig
 from metarrd.errors import ItemError, MetarrdError, not_enriched
 from metarrd.files import MAX_FILE_BYTES, display, link_target_outside, read_regular
+from metarrd.jellyfin_names import EXTRAS_FOLDERS, disc_stack_first
 from metarrd.publish import actors, apply, layout, nfo, sources
 from metarrd.publish.apply import PublishResult
 from metarrd.publish.gather import ItemRows, load_rows, stream_details
@@ -77,6 +78,7 @@ from metarrd.scan import (
     movie_folder,
     nfo_present,
 )
+from metarrd.walk import DISC_FOLDERS, VIDEO_EXTENSIONS
 
 __all__ = [
     "BATCH_SIZE",
@@ -453,6 +455,25 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
             backup_type="nfo",
         )
     )
+    if movie.is_disc and (stacked := jellyfin_disc_stack_nfo(folder, _roots(rt))) is not None:
+        wanted.append(
+            Wanted(
+                stacked,
+                "nfo",
+                "Jellyfin's NFO of the disc stack",
+                _sha(nfo_bytes),
+                len(nfo_bytes),
+                data=nfo_bytes,
+                backup_type="nfo",
+            )
+        )
+        if nfo_present(first := stacked.parent / "movie.nfo"):
+            notes.append(
+                Warned(
+                    f"{display(first)} is left as it is: Jellyfin reads it before "
+                    f"{stacked.name}, for the discs below it"
+                )
+            )
     ledger = item.ledger
     names = set(_listdir(folder))
     actor_names = set(_listdir(actors_dir))
@@ -579,6 +600,52 @@ _DISC_NFOS = (
     ("VIDEO_TS.IFO", "VIDEO_TS.nfo", False),  # a DVD's files in the movie folder itself
     ("index.bdmv", "index.nfo", False),  # a Blu-ray's
 )
+
+
+def jellyfin_disc_stack_nfo(folder: Path, roots: set[str]) -> Path | None:
+    """Where Jellyfin reads the NFO of the disc in `folder` when it is the first of a disc
+    stack (`The Sound of Music (1965)/The Sound of Music (1965) - Disc 1/VIDEO_TS` + `- Disc 2/`:
+    `jellyfin_names.disc_stack_first`): `<above>/<above's name>.nfo`, in the folder above the
+    discs, the one name every Jellyfin from 10.8 reads for a DVD or Blu-ray there
+    (MovieNfoSaver.GetMovieSavePaths, after `VIDEO_TS/VIDEO_TS.nfo` and, from 10.9,
+    `movie.nfo`). Kodi has each disc for a movie of its own and reads no NFO in a folder that
+    holds no video. None for any other disc, and when the folder above is a library's (no
+    movie to Jellyfin) or holds a video or a disc of its own (then no disc stack)."""
+    above = folder.parent
+    if above == folder or os.path.normpath(above) in roots:
+        return None
+    discs: dict[str, str] = {}
+    for name in _listdir(above):
+        path = above / name
+        if name.startswith(".") or name.casefold() in EXTRAS_FOLDERS:
+            continue
+        if not path.is_dir():
+            if name.upper() == "VIDEO_TS.IFO" or Path(name).suffix.lower() in VIDEO_EXTENSIONS:
+                return None  # a DVD's own files, or a video: no disc stack here
+            continue
+        if (kind := _jellyfin_disc(path)) is not None:
+            discs[name] = kind
+        elif name.upper() in DISC_FOLDERS:
+            return None  # the folder above is a disc itself
+    if disc_stack_first(discs) != folder.name:
+        return None
+    return layout.nfo_path(above, above.name)
+
+
+def _jellyfin_disc(folder: Path) -> str | None:
+    """`dvd` or `bluray` when Jellyfin takes `folder` for a disc of a disc stack (its
+    `VIDEO_TS/` holding a `.vob`, its `BDMV/`, or a `VIDEO_TS.IFO` in it: MovieResolver.
+    GetMultiDiscMovie, IsDvdDirectory, IsBluRayDirectory, IsDvdFile), any letter case."""
+    names = _listdir(folder)
+    folders = [n for n in names if (folder / n).is_dir()]
+    dvd = [n for n in folders if n.upper() == "VIDEO_TS"]
+    if any(n.lower().endswith(".vob") for d in dvd for n in _listdir(folder / d)):
+        return "dvd"
+    if any(n.upper() == "BDMV" for n in folders):
+        return "bluray"
+    if any(n.upper() == "VIDEO_TS.IFO" for n in names if n not in folders):
+        return "dvd"
+    return None
 
 
 def _disc_nfo_notes(folder: Path, names: set[str], nfo_target: Path) -> list[str]:

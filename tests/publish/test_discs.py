@@ -15,7 +15,7 @@ from metarrd import db
 from metarrd.publish import preview_publish, publish_item
 from metarrd.publish import stage as publish_stage
 from metarrd.publish.layout import LEAVE, REMOVE, REPLACE, WRITE
-from metarrd.scan import local_files
+from metarrd.scan import local_files, scan
 
 TITLE = "Alien (1979)"
 ART = {"poster": ["jpeg", "jpeg"], "fanart": ["jpeg", "jpeg"], "clearlogo": ["png"]}
@@ -262,3 +262,93 @@ def test_a_disc_in_the_library_root_has_its_art_under_bare_names_there(rt, build
         "disc (only the one .nfo of its folder) and does not add it; remove it to have Kodi "
         "read the NFO published here"
     ) in preview_publish(rt, alien.movie).notes
+
+
+SOUND = "The Sound of Music (1965)"
+
+
+def disc_stack(rt, build, names, form="VIDEO_TS") -> tuple[Path, list[db.Movie]]:
+    """`The Sound of Music (1965)/<name>/VIDEO_TS/` (or `BDMV/`) for each of `names`: a disc each,
+    as Kodi and metarrd have them, enriched."""
+    above = Path(rt.config.library[0].path) / SOUND
+    above.mkdir(parents=True)
+    movies = []
+    for name in names:
+        built = build(name, art={"poster": ["jpeg"]}, cast=[], title="The Sound of Music")
+        (built.folder / f"{name}.mkv").unlink()
+        folder = above / name
+        built.folder.rename(folder)
+        (folder / form).mkdir()
+        if form == "VIDEO_TS":
+            (folder / form / "VIDEO_TS.IFO").write_bytes(b"DVDVIDEO-VMG")
+            (folder / form / "VTS_01_1.VOB").write_bytes(b"\x00\x00\x01\xba")
+        db.Movie.update(path=str(folder), parts=[str(folder)], is_disc=True).where(
+            db.Movie.id == built.movie.id
+        ).execute()
+        movies.append(built.reload())
+    return above, movies
+
+
+@pytest.mark.parametrize("form", ["VIDEO_TS", "BDMV"])
+def test_a_jellyfin_disc_stack_has_its_nfo_in_the_folder_above_its_discs(rt, build, form):
+    """`The Sound of Music (1965)/The Sound of Music (1965) - Disc 1/VIDEO_TS` and `- Disc 2/`:
+    Kodi (and metarrd) have each disc for a movie, its NFO in its folder; Jellyfin makes one
+    movie of them (MovieResolver.GetMultiDiscMovie: its Path the first disc's folder, the
+    other its AdditionalParts) and reads its NFO in the folder above the discs, where none
+    was written: `The Sound of Music (1965).nfo` (MovieNfoSaver.GetMovieSavePaths, for a
+    stacked video's ContainingFolderPath). The first disc's NFO is written there too, in the
+    ledger like its own; the second disc writes nothing there."""
+    names = [f"{SOUND} - Disc 1", f"{SOUND} - Disc 2"]
+    above, (first, second) = disc_stack(rt, build, names, form)
+
+    publish_item(rt, first)
+    publish_item(rt, second)
+
+    own = (above / names[0] / f"{names[0]}.nfo").read_bytes()
+    assert (above / f"{SOUND}.nfo").read_bytes() == own
+    assert sorted(p.name for p in above.iterdir()) == [*names, f"{SOUND}.nfo"]
+    rows = db.LibraryFile.select().where(db.LibraryFile.path == str(above / f"{SOUND}.nfo"))
+    assert [r.movie_id for r in rows] == [first.id]
+    assert (above / names[1] / f"{names[1]}.nfo").is_file()
+    assert not preview_publish(rt, db.Movie.get_by_id(first.id)).changes
+    scan(rt)  # nothing of it taken for a movie of its own
+    assert sorted(m.path for m in db.Movie.select()) == [str(above / n) for n in names]
+
+
+def test_the_users_nfo_above_a_disc_stack_is_copied_into_the_cache_before_it_is_replaced(rt, build):
+    """A user's NFO where Jellyfin reads the disc stack's (a tinyMediaManager or Jellyfin one):
+    copied into the cache first, as any file of the user's metarrd writes over."""
+    above, (first, _second) = disc_stack(rt, build, [f"{SOUND} (Disc 01)", f"{SOUND} (Disc 02)"])
+    theirs = b"<movie><title>The Sound of Music</title><year>1965</year></movie>"
+    (above / f"{SOUND}.nfo").write_bytes(theirs)
+
+    result = publish_item(rt, first)
+
+    assert str(above / f"{SOUND}.nfo") in result.backed_up
+    assert (above / f"{SOUND}.nfo").read_bytes() != theirs
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ["Disc 1", "Disc 2"],  # no separator before `Disc`: no stack to Jellyfin (10.9+)
+        [f"{SOUND} - Disc 1"],  # one disc: a movie of its own
+        [f"{SOUND} - Disc 1", "Bonus - Disc 1"],  # two stacks
+    ],
+)
+def test_discs_jellyfin_does_not_stack_write_nothing_above_them(rt, build, names):
+    """Discs that Jellyfin does not make one movie of are each a movie in their own folder, to
+    Jellyfin as to Kodi: nothing is written in the folder above them."""
+    above, movies = disc_stack(rt, build, names)
+    for movie in movies:
+        publish_item(rt, movie)
+    assert sorted(p.name for p in above.iterdir()) == sorted(names)
+
+
+def test_no_nfo_above_discs_beside_a_video(rt, build):
+    """A folder holding a video beside its disc folders is no disc stack to Jellyfin (FindMovie
+    then makes no movie of the folder)."""
+    above, (first, _second) = disc_stack(rt, build, [f"{SOUND} - Disc 1", f"{SOUND} - Disc 2"])
+    (above / f"{SOUND}.mkv").write_bytes(b"\x1a\x45\xdf\xa3")
+    publish_item(rt, first)
+    assert not (above / f"{SOUND}.nfo").exists()
