@@ -352,3 +352,19 @@ def test_no_nfo_above_discs_beside_a_video(rt, build):
     (above / f"{SOUND}.mkv").write_bytes(b"\x1a\x45\xdf\xa3")
     publish_item(rt, first)
     assert not (above / f"{SOUND}.nfo").exists()
+
+
+def test_a_users_movie_nfo_above_a_disc_stack_is_left_with_a_note(rt, build):
+    """Jellyfin 10.9+ reads a `movie.nfo` in the folder above a disc stack before the stack's
+    `<folder>.nfo`: the user's is left as it is, and the publish says Jellyfin reads it."""
+    above, (first, _second) = disc_stack(rt, build, [f"{SOUND} - Disc 1", f"{SOUND} - Disc 2"])
+    theirs = b"<movie><title>The Sound of Music</title></movie>"
+    (above / "movie.nfo").write_bytes(theirs)
+
+    notes = publish_item(rt, first).skipped
+
+    assert (
+        f"{above / 'movie.nfo'} is left as it is: Jellyfin reads it before {SOUND}.nfo, for the discs below it"
+        in notes
+    )
+    assert (above / "movie.nfo").read_bytes() == theirs
