@@ -500,6 +500,8 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
     if movie.is_disc:
         ours = {p.name for p in item.ledger if p.parent == folder}  # removed if not wanted
         notes += _disc_nfo_notes(folder, names - ours, nfo_target)
+        if os.path.normpath(folder) in _roots(rt) and "BDMV" in {n.upper() for n in names}:
+            notes.append(Warned(BLURAY_IN_ROOT.format(folder=display(folder))))
     poster = next((w.path.name for w in wanted if w.label == "poster 1"), None)
     if poster is not None and art_base:
         # Jellyfin takes `<base>.jpg` as the poster before any other name, Plex too; Jellyfin
@@ -546,6 +548,17 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
         reason = f"no longer this movie's actor, but {other}, in the same folder, shows it too"
         plan.actions.append(FileAction(path, LEAVE, reason, "actor"))
     return Prepared(plan, notes, missing, seen)
+
+
+# A Blu-ray copied straight into a library's folder (`movies/BDMV/`): Kodi has it as a movie,
+# Jellyfin none (the library's folder is no movie, MovieResolver.IsInvalid; `BDMV/` holds no
+# disc, so its `STREAM/` is a folder of videos: a movie per `.m2ts`), nor does Plex
+BLURAY_IN_ROOT = (
+    "a Blu-ray straight in the library's folder {folder}: Kodi reads it, but Jellyfin and Plex "
+    "have no movie for it (Jellyfin takes each .m2ts of its BDMV/STREAM/ for a movie), and "
+    "each notification of it makes them scan the whole library; move BDMV/ into a folder of "
+    "its own ({folder}/Title (Year)/BDMV/)"
+)
 
 
 # Jellyfin looks for a logo as `logo`, and only without one as `clearlogo`; for a disc image

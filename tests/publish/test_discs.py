@@ -264,6 +264,41 @@ def test_a_disc_in_the_library_root_has_its_art_under_bare_names_there(rt, build
     ) in preview_publish(rt, alien.movie).notes
 
 
+@pytest.mark.parametrize(("form", "warned"), [("BDMV", True), ("bdmv", True), ("VIDEO_TS", False)])
+def test_a_blu_ray_in_the_library_root_is_published_with_a_warning_to_move_it(
+    rt, build, form, warned
+):
+    """A Blu-ray copied straight into the library's folder (`movies/BDMV/`) is a movie to Kodi,
+    but none to Jellyfin (the library's folder is no movie, and `BDMV/` holds no disc of its
+    own: MovieResolver.FindMovie, GetMultiDiscMovie; its `STREAM/` is a folder of `.m2ts`
+    videos) nor to Plex: metarrd published it and told the players about the library's
+    folder, with nothing said. The publish says it, and where to move it. A DVD there is
+    Jellyfin's movie at its `VIDEO_TS/`: nothing said."""
+    alien = build(TITLE, art=ART, cast=CAST, title="Alien", year=1979, tmdb_id=348)
+    (alien.folder / f"{TITLE}.mkv").unlink()
+    alien.folder.rmdir()
+    root = alien.folder.parent
+    (root / form).mkdir()
+    db.Movie.update(path=str(root), parts=[str(root)], is_disc=True).where(
+        db.Movie.id == alien.movie.id
+    ).execute()
+
+    notes = publish_item(rt, alien.reload()).skipped
+
+    said = [n for n in notes if "straight in the library's folder" in n]
+    assert said == (
+        [
+            f"a Blu-ray straight in the library's folder {root}: Kodi reads it, but Jellyfin and "
+            "Plex have no movie for it (Jellyfin takes each .m2ts of its BDMV/STREAM/ for a "
+            "movie), and each notification of it makes them scan the whole library; move BDMV/ "
+            f"into a folder of its own ({root}/Title (Year)/BDMV/)"
+        ]
+        if warned
+        else []
+    )
+    assert (root / f"{root.name}.nfo").is_file()  # published all the same
+
+
 SOUND = "The Sound of Music (1965)"
 
 
