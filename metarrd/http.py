@@ -347,13 +347,17 @@ class HttpClient:
         use_proxies: bool = True,
         body_timeout: float = BODY_SECONDS,
         header_timeout: float | None = None,
+        retry_overdue: bool = True,
     ):
         """`use_proxies=False`: straight to every host, whatever the environment says (a
         caller that checks the address each connection reaches: through a proxy it would see
         only the proxy's). `header_timeout`: the longest connect and headers may take
         together; by default `HEADERS_SECONDS`, or thrice `timeout` when that is longer (a
-        connect and a first byte may each take a whole read timeout)."""
+        connect and a first byte may each take a whole read timeout). `retry_overdue=False`: a
+        request past its deadline (`Overdue`) is given up at once, not tried again (someone waits
+        for it in a page)."""
         self.timeout = timeout
+        self.retry_overdue = retry_overdue
         self.body_timeout = body_timeout
         self.header_timeout = (
             max(HEADERS_SECONDS, 3 * timeout) if header_timeout is None else header_timeout
@@ -521,6 +525,8 @@ class HttpClient:
                         self._read_body(resp, max_body, deadline, provider=provider, url=url)
             except requests.Timeout as exc:
                 reason = str(exc) if isinstance(exc, Overdue) else "timed out"
+                if isinstance(exc, Overdue) and not self.retry_overdue:
+                    raise ProviderError(provider, f"{reason} for {redact(url)}") from None
                 wait = self.backoff_for(attempt)
             except (
                 requests.ConnectionError,

@@ -205,7 +205,8 @@ class PublicOnlyAdapter(WatchedAdapter):
 def public_client(config: Config) -> HttpClient:
     """The project's HTTP client (provider timeouts and retries), fetching from public
     addresses only, and never through a proxy (HTTP_PROXY and the like are ignored: the
-    proxy would be the only address the check sees); a body has `USER_BODY_SECONDS`."""
+    proxy would be the only address the check sees); a body has `USER_BODY_SECONDS`, and a
+    request past its deadline is not tried again: the user waits in the page for it."""
     p = config.providers
     client = HttpClient(
         timeout=p.timeout_seconds,
@@ -213,6 +214,7 @@ def public_client(config: Config) -> HttpClient:
         per_host=2,
         use_proxies=False,
         body_timeout=USER_BODY_SECONDS,
+        retry_overdue=False,  # a host that did not answer within its deadline: not thrice
     )
     adapter = PublicOnlyAdapter(allowed_networks(config))
     client.session.mount("http://", adapter)
