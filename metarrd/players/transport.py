@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from metarrd.config import PlayerConfig
-from metarrd.deadline import OVERDUE
+from metarrd.deadline import OVERDUE, Overdue, lookup
 from metarrd.errors import (
     MetarrdError,
     NotFound,
@@ -118,8 +118,17 @@ def why_unreachable(url: str, timeout: float, verify: bool | str = True) -> str:
     (https) a certificate not trusted, a port that speaks no TLS."""
     host, port = host_port(url)
     where = _where(host, port)
+    try:  # the name looked up for `timeout` at most: a DNS server that died meanwhile
+        infos = lookup(host, port, seconds=timeout)
+    except Overdue:
+        return f"host name {host!r} could not be looked up within {timeout:g} s"
+    except socket.gaierror:
+        return f"host name {host!r} not found"
+    except OSError as exc:
+        return f"cannot look up {host!r}: {exc.strerror or exc}"
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     try:
-        with socket.create_connection((host, port), timeout=timeout) as sock:
+        with _first_answering(addresses, port, timeout) as sock:
             if urlsplit(url).scheme == "https" and (
                 problem := _tls_problem(sock, host, where, verify)
             ):
@@ -129,10 +138,19 @@ def why_unreachable(url: str, timeout: float, verify: bool | str = True) -> str:
         return f"connection refused at {where} (is it running, and is the port right?)"
     except TimeoutError:
         return f"no answer from {where} within {timeout:g} s (switched off, or a firewall?)"
-    except socket.gaierror:
-        return f"host name {host!r} not found"
     except OSError as exc:
         return f"cannot connect to {where}: {exc.strerror or exc}"
+
+
+def _first_answering(addresses: list[str], port: int, timeout: float) -> socket.socket:
+    """A socket connected to the first of `addresses` that accepts; the last failure else."""
+    failure: OSError = OSError("no address")
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout=timeout)
+        except OSError as exc:
+            failure = exc
+    raise failure
 
 
 @dataclass

@@ -79,6 +79,20 @@ def test_connection_refused(make_rt):
     assert "is it running, and is the port right?" in message
 
 
+def test_a_name_the_dns_server_stops_answering_for_is_said_within_the_timeout(make_rt, hung_dns):
+    """Kodi's name was looked up for the request, which was refused (Kodi stopped); then the
+    NAS's DNS server died: the look at why (`why_unreachable`) looked the name up again with
+    the resolver's own timeouts (5 s a try, several tries), holding the notification. It waits
+    for the player's timeout, and says what happened."""
+    hung_dns.hang("kodi.lan.test", "127.0.0.1", after=1)  # the request's lookup answers
+    rt = make_rt([kodi(f"http://kodi.lan.test:{free_port()}", timeout_seconds=0.5)])
+    ok, message = only(rt)
+    assert not ok
+    assert message == "host name 'kodi.lan.test' could not be looked up within 0.5 s"
+    assert not hung_dns.released.is_set()  # answered while the resolver still hung
+    assert hung_dns.release()
+
+
 def test_timeout(make_rt):
     with FakeKodi() as fake:
         fake.hang.set()
