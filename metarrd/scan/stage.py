@@ -11,7 +11,8 @@ renamed with its folder (the same file: device and inode, `_renamed`), one
 that became a later part of a stack (`cd2` scanned before its `cd1` came), or one replaced in
 its own folder by another file of the same film (an upgrade without the webhook); an upgrade
 copied in before the old file went, which a scan made an item of its own, is merged back into
-the old item when that file goes (`_merge_upgrades`).
+the old item when that file goes (`_merge_upgrades`), and a stack an older metarrd split in two
+items (its `cd2` one of its own) is one item again (`_rejoin_split_stacks`).
 An item under a folder the walk could not read (permission denied, EIO on a NAS) is not gone: it
 keeps its state, and the next scan that can read the folder decides (`out_of_sight`).
 Per-item problems (unreadable file, corrupt media, hostile NFO, corrupt image) become that item's
@@ -99,7 +100,8 @@ class ScanReport:
     moved: list[int] = field(default_factory=list)
     missing: list[int] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (item, reason)
-    # items merged into the item of the file they replaced (`_merge_upgrades`): gone
+    # items merged into the item of the file they replaced (`_merge_upgrades`), or of the stack
+    # they were split from (`_rejoin_split_stacks`): gone
     merged: list[int] = field(default_factory=list)
     skipped: int = 0  # videos and folders left out by name (samples, extras): `scan.skipped`
     # moved items not identified yet whose new names read otherwise ("Dune.mkv" renamed
@@ -376,6 +378,8 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         if movie is not None:
             taken.add(movie.id)
         todo.append((video, movie))
+    # a stack an older metarrd split: its later part's item goes back into the stack's
+    rejoined = _rejoin_split_stacks(todo, vanished, known, found, rt.config)
     # missing already: the watcher may have scanned the folder the old file left first
     replaced = _replaced_in_place(todo, vanished, known, found, root)
     # an upgrade copied in beside the old file, which goes now: the new file's item merges back
@@ -396,7 +400,7 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         if movie_id in report.changed:  # not vanished while it was read
             db.record_event("scan.renamed", f"{old} was replaced by {new}", movie=movie_id)
             log.info("item %d: %s replaced by %s", movie_id, old, new)
-    report.merged.extend(merged)
+    report.merged.extend(rejoined + merged)
     for movie_id, (old, new) in renamed.items():
         if movie_id in report.moved:  # not vanished while it was read
             db.record_event("scan.renamed", f"{old} was renamed to {new}", movie=movie_id)
@@ -740,6 +744,124 @@ def _merge_upgrades(
             todo[at] = (video, movie)
         merged.append(extra.id)
     return merged
+
+
+def _rejoin_split_stacks(
+    todo: list[tuple[FoundVideo, db.Movie | None]],
+    vanished: dict[str, db.Movie],
+    known: dict[str, tuple],
+    found: list[FoundVideo],
+    config: Config,
+) -> list[int]:
+    """A stack split by an older metarrd: a later part (`cd2`, a folder stack's `CD2/` video)
+    became an item of its own beside the stack's (its `cd2` scanned before `cd1` came, whose
+    stack was then a new item; a scan of `CD2/` alone; `CD1/` unreadable for a scan; `CD1/`
+    scanned before `CD2/` came). Once the walk finds the stack whole, that part's item is
+    missing, or vanishes in this scan, with its data, its published files and any work of the
+    user's on it. The two are one item again: the part's item merges into the stack's when
+    it holds no work of the user's (a manual identification, an edit, a lock, an artwork
+    choice) and no job in hand; else, or when it is identified and the stack's item not, the
+    stack's item merges into it when that one holds none, and it takes the stack's files, as
+    a stack whose `cd2` came first does (`_grown_into`). The item kept takes the ledger rows
+    of the one that goes (its next publish removes what was published at the part's name)
+    and the user's files it copied into the cache; the cache files only the one that goes
+    used are removed. Both holding the user's work: both stay, said in an event. The merged
+    items' ids (gone)."""
+    merged = []
+    for video in found:
+        if len(video.files) < 2:
+            continue
+        k = known.get(video.file)
+        if k is None or k[10] != db.MOVIE:
+            continue  # a new stack is `_grown_into`'s
+        at = next((i for i, (v, _m) in enumerate(todo) if v.file == video.file), None)
+        if at is not None and (todo[at][1] is None or todo[at][1].id != k[0]):
+            continue  # this scan has another reading of it
+        for part in video.files[1:]:
+            p = known.get(part)
+            if p is None or p[0] == k[0] or p[10] != db.MOVIE or not _one_part(part, p[5]):
+                continue
+            if not p[4] and part not in vanished:
+                continue  # out of sight: the next scan that sees it decides
+            with db.write_transaction():  # a job's: not when another worker took the scan over
+                stack = db.Movie.get_or_none(db.Movie.id == k[0])
+                split = db.Movie.get_or_none(db.Movie.id == p[0])
+                if stack is None or split is None or split.path != part:
+                    continue
+                kept, gone = _rejoined(stack, split)
+                if kept is None:
+                    _say_split(stack, split)
+                    continue
+                files, previews = cache.files_of(gone.id)
+                L = db.LibraryFile
+                ours = dict(
+                    L.select(L.path, L.sha256).where(L.movie.in_([kept.id, gone.id])).tuples()
+                )
+                take_files(kept.id, gone.id, ours)
+                db.Movie.delete().where(db.Movie.id == gone.id).execute()
+                db.Movie.update(
+                    path=video.file,
+                    parts=list(video.files),
+                    size=video.size,
+                    mtime_ns=video.mtime_ns,
+                    file_id=video.file_id,
+                    missing=False,
+                    updated_at=db.now(),
+                ).where(db.Movie.id == kept.id).execute()
+                db.mark_outdated(kept.id)  # what was published at the part's name goes
+                db.record_event(
+                    "scan.renamed",
+                    f"{split.path} is a part of the stack {video.file}, whose item it was split "
+                    f"from; item #{gone.id} is merged into this one",
+                    movie=kept.id,
+                )
+            cache.remove_unused(config.cache_dir, config.previews_dir, files, previews)
+            log.info("item %d: %s rejoined its stack (item %d merged)", kept.id, part, gone.id)
+            vanished.pop(part, None)
+            movie = db.Movie.get_by_id(kept.id)
+            if at is None:
+                todo.append((video, movie))  # unchanged: its NFO and artwork read again
+                at = len(todo) - 1
+            else:
+                todo[at] = (video, movie)
+            k = (kept.id, *k[1:])
+            merged.append(gone.id)
+    return merged
+
+
+def _rejoined(stack: db.Movie, split: db.Movie) -> tuple[db.Movie | None, db.Movie | None]:
+    """Of a stack's item and its later part's split from it (`_rejoin_split_stacks`): the one
+    kept and the one that goes, or (None, None) when both hold the user's work."""
+    if _may_go(split) and not (
+        stack.identification_status == db.UNIDENTIFIED
+        and split.identification_status != db.UNIDENTIFIED
+        and _may_go(stack)
+    ):
+        return stack, split
+    if _may_go(stack):
+        return split, stack
+    return None, None
+
+
+def _may_go(movie: db.Movie) -> bool:
+    """Does the item hold no work of the user's (a lock, a manual identification, an edit, an
+    artwork choice) and no job in hand, so it may merge into another?"""
+    if movie.locked_fields or movie.locked_asset_types or movie.identified_by == "manual":
+        return False
+    return untouched(movie.id)
+
+
+def _say_split(stack: db.Movie, split: db.Movie) -> None:
+    """Both items of a split stack hold the user's work: they stay, said once on the part's."""
+    message = (
+        f"{split.path} is a part of the stack {stack.path} (item #{stack.id}), which it was "
+        "split from; both items hold edits of the user's, so they are not merged: this one "
+        "stays missing with its data"
+    )
+    E = db.Event
+    if not E.select().where(E.movie == split.id, E.message == message).exists():
+        db.record_event("scan.warning", message, level="warning", movie=split.id)
+    log.info("item %d: a part of the stack of item %d, kept for its edits", split.id, stack.id)
 
 
 def _moved_away(movie: db.Movie, root: Path, others: list[Path]) -> bool:
