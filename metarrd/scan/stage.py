@@ -379,7 +379,7 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
             taken.add(movie.id)
         todo.append((video, movie))
     # a stack an older metarrd split: its later part's item goes back into the stack's
-    rejoined = _rejoin_split_stacks(todo, vanished, known, found, rt.config)
+    rejoined = _rejoin_split_stacks(todo, vanished, known, found, single, rt.config)
     # missing already: the watcher may have scanned the folder the old file left first
     replaced = _replaced_in_place(todo, vanished, known, found, root)
     # an upgrade copied in beside the old file, which goes now: the new file's item merges back
@@ -751,82 +751,104 @@ def _rejoin_split_stacks(
     vanished: dict[str, db.Movie],
     known: dict[str, tuple],
     found: list[FoundVideo],
+    single: set[str],
     config: Config,
 ) -> list[int]:
     """A stack split by an older metarrd: a later part (`cd2`, a folder stack's `CD2/` video)
-    became an item of its own beside the stack's (its `cd2` scanned before `cd1` came, whose
+    became an item of its own beside the stack's. Its `cd2` scanned before `cd1` came, whose
     stack was then a new item; a scan of `CD2/` alone; `CD1/` unreadable for a scan; `CD1/`
-    scanned before `CD2/` came). Once the walk finds the stack whole, that part's item is
-    missing, or vanishes in this scan, with its data, its published files and any work of the
-    user's on it. The two are one item again: the part's item merges into the stack's when
-    it holds no work of the user's (a manual identification, an edit, a lock, an artwork
-    choice) and no job in hand; else, or when it is identified and the stack's item not, the
-    stack's item merges into it when that one holds none, and it takes the stack's files, as
-    a stack whose `cd2` came first does (`_grown_into`). The item kept takes the ledger rows
-    of the one that goes (its next publish removes what was published at the part's name)
-    and the user's files it copied into the cache; the cache files only the one that goes
-    used are removed. Both holding the user's work: both stay, said in an event. The merged
-    items' ids (gone)."""
-    merged = []
+    scanned before `CD2/` came: once the walk finds the stack whole, that part's item is
+    missing, or vanishes in this scan. Its `cd1` deleted, which marked the whole stack missing
+    (a delete webhook, `metarrd scan PATH`): the part left was a new item beside the missing
+    stack's. Each kept its data, its published files and any work of the user's on it. The
+    two are one item again, at the video found: the part's item merges into the stack's
+    when it holds no work of the user's (a manual identification, an edit, a lock, an
+    artwork choice) and no job in hand; else, or when it is identified and the stack's item
+    not, the stack's item merges into it when that one holds none. The item kept takes the
+    ledger rows of the one that goes (its next publish removes what was published at the
+    other names) and the user's files it copied into the cache; the cache files only the one
+    that goes used are removed. Both holding the user's work: both stay, said in an event.
+    The merged items' ids (gone)."""
+    later: dict[str, tuple] = {}  # a later part of a stack gone (its first part deleted) -> row
+    for path, k in known.items():
+        if path not in single and k[10] == db.MOVIE and (k[4] or path in vanished):
+            for part in json.loads(k[5])[1:]:
+                later[part] = k
+    merged: list[int] = []
     for video in found:
-        if len(video.files) < 2:
+        if len(video.files) < 2 and not later:
             continue
         k = known.get(video.file)
         if k is None or k[10] != db.MOVIE:
-            continue  # a new stack is `_grown_into`'s
+            continue  # a new stack is `_grown_into`'s, a new part left `_shrunk_to`'s
         at = next((i for i, (v, _m) in enumerate(todo) if v.file == video.file), None)
         if at is not None and (todo[at][1] is None or todo[at][1].id != k[0]):
             continue  # this scan has another reading of it
+        pairs = []  # (the stack's row, its part's row)
         for part in video.files[1:]:
             p = known.get(part)
-            if p is None or p[0] == k[0] or p[10] != db.MOVIE or not _one_part(part, p[5]):
+            if p is None or p[10] != db.MOVIE or not _one_part(part, p[5]):
                 continue
-            if not p[4] and part not in vanished:
-                continue  # out of sight: the next scan that sees it decides
-            with db.write_transaction():  # a job's: not when another worker took the scan over
-                stack = db.Movie.get_or_none(db.Movie.id == k[0])
-                split = db.Movie.get_or_none(db.Movie.id == p[0])
-                if stack is None or split is None or split.path != part:
-                    continue
-                kept, gone = _rejoined(stack, split)
-                if kept is None:
-                    _say_split(stack, split)
-                    continue
-                files, previews = cache.files_of(gone.id)
-                L = db.LibraryFile
-                ours = dict(
-                    L.select(L.path, L.sha256).where(L.movie.in_([kept.id, gone.id])).tuples()
-                )
-                take_files(kept.id, gone.id, ours)
-                db.Movie.delete().where(db.Movie.id == gone.id).execute()
-                db.Movie.update(
-                    path=video.file,
-                    parts=list(video.files),
-                    size=video.size,
-                    mtime_ns=video.mtime_ns,
-                    file_id=video.file_id,
-                    missing=False,
-                    updated_at=db.now(),
-                ).where(db.Movie.id == kept.id).execute()
-                db.mark_outdated(kept.id)  # what was published at the part's name goes
-                db.record_event(
-                    "scan.renamed",
-                    f"{split.path} is a part of the stack {video.file}, whose item it was split "
-                    f"from; item #{gone.id} is merged into this one",
-                    movie=kept.id,
-                )
-            cache.remove_unused(config.cache_dir, config.previews_dir, files, previews)
-            log.info("item %d: %s rejoined its stack (item %d merged)", kept.id, part, gone.id)
-            vanished.pop(part, None)
-            movie = db.Movie.get_by_id(kept.id)
+            if p[4] or part in vanished:  # not out of sight: the scan that sees it decides
+                pairs.append((k, p))
+        if _one_part(video.file, k[5]):
+            pairs.extend((s, k) for f in video.files if (s := later.get(f)) is not None)
+        for stack_row, part_row in pairs:
+            if stack_row[0] == part_row[0] or k[0] not in (stack_row[0], part_row[0]):
+                continue  # one of them went into the other already
+            kept = _rejoin(video, stack_row[0], part_row[0], config)
+            if kept is None:
+                continue
+            for row in (stack_row, part_row):
+                vanished.pop(row[1], None)
+                later.pop(row[1], None)
+            merged.append(stack_row[0] if kept == part_row[0] else part_row[0])
+            movie = db.Movie.get_by_id(kept)
             if at is None:
                 todo.append((video, movie))  # unchanged: its NFO and artwork read again
                 at = len(todo) - 1
             else:
                 todo[at] = (video, movie)
-            k = (kept.id, *k[1:])
-            merged.append(gone.id)
+            k = (kept, *k[1:])
     return merged
+
+
+def _rejoin(video: FoundVideo, stack_id: int, part_id: int, config: Config) -> int | None:
+    """The items of a split stack (`_rejoin_split_stacks`) made one at `video`: the id kept;
+    None when both hold the user's work, or one went meanwhile."""
+    with db.write_transaction():  # a job's: not when another worker took the scan over
+        stack = db.Movie.get_or_none(db.Movie.id == stack_id)
+        split = db.Movie.get_or_none(db.Movie.id == part_id)
+        if stack is None or split is None:
+            return None
+        kept, gone = _rejoined(stack, split)
+        if kept is None or gone is None:
+            _say_split(stack, split)
+            return None
+        files, previews = cache.files_of(gone.id)
+        L = db.LibraryFile
+        ours = dict(L.select(L.path, L.sha256).where(L.movie.in_([kept.id, gone.id])).tuples())
+        take_files(kept.id, gone.id, ours)
+        db.Movie.delete().where(db.Movie.id == gone.id).execute()
+        db.Movie.update(
+            path=video.file,
+            parts=list(video.files),
+            size=video.size,
+            mtime_ns=video.mtime_ns,
+            file_id=video.file_id,
+            missing=False,
+            updated_at=db.now(),
+        ).where(db.Movie.id == kept.id).execute()
+        db.mark_outdated(kept.id)  # what was published at the other names goes
+        db.record_event(
+            "scan.renamed",
+            f"{split.path} is a part of the stack {stack.path}, which it was split from; "
+            f"item #{gone.id} is merged into this one, at {video.file}",
+            movie=kept.id,
+        )
+    cache.remove_unused(config.cache_dir, config.previews_dir, files, previews)
+    log.info("item %d: %s rejoined its stack (item %d merged)", kept.id, split.path, gone.id)
+    return kept.id
 
 
 def _rejoined(stack: db.Movie, split: db.Movie) -> tuple[db.Movie | None, db.Movie | None]:
@@ -855,8 +877,7 @@ def _say_split(stack: db.Movie, split: db.Movie) -> None:
     """Both items of a split stack hold the user's work: they stay, said once on the part's."""
     message = (
         f"{split.path} is a part of the stack {stack.path} (item #{stack.id}), which it was "
-        "split from; both items hold edits of the user's, so they are not merged: this one "
-        "stays missing with its data"
+        "split from; both items hold work of the user's, so they stay two items"
     )
     E = db.Event
     if not E.select().where(E.movie == split.id, E.message == message).exists():

@@ -140,3 +140,42 @@ def test_a_split_stack_whose_items_both_hold_the_users_work_stays_two_items(
     assert said.movie_id == item.id and f"#{stack_id}" in said.message
     assert scan(rt).merged == []
     assert db.Event.select().where(db.Event.kind == "scan.warning").count() == 1
+
+
+@pytest.mark.parametrize("parts", [FILES, FOLDERS], ids=["cd1 + cd2", "CD1/ + CD2/"])
+def test_a_stack_missing_beside_its_part_left_made_a_new_item_is_that_item_again(
+    rt, tmp_path, monkeypatch, parts
+):
+    """`cd1` deleted before 914339f: the whole stack was marked missing and the `cd2` left a
+    new item, enriched and published; the user's item stayed missing for good."""
+    movies = tmp_path / "movies"
+    two = put(movies, parts[1])
+    stack = scanned_with_users_work(rt, movies, parts[0])
+    assert db.Movie.get_by_id(stack.id).parts == [str(movies / parts[0]), str(two)]
+    (movies / parts[0]).unlink()
+    with monkeypatch.context() as m:
+        m.setattr(scan_stage, "_shrunk_to", lambda video, vanished: None)
+        report = scan(rt)
+    (split_id,) = report.new
+    assert report.missing == [stack.id]
+    db.Movie.update(tmdb_id=949, identification_status=db.ENRICHED).where(
+        db.Movie.id == split_id
+    ).execute()
+    published = _published(db.Movie.get_by_id(split_id), f"{two.stem}.nfo")
+    only_its = _in_cache(rt, split_id, "c" * 64)
+
+    report = scan(rt)
+
+    assert report.merged == [split_id] and not (report.new or report.missing), report
+    (movie,) = db.Movie.select()
+    assert (movie.id, movie.path, movie.parts, movie.missing) == (
+        stack.id,
+        str(two),
+        [str(two)],
+        False,
+    )
+    assert (movie.tmdb_id, movie.plot, movie.locked_fields) == (27205, "My own words.", ["plot"])
+    assert movie.publish_state == db.OUTDATED
+    assert db.LibraryFile.get_by_id(published.id).movie_id == stack.id
+    assert not only_its.exists()
+    assert scan(rt).unchanged == 1
