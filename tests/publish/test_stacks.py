@@ -450,3 +450,35 @@ def test_a_stack_left_with_one_part_is_republished_under_its_name(rt, build, kit
     assert {Path(e.path) for e in db.LibraryFile.select()} == {
         left.parent / name for name in wanted - {left.name}
     }
+
+
+# --- a lone video in a `CD1/` folder (its `CD2/` not copied, or never there) --------------------
+
+
+@pytest.mark.parametrize("folder", ["CD1", "cd1", "Disc1"])
+def test_a_lone_video_in_a_cd1_folder_gets_its_art_and_actors_beside_it(rt, build, folder):
+    """`Ronin (1998)/CD1/ronin.avi` alone. Kodi 20/21 lists it as a plain file: StackFolders
+    puts a `CDn` folder's one video in its place, and StackFiles makes no stack of one file
+    (FileItemList.cpp). Its art Kodi reads beside it (`CFileItem::GetLocalArtBaseFilename`
+    goes to the parent path only for a stack, a RAR or ZIP, a disc: `CD1/ronin-poster.jpg`,
+    folder art `CD1/poster.jpg`), its actors' pictures in `URIUtils::GetBasePath` of the file,
+    which leaves a `cd` + one character folder for a stack only (`if (IsStack(strPath))`):
+    `CD1/.actors/`. Kodi 22 reads `.actors/` beside the NFO (`GetParentPath` of the file).
+    Jellyfin makes `CD1/` a movie of its own (MovieResolver `GetMultiDiscMovie` keeps disc
+    folders only) and reads its art there too. Nothing goes in the folder above."""
+    name = "ronin.avi"
+    built = heat_stacked(build, [f"{folder}/{name}"], b"RIFF part AVI ")
+    publish_item(rt, built.movie)
+
+    part = built.folder / folder
+    assert set(files_in(built.folder)) == set()
+    assert set(files_in(part)) == {
+        name,
+        "ronin.nfo",
+        "ronin-poster.jpg",
+        "ronin-poster1.jpg",
+        "ronin-fanart.jpg",
+        "ronin-clearlogo.png",
+    }
+    assert set(files_in(part / ".actors")) == {"Al_Pacino.jpg"}
+    assert not (built.folder / ".actors").exists()
