@@ -482,3 +482,33 @@ def test_a_lone_video_in_a_cd1_folder_gets_its_art_and_actors_beside_it(rt, buil
     }
     assert set(files_in(part / ".actors")) == {"Al_Pacino.jpg"}
     assert not (built.folder / ".actors").exists()
+
+
+def test_a_split_stacks_part_files_go_at_the_kept_items_next_publish(rt, folder_stack, monkeypatch):
+    """An older metarrd's scan of `CD2/` alone made its video a movie of its own, which it
+    published there (`CD2/Heat (1995) cd2.nfo`). Once merged back into the stack's item, that
+    file is the stack's ledger's, no longer wanted: its next publish removes it."""
+    from metarrd.scan import stage as scan_stage
+
+    built = folder_stack
+    publish_item(rt, built.movie)
+    cd2 = built.folder / "CD2" / f"{TITLE} cd2.avi"
+    with monkeypatch.context() as m:
+        m.setattr(scan_stage, "_with_its_stack", lambda top, root: top)
+        (split_id,) = scan(rt, [cd2.parent]).new
+    nfo = cd2.with_suffix(".nfo")
+    data = b"<movie><title>Heat</title></movie>\n"
+    nfo.write_bytes(data)
+    db.LibraryFile.create(
+        movie=split_id, path=str(nfo), kind="nfo", sha256=sha(data), size=len(data)
+    )
+
+    assert scan(rt).merged == [split_id]
+    item = built.reload()
+    parts = [str(built.folder / f"CD{n}" / f"{TITLE} cd{n}.avi") for n in (1, 2)]
+    assert item.publish_state == db.OUTDATED and item.parts == parts
+    result = publish_item(rt, item)
+
+    assert str(nfo) in result.removed and not result.backed_up
+    assert set(files_in(cd2.parent)) == {cd2.name}
+    assert not db.LibraryFile.select().where(db.LibraryFile.path == str(nfo)).exists()
