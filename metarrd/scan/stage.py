@@ -796,7 +796,7 @@ def _rejoin_split_stacks(
         for stack_row, part_row in pairs:
             if stack_row[0] == part_row[0] or k[0] not in (stack_row[0], part_row[0]):
                 continue  # one of them went into the other already
-            kept = _rejoin(video, stack_row[0], part_row[0], config)
+            kept = _rejoin(video, stack_row, part_row, config)
             if kept is None:
                 continue
             for row in (stack_row, part_row):
@@ -813,14 +813,16 @@ def _rejoin_split_stacks(
     return merged
 
 
-def _rejoin(video: FoundVideo, stack_id: int, part_id: int, config: Config) -> int | None:
-    """The items of a split stack (`_rejoin_split_stacks`) made one at `video`: the id kept;
-    None when both hold the user's work, or one went meanwhile."""
+def _rejoin(video: FoundVideo, stack_row: tuple, part_row: tuple, config: Config) -> int | None:
+    """The items of a split stack (`_rejoin_split_stacks`; their `known` rows) made one at
+    `video`: the id kept; None when both hold the user's work, or one went or moved meanwhile."""
     with db.write_transaction():  # a job's: not when another worker took the scan over
-        stack = db.Movie.get_or_none(db.Movie.id == stack_id)
-        split = db.Movie.get_or_none(db.Movie.id == part_id)
-        if stack is None or split is None:
+        rows = {
+            m.id: m for m in db.Movie.select().where(db.Movie.id.in_([stack_row[0], part_row[0]]))
+        }
+        if any(rows.get(k[0]) is None or rows[k[0]].path != k[1] for k in (stack_row, part_row)):
             return None
+        stack, split = rows[stack_row[0]], rows[part_row[0]]
         kept, gone = _rejoined(stack, split)
         if kept is None or gone is None:
             _say_split(stack, split)
