@@ -179,3 +179,27 @@ def test_a_stack_missing_beside_its_part_left_made_a_new_item_is_that_item_again
     assert db.LibraryFile.get_by_id(published.id).movie_id == stack.id
     assert not only_its.exists()
     assert scan(rt).unchanged == 1
+
+
+@pytest.mark.parametrize(
+    ("identified", "kept"), [(True, "part's"), (False, "stack's")], ids=["identified", "not"]
+)
+def test_of_two_untouched_items_the_identified_one_is_kept(
+    rt, tmp_path, monkeypatch, identified, kept
+):
+    """Neither item holds the user's work: the stack's is kept, unless only the part's is
+    identified (it knows more: an identification to do again otherwise)."""
+    movies = tmp_path / "movies"
+    item, stack_id, _ours = _split_by_the_scan_before_5554c32(rt, monkeypatch, movies, FILES)
+    db.Movie.update(
+        locked_fields=[],
+        tmdb_id=949 if identified else None,
+        identification_status=db.IDENTIFIED if identified else db.UNIDENTIFIED,
+    ).where(db.Movie.id == item.id).execute()
+
+    report = scan(rt)
+
+    (movie,) = db.Movie.select()
+    assert movie.id == (item.id if kept == "part's" else stack_id)
+    assert report.merged == [stack_id if kept == "part's" else item.id]
+    assert movie.parts == [str(movies / p) for p in FILES] and not movie.missing
