@@ -36,6 +36,7 @@ from metarrd.identify.match import (
 from metarrd.identify.posters import add_posters
 from metarrd.runtime import Runtime
 from metarrd.text import count
+from metarrd.user_urls import PROVIDER as USER_IMAGE
 
 log = logging.getLogger(__name__)
 
@@ -432,7 +433,8 @@ _MOVIE_PROVIDER_FIELDS: dict[str, Any] = {
 
 def forget_enrichment(movie: db.Movie) -> tuple[set[str], set[str]]:
     """The item now is another movie: provider candidates and cast of the old one go, and so
-    do its rows of the old film's cached provider images (the user's own images stay); a
+    do its rows of the old film's cached provider images (the user's own images stay, found in
+    the library or added on its page, chosen as they were: `forget_provider_rows`); a
     movie's metadata not locked goes too (the old film's plot under the new film's title was
     what the review showed and a publish wrote before the next enrich), and the keywords the
     last enrich added to its tags (the user's tags stay). Returns the cache files and previews
@@ -444,14 +446,34 @@ def forget_enrichment(movie: db.Movie) -> tuple[set[str], set[str]]:
 
 def forget_provider_rows(ids: pw.Query) -> tuple[set[str], set[str]]:
     """The provider candidates, cached provider images and cast of the items `ids` (a query
-    of their ids: a show and all its items at once) go; the user's own images stay. Returns
-    the cache files and previews they named, for `cache.remove_unused` once committed."""
+    of their ids: a show and all its items at once) go; the user's own images stay: the files
+    found in the library (provider "library") and the images added on the item's page
+    (uploaded, or from an address: provider "user"), each with its cached image and preview,
+    chosen (and ranked) as it was, under the type's lock, which stays (`forget_enriched_fields`
+    touches no `locked_asset_types`). Returns the cache files and previews the rows named, for
+    `cache.remove_unused` once committed (a file or preview a kept row uses stays)."""
     files, previews = cache.files_of(ids)
     C, A = db.CacheImageFile, db.ArtworkCandidate
-    A.delete().where(A.movie.in_(ids), A.provider != LIBRARY_SOURCE).execute()
-    C.delete().where(C.movie.in_(ids), C.actor.is_null(), C.source_type != LIBRARY_SOURCE).execute()
+    A.delete().where(A.movie.in_(ids), A.provider.not_in(_USERS_OWN)).execute()
+    # an added image's cached copy: its own row, or the row of a provider's image of the same
+    # type and content that it took (`add_user_image`: one row per picture of an item's type)
+    K = C.alias("kept")  # not the name of the table the statement deletes from
+    added = (
+        K.select(K.id)
+        .join(A, on=(A.movie == K.movie) & (A.asset_type == K.image_type)
+              & (A.content_hash == K.file_hash))
+        .where(K.movie.in_(ids), K.actor.is_null(), A.provider == USER_IMAGE)
+    )  # fmt: skip
+    C.delete().where(
+        C.movie.in_(ids), C.actor.is_null(), C.source_type != LIBRARY_SOURCE, C.id.not_in(added)
+    ).execute()
     db.MovieActor.delete().where(db.MovieActor.movie.in_(ids)).execute()
     return files, previews
+
+
+# the providers of the user's own images, which a re-identification keeps: the user's files in
+# the library (scan) and the images added by hand on the item's page (enrich/user_images.py)
+_USERS_OWN = (LIBRARY_SOURCE, USER_IMAGE)
 
 
 def forget_enriched_fields(movie: db.Movie) -> None:

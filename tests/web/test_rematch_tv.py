@@ -6,9 +6,11 @@ MediaElch do on a re-scrape with another id: the review and the next publish sho
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from metarrd import db, workflow
 from metarrd.enrich.tv import enrich_show
@@ -17,6 +19,12 @@ from tests.web.test_identify_tv import make_show, tv_stack  # noqa: F401  (the f
 pytestmark = pytest.mark.usefixtures("backend")
 
 NFO_DIR = Path(__file__).parent.parent / "nfo"  # other tools' NFOs, from their test data
+
+
+def png(size: tuple[int, int], rgb: tuple[int, int, int]) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, rgb).save(buf, "PNG")
+    return buf.getvalue()
 
 
 def _episode_file(show: db.Movie, name: str, numbers: list[int]) -> db.Movie:
@@ -646,3 +654,55 @@ def test_a_season_only_date_named_files_were_in_is_hidden_when_the_show_changes(
     assert db.Movie.get_by_id(special.id).missing
     # Season 1's file, and the file matched to no episode (under no season)
     assert [v.number for v in season_views(db.Movie.get_by_id(show.id))] == [1, None]
+
+
+def _add_own(client, item_id: int, asset_type: str, image: bytes) -> None:
+    """The user uploads `image` as the item's `asset_type` on its page (which chooses it)."""
+    answer = client.post(
+        f"/movies/{item_id}/artwork/{asset_type}/add",
+        {"image": (io.BytesIO(image), "mine.png")},
+        htmx=True,
+        content_type="multipart/form-data",
+    )
+    assert f"Your {asset_type} (user" in answer.get_data(as_text=True)
+
+
+def _own_images(item_ids: list[int]) -> dict[tuple[int, str], tuple]:
+    A = db.ArtworkCandidate
+    rows = A.select().where(A.movie.in_(item_ids), A.provider == "user")
+    return {
+        (r.movie_id, r.asset_type): (r.id, r.is_selected, r.selected_by, r.rank, r.preview_path)
+        for r in rows
+    }
+
+
+def test_the_images_the_user_added_stay_when_the_show_changes(tv_stack):  # noqa: F811
+    """ "Change show…" dropped the images the user uploaded (or added from an address) on the
+    show's and its episodes' pages with the old show's provider artwork: rows, cached copies,
+    previews, and so the user's choice. They stay, chosen (and their types locked) as they
+    were, as the user's files in the library do, through the new show's enrich too."""
+    client = tv_stack
+    show, episode = _enriched_2005(client)
+    _add_own(client, show.id, "poster", png((400, 600), (200, 30, 30)))
+    _add_own(client, episode.id, "thumb", png((320, 180), (30, 30, 200)))
+    items = [show.id, episode.id]
+    before = _own_images(items)
+    assert {k: v[1:4] for k, v in before.items()} == {
+        (show.id, "poster"): (True, "user", 1),
+        (episode.id, "thumb"): (True, "user", 1),
+    }
+    C = db.CacheImageFile
+    cached = {c.file_path for c in C.select().where(C.movie.in_(items), C.provider_name == "user")}
+    assert len(cached) == 2
+
+    client.post(f"/movies/{show.id}/identify", {"id": "121"}, htmx=True)  # the chain enriches
+    fresh = db.Movie.get_by_id(show.id)
+    assert (fresh.tmdb_id, fresh.identification_status) == (121, db.ENRICHED)
+    assert db.Movie.get_by_id(episode.id).title == "An Unearthly Child"
+    assert _own_images(items) == before
+    assert "poster" in fresh.locked_asset_types
+    assert "thumb" in db.Movie.get_by_id(episode.id).locked_asset_types
+    assert cached <= {c.file_path for c in C.select().where(C.movie.in_(items))}
+    assert all(Path(p).is_file() for p in cached)
+    previews = client.config.previews_dir
+    assert all((previews / row[4]).is_file() for row in before.values())

@@ -784,3 +784,97 @@ def test_an_upload_that_is_not_an_image_says_what_the_file_is(client, seed, body
     assert f"this is not an image that can be used: {said}" in html
     assert "provider" not in html.split('class="toast tone-danger"', 1)[1].split("</", 1)[0]
     assert not db.ArtworkCandidate.select().where(db.ArtworkCandidate.provider == "user").exists()
+
+
+def _users_images(movie_id: int) -> dict[str, tuple]:
+    """The item's images added by the user, by asset type: (row id, selected, by, rank,
+    preview, content hash)."""
+    A = db.ArtworkCandidate
+    rows = A.select().where(A.movie == movie_id, A.provider == "user")
+    return {
+        r.asset_type: (r.id, r.is_selected, r.selected_by, r.rank, r.preview_path, r.content_hash)
+        for r in rows
+    }
+
+
+def test_change_movie_keeps_the_images_the_user_added_and_their_choice(sim_stack, image_server):
+    """ "Change movie…" (the identify page, The Matrix to The Thing) dropped the images the
+    user uploaded or added from an address with the old film's provider images: their rows,
+    cached copies and previews; the user's poster, chosen (which locks its type), gave way to TMDB's of
+    the new film. Like the user's files in the library, they stay, chosen as they were, and
+    the next publish writes the user's poster."""
+    from metarrd.enrich import enrich_item
+    from metarrd.publish import publish_item
+
+    client, seed = sim_stack
+    rt = client.application.extensions["metarrd.runtime"]
+    movie = seed.movie("The Matrix", 1999, tmdb_id=603, identification_status=db.IDENTIFIED)
+    movie.video_path.parent.mkdir(parents=True)
+    movie.video_path.write_bytes(b"video")
+    enrich_item(rt, db.Movie.get_by_id(movie.id))
+    mine = png((400, 600))
+    answer = client.post(
+        f"/movies/{movie.id}/artwork/poster/add",
+        {"image": (io.BytesIO(mine), "mine.png")},
+        htmx=True,
+        content_type="multipart/form-data",
+    )
+    assert "Your poster (user 400×600) is now #1" in answer.get_data(as_text=True)
+    assert db.Movie.get_by_id(movie.id).locked_asset_types == ["poster"]  # the user chose
+    config = allowing(seed.config, "127.0.0.1/32")  # added, not chosen
+    add_user_image(config, movie.id, "fanart", url=image_server.url + "/backdrop.jpg")
+    before = _users_images(movie.id)
+    assert before["poster"][1:4] == (True, "user", 1) and before["fanart"][1] is False
+    C = db.CacheImageFile
+    cached = {c.file_path for c in C.select().where(C.movie == movie.id, C.provider_name == "user")}
+    assert len(cached) == 2
+
+    client.post(f"/movies/{movie.id}/identify", {"id": "1091"}, htmx=True)
+    changed = db.Movie.get_by_id(movie.id)
+    assert (changed.tmdb_id, changed.title) == (1091, "The Thing")
+    assert _users_images(movie.id) == before
+    assert changed.locked_asset_types == ["poster"]
+    assert cached <= {c.file_path for c in C.select().where(C.movie == movie.id)}
+    assert all(Path(p).is_file() for p in cached)
+    assert all((seed.config.previews_dir / row[4]).is_file() for row in before.values())
+
+    enrich_item(rt, db.Movie.get_by_id(movie.id))
+    assert _users_images(movie.id)["poster"][1:4] == (True, "user", 1)
+    publish_item(rt, db.Movie.get_by_id(movie.id))
+    posters = list(movie.video_path.parent.glob("*poster*"))
+    assert [p.read_bytes() for p in posters] == [mine]
+
+
+def test_an_added_image_keeps_the_cached_copy_it_shares_with_the_old_films(sim_stack):
+    """The user uploads a picture the old film's enrich had cached already (saved from TMDB's
+    page): it takes that cache row (`add_user_image`, one row per picture of an item's type),
+    a provider's. "Change movie…" kept the user's image but dropped that row with the old
+    film's: publish, which finds an image's cached copy by its content, had none for it, and
+    an upload has no address to fetch it again from."""
+    from metarrd import workflow
+    from metarrd.enrich import enrich_item
+
+    client, seed = sim_stack
+    rt = client.application.extensions["metarrd.runtime"]
+    movie = seed.movie("The Matrix", 1999, tmdb_id=603, identification_status=db.IDENTIFIED)
+    enrich_item(rt, db.Movie.get_by_id(movie.id))
+    C, A = db.CacheImageFile, db.ArtworkCandidate
+    tmdbs = C.get(C.movie == movie.id, C.image_type == "fanart", C.provider_name == "tmdb")
+    saved = Path(tmdbs.file_path).read_bytes()
+    answer = client.post(
+        f"/movies/{movie.id}/artwork/fanart/add",
+        {"image": (io.BytesIO(saved), "saved.jpg")},
+        htmx=True,
+        content_type="multipart/form-data",
+    )
+    assert "Your fanart (user" in answer.get_data(as_text=True)
+    mine = A.get(A.movie == movie.id, A.provider == "user")
+    assert mine.content_hash == tmdbs.file_hash
+    workflow.set_stage("enrichment", False)  # what the item holds before the new film's enrich
+    client.post(f"/movies/{movie.id}/identify", {"id": "1091"}, htmx=True)
+    assert db.Movie.get_by_id(movie.id).tmdb_id == 1091
+    assert not A.select().where(A.movie == movie.id, A.provider == "tmdb").exists()
+    assert A.get_by_id(mine.id).is_selected
+    kept = C.get_or_none(C.movie == movie.id, C.file_hash == mine.content_hash)
+    assert kept is not None and Path(kept.file_path).read_bytes() == saved
+    assert C.select().where(C.movie == movie.id).count() == 1  # the old film's others went
