@@ -26,7 +26,7 @@ from typing import Any
 
 from metarrd import cache, db, ignore_files
 from metarrd.atomic import TEMP_MARKER, sha256_file
-from metarrd.config import LIBRARY_SOURCE, Config, LibraryConfig
+from metarrd.config import EPISODE_THUMB, LIBRARY_SOURCE, Config, LibraryConfig
 from metarrd.errors import LeaseLost
 from metarrd.fields import DETAIL_FIELDS, SUMMED_FIELDS, block_lock_name
 from metarrd.files import cannot_look, display, is_gone, is_utf8, library_root_problem, read_regular
@@ -100,6 +100,7 @@ from metarrd.scan.tv_nfo import (
     read_season_nfo,
     read_show_nfo,
 )
+from metarrd.user_urls import PROVIDER as USER_IMAGE
 from metarrd.walk import (
     BLURAY_PARTS,
     DISC_FOLDERS,
@@ -2132,19 +2133,49 @@ def _film_to_episode(film: db.Movie, library: db.Library, show: db.Movie) -> db.
     episode as a new one would be, keeping its id, its history and the files it published
     (the ledger's: ours, replaced without a backup); what it was as a film goes: its
     identification, metadata, provider candidates and cast, and the pictures found beside it
-    as a film's (read again as the episode's; their cached copies stay). Called in a write
+    as a film's (read again as the episode's; their cached copies stay). A thumb the user added
+    (uploaded, or from an address) stays, chosen as it was, and so does its type's lock: an
+    episode has `<base>-thumb` too (kodi-tv.md 2.4), as an episode that becomes a film keeps
+    its (`kind_change._forget_but_the_users`); the images the user added that an episode has no
+    place for (a poster, a fanart) go, said in a `scan.warning` event. Called in a write
     transaction; the caller removes the cache files its rows named once committed."""
-    forget_enrichment(film)
-    db.ArtworkCandidate.delete().where(db.ArtworkCandidate.movie == film.id).execute()
+    forget_enrichment(film)  # the user's added images and the library's stay: not here
+    A, C = db.ArtworkCandidate, db.CacheImageFile
+    thumbs = (A.provider == USER_IMAGE) & (A.asset_type == EPISODE_THUMB)
+    kept = list(A.select(A.content_hash, A.is_selected).where(A.movie == film.id, thumbs).tuples())
+    gone = sorted(
+        t
+        for (t,) in A.select(A.asset_type)
+        .where(A.movie == film.id, A.provider == USER_IMAGE, ~thumbs)
+        .distinct()
+        .tuples()
+    )
+    A.delete().where(A.movie == film.id, ~thumbs).execute()
+    # the cached copies of the user's images that went (`forget_enrichment` left them)
+    hashes = [h for h, _ in kept if h]
+    ours = (C.image_type == EPISODE_THUMB) & C.file_hash.in_(hashes) if hashes else None
+    where = [C.movie == film.id, C.actor.is_null(), C.source_type != LIBRARY_SOURCE]
+    C.delete().where(*where, *([~ours] if ours is not None else [])).execute()
     db.record_event(
         "scan.found",
         f"{film.path}: recorded as a film while its library was a movie library; now an "
         f"episode of {show.title or Path(show.path).name}",
         movie=film.id,
     )
+    if gone:
+        db.record_event(
+            "scan.warning",
+            f"{film.path}: now an episode, which has no place for these images you added to the "
+            f"film (removed): {', '.join(gone)}",
+            movie=film.id,
+            level="warning",
+        )
+    # the user's choice of its thumb stays the user's (enrich leaves a locked type as it is)
+    lock = EPISODE_THUMB in (film.locked_asset_types or []) and any(s for _, s in kept)
     return db.Movie(
         id=film.id, library=library, path=film.path, kind=db.EPISODE, show=show,
         date_added=film.date_added, created_at=film.created_at,
+        locked_asset_types=[EPISODE_THUMB] if lock else [],
     )  # fmt: skip
 
 

@@ -499,3 +499,47 @@ def test_a_show_folder_that_becomes_a_film_gives_it_the_users_show_artwork(
     kept = db.Movie.get_by_id(show.id)
     assert (kept.kind, kept.missing, kept.locked_asset_types) == (db.SHOW, True, ["poster"])
     assert db.ArtworkCandidate.get_by_id(mine.id).movie_id == show.id
+
+
+def test_a_film_that_becomes_an_episode_keeps_the_thumb_the_user_added(
+    tmp_path, simulator, backend, capsys
+):
+    """The reverse of the above: a film of a movie library the user worked on (a thumb and a
+    poster of their own chosen), the library set to TV. The episode keeps the user's thumb (an
+    episode has `<base>-thumb` too: kodi-tv.md 2.4), chosen, its type locked, with its cached
+    image and preview; it was dropped with the film's provider images. The poster an episode
+    has no place for goes, with its cached image (no row left to use it), said in the scan's
+    warning."""
+    root = tmp_path / "tv"
+    put(root, FILES[0])
+    movies = write_config(tmp_path, simulator, root, "movie")
+    assert _run(movies, "scan") == 0
+    assert _run(movies, "identify", str(root / FILES[0]), "--tmdb", "603") == 0
+    assert _run(movies, "enrich", "--all") == 0, capsys.readouterr()
+    config = load_config(movies)
+    film = db.Movie.get(db.Movie.path == str(root / FILES[0]))
+    thumb = add_user_image(config, film.id, "thumb", data=_png((9, 8, 7), (1280, 720)))
+    poster = add_user_image(config, film.id, "poster", data=_png((7, 8, 9), (400, 600)))
+    for mine in (thumb, poster):
+        change_selection(config, mine.id, "use")
+    C, A = db.CacheImageFile, db.ArtworkCandidate
+    cached = {
+        m.asset_type: Path(C.get(C.movie == film.id, C.file_hash == m.content_hash).file_path)
+        for m in (thumb, poster)
+    }
+
+    assert _run(write_config(tmp_path, simulator, root, "tv"), "scan") == 0, capsys.readouterr()
+    episode = db.Movie.get_by_id(film.id)
+    assert (episode.kind, episode.locked_asset_types) == (db.EPISODE, ["thumb"])
+    kept = A.get_by_id(thumb.id)
+    assert (kept.movie_id, kept.provider, kept.is_selected, kept.selected_by, kept.rank) == (
+        film.id, "user", True, "user", 1
+    )  # fmt: skip
+    assert (config.previews_dir / kept.preview_path).is_file()
+    assert C.select().where(C.movie == film.id, C.file_hash == thumb.content_hash).exists()
+    assert cached["thumb"].is_file()
+    assert not A.select().where(A.id == poster.id).exists()
+    assert not C.select().where(C.file_hash == poster.content_hash).exists()
+    assert not cached["poster"].exists()
+    said = db.Event.get(db.Event.movie == film.id, db.Event.kind == "scan.warning").message
+    assert "no place for these images you added to the film (removed): poster" in said
