@@ -439,9 +439,27 @@ def forget_enrichment(movie: db.Movie) -> tuple[set[str], set[str]]:
     what the review showed and a publish wrote before the next enrich), and the keywords the
     last enrich added to its tags (the user's tags stay). Returns the cache files and previews
     they named, for `cache.remove_unused` once committed."""
-    found = forget_provider_rows(db.Movie.select(db.Movie.id).where(db.Movie.id == movie.id))
-    forget_enriched_fields(movie)
+    ids = db.Movie.select(db.Movie.id).where(db.Movie.id == movie.id)
+    stranded = stranded_locks(ids).get(movie.id, set())
+    found = forget_provider_rows(ids)
+    forget_enriched_fields(movie, stranded)
     return found
+
+
+def stranded_locks(ids: pw.Query) -> dict[int, set[str]]:
+    """Per item of `ids` (a query of their ids), the artwork types whose selected images are
+    all provider images, which `forget_provider_rows` drops: the lock the user's choice of one
+    put on its type (choosing locks it) would outlive it, and the new film's enrich, which
+    leaves a locked type as it is, would select nothing of that type for good: no poster. A
+    type one of the user's own images is chosen in keeps its lock, and so does a type locked
+    with nothing chosen (the user wants none). One query for all the items."""
+    A = db.ArtworkCandidate
+    own: dict[int, set[str]] = {}
+    providers: dict[int, set[str]] = {}
+    rows = A.select(A.movie, A.asset_type, A.provider).where(A.movie.in_(ids), A.is_selected)
+    for movie_id, asset_type, provider in rows.tuples():
+        (own if provider in _USERS_OWN else providers).setdefault(movie_id, set()).add(asset_type)
+    return {m: types - own.get(m, set()) for m, types in providers.items()}
 
 
 def forget_provider_rows(ids: pw.Query) -> tuple[set[str], set[str]]:
@@ -476,16 +494,19 @@ def forget_provider_rows(ids: pw.Query) -> tuple[set[str], set[str]]:
 _USERS_OWN = (LIBRARY_SOURCE, USER_IMAGE)
 
 
-def forget_enriched_fields(movie: db.Movie) -> None:
+def forget_enriched_fields(movie: db.Movie, stranded: Collection[str] = ()) -> None:
     """`movie` (not saved) is no longer enriched: a movie's metadata not locked goes (but a
     `<set>` of the user's own that the old film's enrich did not give: `_the_old_films`), and
     with it the outline of a plot and the overview of a collection that go, the keywords the last
     enrich added to its tags, and what the user's NFO said of the old film itself: its ratings
     (IMDb's, Metacritic's...), its ids on other sites (Trakt...), its Top 250 rank, its cast and
     producers (`OLD_FILMS_ELEMENTS`), as tinyMediaManager drops a film's ids and ratings when
-    another film is scraped. The user's own stay: tags, sort title, user rating, watch state.
-    A published item is outdated."""
+    another film is scraped. The user's own stay: tags, sort title, user rating, watch state,
+    the locks of artwork types but those `stranded` (`stranded_locks`: the old film's images
+    they held went). A published item is outdated."""
     movie.enriched_at = None
+    if stranded and movie.locked_asset_types:
+        movie.locked_asset_types = [t for t in movie.locked_asset_types if t not in stranded]
     if movie.kind == db.MOVIE:
         locked = set(movie.locked_fields or [])
         hints = dict(movie.hints or {})

@@ -53,6 +53,7 @@ from metarrd.identify.stage import (
     forget_enriched_fields,
     forget_provider_rows,
     identified_how,
+    stranded_locks,
     unknown_imdb,
     without_nfo_elements,
 )
@@ -500,15 +501,19 @@ def forget_show(show: db.Movie) -> tuple[set[str], set[str]]:
     """The show is now another show ("Change show…" from Doctor Who 2005 to 1963): the old
     show's provider metadata (every field not locked), artwork candidates and cast go from the
     show, its seasons and its episodes, and they are no longer enriched, as tinyMediaManager
-    and MediaElch drop a re-scrape's old data; the user's locked fields and own images stay.
+    and MediaElch drop a re-scrape's old data; the user's locked fields and own images stay,
+    and so do the locks of artwork types, but those whose chosen images were the old show's
+    (`stranded_locks`: the new show's enrich would choose none).
     Returns the cache files and previews named, for `cache.remove_unused` once committed."""
     M = db.Movie
     # the rows of the show and all its items at once (a daily show has 15,000 files)
-    found = forget_provider_rows(M.select(M.id).where((M.id == show.id) | (M.show == show)))
+    ids = M.select(M.id).where((M.id == show.id) | (M.show == show))
+    stranded = stranded_locks(ids)  # the types whose chosen images are the old show's
+    found = forget_provider_rows(ids)
     items = [show, *M.select().where(M.show == show)]
     touched = _users_fields([i.id for i in items if i.kind == db.SEASON])
     for item in items:
-        forget_enriched_fields(item)
+        forget_enriched_fields(item, stranded.get(item.id, ()))
         if item.kind == db.SHOW:  # its tvshow.nfo's ids, ratings, season names of the old show
             drop_nfo_elements(item, OLD_SHOWS_ELEMENTS)
         if item.kind == db.SEASON and (given := _nfo_locks(item, touched.get(item.id, set()))):

@@ -347,3 +347,38 @@ def test_a_later_episodes_edited_title_and_plot_are_what_kodi_reads_after_enrich
         assert (e5.findtext("title"), e5.findtext("plot")) == tmdb[1]
     finally:
         rt.close()
+
+
+def test_change_movie_gives_back_a_type_whose_chosen_image_was_the_old_films(sim_stack):
+    """The user chose The Matrix's second TMDB poster (choosing locks its type), then "Change
+    movie…" to The Thing: the old film's poster went, its type's lock stayed, and the new
+    film's enrich, which leaves a locked type as it is, chose no poster, for good: Kodi showed
+    none. The lock goes with the image it held; a type locked with nothing chosen stays locked
+    (the user wants none of it), and one whose chosen image is the user's own stays too
+    (tests/web/test_user_images.py)."""
+    from metarrd.enrich import change_selection, enrich_item
+
+    client, seed = sim_stack
+    rt = client.application.extensions["metarrd.runtime"]
+    movie = seed.movie("The Matrix", 1999, tmdb_id=603, identification_status=db.IDENTIFIED)
+    movie.video_path.parent.mkdir(parents=True)
+    movie.video_path.write_bytes(b"video")
+    enrich_item(rt, db.Movie.get_by_id(movie.id))
+    A = db.ArtworkCandidate
+    posters = A.select().where(A.movie == movie.id, A.asset_type == "poster")
+    second = posters.where(~A.is_selected).first()
+    change_selection(seed.config, second.id, "use")
+    none = "discart"  # the user wants none: its one removed, which locks it empty
+    disc = A.get(A.movie == movie.id, A.asset_type == none, A.is_selected)
+    change_selection(seed.config, disc.id, "remove")
+    assert not A.select().where(A.movie == movie.id, A.asset_type == none, A.is_selected).exists()
+    assert db.Movie.get_by_id(movie.id).locked_asset_types == ["poster", none]
+
+    client.post(f"/movies/{movie.id}/identify", {"id": "1091"}, htmx=True)
+    assert db.Movie.get_by_id(movie.id).locked_asset_types == [none]
+    root = _enrich_and_publish(client, movie.id)
+    assert root.findtext("title") == "The Thing"
+    chosen = A.get(A.movie == movie.id, A.asset_type == "poster", A.is_selected)
+    assert (chosen.selected_by, chosen.rank) == ("auto", 1)
+    assert list(movie.video_path.parent.glob("*poster*"))
+    assert not A.select().where(A.movie == movie.id, A.asset_type == none, A.is_selected).exists()

@@ -706,3 +706,25 @@ def test_the_images_the_user_added_stay_when_the_show_changes(tv_stack):  # noqa
     assert all(Path(p).is_file() for p in cached)
     previews = client.config.previews_dir
     assert all((previews / row[4]).is_file() for row in before.values())
+
+
+def test_a_type_whose_chosen_image_was_the_old_shows_is_chosen_again(tv_stack):  # noqa: F811
+    """The user chose the 2005 series' second poster (choosing locks its type), then "Change
+    show…" to the 1963 one: the old show's poster went, the lock stayed, and the new show's
+    enrich, which leaves a locked type as it is, chose no poster for the show, for good. The
+    lock goes with the image it held."""
+    from metarrd.enrich import change_selection
+
+    client = tv_stack
+    show, _episode = _enriched_2005(client)
+    A = db.ArtworkCandidate
+    second = A.select().where(A.movie == show.id, A.asset_type == "poster", ~A.is_selected).first()
+    change_selection(client.config, second.id, "use")
+    assert db.Movie.get_by_id(show.id).locked_asset_types == ["poster"]
+
+    client.post(f"/movies/{show.id}/identify", {"id": "121"}, htmx=True)  # the chain enriches
+    fresh = db.Movie.get_by_id(show.id)
+    assert (fresh.tmdb_id, fresh.identification_status) == (121, db.ENRICHED)
+    assert fresh.locked_asset_types == []
+    chosen = A.select().where(A.movie == show.id, A.asset_type == "poster", A.is_selected)
+    assert sorted((a.rank, a.selected_by) for a in chosen)[0] == (1, "auto")
