@@ -31,7 +31,10 @@ whose folder holds them. Nothing else is removed from the disk here, but for two
   its root: the show's or the episode's title and TMDB id were the film's until a publish of
   the film, which seldom comes: an episode's name seldom finds a film). Unchanged since metarrd
   wrote them (the ledger's SHA-256), they are ours alone and go; changed since, they are the
-  user's now and stay, and the scan's event says so (`_remove_ours`)."""
+  user's now and stay, and the scan's event says so (`remove_disowned`). Their rows stay in
+  the ledger, owned by no item (`_disown`), until the files are gone: killed between the
+  commit and the removal, the next scan of the library removes them (it calls
+  `remove_disowned` first), and no scan reads them as the user's meanwhile."""
 
 from __future__ import annotations
 
@@ -44,6 +47,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from metarrd import cache, db
+from metarrd.atomic import sync_dirs
 from metarrd.config import ALL_SEASONS, ASSET_TYPES, LIBRARY_SOURCE, Config, LibraryConfig
 from metarrd.fields import CAST_LOCK
 from metarrd.files import sha256_regular
@@ -156,7 +160,6 @@ def tv_items_to_films(config: Config, library: db.Library, scope: list[Path]) ->
         films: dict[int, list[db.Movie]] = {}  # show id -> its episodes, now films
         # the cache files and previews the rows that go named: its library candidates' too
         files, previews = cache.files_of(M.select(M.id).where(M.id.in_([e.id for e in episodes])))
-        orphans: list[tuple[str, str, str | None]] = []
         edits = {ep.id: _film_edits(ep) for ep in episodes}
         for ep in episodes:
             _forget_but_the_users(ep)
@@ -184,7 +187,7 @@ def tv_items_to_films(config: Config, library: db.Library, scope: list[Path]) ->
         # its root, and took the show's or episode's title and TMDB id for the film's
         # (an episode's NFO row is most often its show's: dropped with the show's rows below)
         L = db.LibraryFile
-        orphans += _drop_ledger(L.movie.in_([e.id for e in episodes]) & (L.kind == "nfo"))
+        _disown(L.movie.in_([e.id for e in episodes]) & (L.kind == "nfo"))
         now = db.now()
         M.update({**_defaults(), "size": -1, "mtime_ns": -1, "updated_at": now}).where(
             M.id.in_([e.id for e in episodes])
@@ -217,14 +220,14 @@ def tv_items_to_films(config: Config, library: db.Library, scope: list[Path]) ->
                         level="warning",
                     )
                 continue
-            orphans += _drop_ledger(L.movie.in_([show.id, *children]) & (L.kind == "nfo"))
-            orphans += _give_ledger([show.id, *children], films.get(show.id, []))
+            _disown(L.movie.in_([show.id, *children]) & (L.kind == "nfo"))
+            _give_ledger([show.id, *children], films.get(show.id, []))
             gone = cache.files_of(M.select(M.id).where(M.id.in_([show.id, *children])))
             files, previews = files | gone[0], previews | gone[1]
             log.info("library %s: show %s has no episode now: removed", library.name, show.path)
             M.delete().where(M.id.in_([show.id, *children])).execute()
     cache.remove_unused(config.cache_dir, config.previews_dir, files, previews)
-    _remove_ours(library, orphans)
+    remove_disowned(library)
     return len(episodes)
 
 
@@ -299,14 +302,15 @@ def _users_work(ids: list[int]) -> bool:
     )
 
 
-def _give_ledger(owners: list[int], films: list[db.Movie]) -> list[tuple[str, str, str | None]]:
+def _give_ledger(owners: list[int], films: list[db.Movie]) -> None:
     """The ledger rows of `owners` (a show and its seasons and episodes) pass to `films`:
     a row to the one film in its folder whose name it starts with (an episode's NFO and
     thumb), else to the one film in its folder, else to the first film. With no film, the
-    rows go: their paths, SHA-256 and pending SHA-256 are returned, for `_remove_ours`."""
+    rows are owned by no item (`_disown`): their files are removed (`remove_disowned`)."""
     L = db.LibraryFile
     if not films:  # nothing stays to own them
-        return _drop_ledger(L.movie.in_(owners))
+        _disown(L.movie.in_(owners))
+        return
     films = sorted(films, key=lambda f: f.id)
     for row_id, path in L.select(L.id, L.path).where(L.movie.in_(owners)).tuples():
         folder, name = os.path.split(path)
@@ -315,31 +319,39 @@ def _give_ledger(owners: list[int], films: list[db.Movie]) -> list[tuple[str, st
         named = named or [f for f in here if name.startswith(Path(f.path).stem + "-")]
         owner = (named if len(named) == 1 else here if len(here) == 1 else films)[0]
         L.update(movie=owner.id).where(L.id == row_id).execute()
-    return []
 
 
-def _drop_ledger(where: object) -> list[tuple[str, str, str | None]]:
-    """The ledger rows `where` selects go; their paths, SHA-256 and pending SHA-256."""
+def _disown(where: object) -> None:
+    """The ledger rows `where` selects are owned by no item from now on: their files are to
+    go (`remove_disowned`, once this transaction is committed). The rows stay until then, so
+    that a crash between the commit and the removal leaves them for the next scan to finish,
+    and the files known as ours meanwhile (a scan reads none of them as the user's)."""
     L = db.LibraryFile
-    rows = list(L.select(L.path, L.sha256, L.pending_sha256).where(where).tuples())
-    L.delete().where(where).execute()
-    return rows
+    L.update(movie=None).where(where).execute()
 
 
-def _remove_ours(library: db.Library, rows: list[tuple[str, str, str | None]]) -> None:
-    """The files metarrd published for what the library was that no item takes (`rows`: path,
-    SHA-256, pending SHA-256 of their ledger rows, gone): the NFOs of its shows, seasons and
-    episodes, the files of an item that went with no item left to take them. Each still
-    holding what metarrd wrote is removed (ours alone: no copy is kept, as publish keeps none of a file of
-    its own it removes); one changed since is the user's now and stays, and the event says so.
-    Only regular files inside the library, read, never followed through a link. Called once
-    the rows' deletion is committed."""
+def remove_disowned(library: db.Library) -> None:
+    """The files metarrd published in `library` whose ledger rows are owned by no item
+    (`_disown`: what the library was before its kind changed, that no item took): the NFOs of
+    its shows, seasons and episodes, the files of an item that went with no item left to take
+    them. Each still holding what metarrd wrote is removed (ours alone: no copy is kept, as
+    publish keeps none of a file of its own it removes); one changed since is the user's now
+    and stays, and the event says so. Only regular files inside the library, never followed
+    through a link. Their rows go once the files are gone, in a transaction of their own: the
+    kind change's, or a scan's after a crash (each scan of the library calls this first). Not
+    in a write transaction."""
+    L = db.LibraryFile
+    rows = [
+        row
+        for row in L.select(L.path, L.sha256, L.pending_sha256).where(L.movie.is_null()).tuples()
+        if is_inside(row[0], library.path)
+    ]
+    if not rows:
+        return
     kept: list[str] = []
     removed = 0
     emptied: set[str] = set()
     for path, sha256, pending in sorted(rows):
-        if not is_inside(path, library.path):
-            continue
         try:
             now = sha256_regular(path)
         except FileNotFoundError:
@@ -366,21 +378,29 @@ def _remove_ours(library: db.Library, rows: list[tuple[str, str, str | None]]) -
         if os.path.basename(folder) == ".actors":
             with contextlib.suppress(OSError):  # not empty: the user's pictures
                 os.rmdir(folder)
-    if removed:
-        db.record_event(
-            "scan.found",
-            f"library {library.name}: its kind changed: {removed} files metarrd published for "
-            "what it was (the NFOs of its shows and episodes, the files of items that went) "
-            "removed, unchanged since",
-        )
-    if kept:
-        db.record_event(
-            "scan.warning",
-            f"library {library.name}: its kind changed: files metarrd published for what it was "
-            "were changed since, so are yours now and stay (a player reads an NFO there as "
-            "the film's): " + ", ".join(kept),
-            level="warning",
-        )
+    # the removals durable before their rows go: else a power cut could bring a file back
+    # with no row left to remove it
+    folders = {Path(d) if os.path.isdir(d) else Path(d).parent for d in emptied}
+    sync_dirs(sorted(folders))
+    with db.write_transaction():
+        for start in range(0, len(rows), 500):
+            part = [p for p, *_ in rows[start : start + 500]]
+            L.delete().where(L.path.in_(part), L.movie.is_null()).execute()
+        if removed:
+            db.record_event(
+                "scan.found",
+                f"library {library.name}: its kind changed: {removed} files metarrd published "
+                "for what it was (the NFOs of its shows and episodes, the files of items that "
+                "went) removed, unchanged since",
+            )
+        if kept:
+            db.record_event(
+                "scan.warning",
+                f"library {library.name}: its kind changed: files metarrd published for what it "
+                "was were changed since, so are yours now and stay (a player reads an NFO there "
+                "as the film's): " + ", ".join(kept),
+                level="warning",
+            )
 
 
 def reads_as_episode(path: str, root: str) -> bool:
@@ -602,7 +622,6 @@ def films_left_in_tv(
     films = [f for f in films if not carries_user_work(f)]
     if not films:
         return 0
-    orphans: list[tuple[str, str, str | None]] = []
     with db.write_transaction():
         # read again under the lock, the user's work too: locked (in the web, by another
         # host's job) since it was looked at above, it stays; the next scan says so
@@ -626,8 +645,8 @@ def films_left_in_tv(
                     movie=show.id,
                 )
             else:  # a film outside any show (the library's root): nothing stays to own them
-                orphans += _drop_ledger(L.movie == film.id)
+                _disown(L.movie == film.id)
         M.delete().where(M.id.in_([f.id for f in films])).execute()
     cache.remove_unused(config.cache_dir, config.previews_dir, files, previews)
-    _remove_ours(library, orphans)
+    remove_disowned(library)
     return len(films)

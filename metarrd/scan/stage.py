@@ -46,7 +46,12 @@ from metarrd.identify import MOVIE_NAME_RULES, parse_hints
 from metarrd.mounts import device_of, share_gone
 from metarrd.paths import is_inside
 from metarrd.runtime import Runtime
-from metarrd.scan.kind_change import EpisodesKept, episodes_kept, tv_items_to_films
+from metarrd.scan.kind_change import (
+    EpisodesKept,
+    episodes_kept,
+    remove_disowned,
+    tv_items_to_films,
+)
 from metarrd.scan.local_files import (
     LocalArtwork,
     VideoPlace,
@@ -187,6 +192,7 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         return report
     if unmounted(lib, library, report):
         return report
+    remove_disowned(library)  # a kind change's, killed before it removed them
     tops = scope or [root]
     unseen = {top: why for top in tops if (why := cannot_look(top)) is not None}
     # behind a share not there (`metarrd scan PATH` of it): reported as that share's folder

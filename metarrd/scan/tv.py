@@ -52,7 +52,7 @@ from metarrd.identify import (
 from metarrd.imaging import ImageRejected, analyse_image
 from metarrd.mounts import device_of, share_gone
 from metarrd.runtime import Runtime
-from metarrd.scan.kind_change import FilmsKept, films_kept, films_left_in_tv
+from metarrd.scan.kind_change import FilmsKept, films_kept, films_left_in_tv, remove_disowned
 from metarrd.scan.kodi_episodes import kodi_only_videos
 from metarrd.scan.local_files import (
     IMAGE_EXTS,
@@ -158,6 +158,7 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
         return report
     if unmounted(lib, library, report):
         return report
+    remove_disowned(library)  # a kind change's, killed before it removed them
     scope = scope or [root]
 
     said: list[tuple[Path, str]] = []  # recorded once the shows are: on the show of each

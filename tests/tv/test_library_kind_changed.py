@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path, PurePath
 
 import pytest
@@ -200,6 +204,53 @@ def test_episodes_become_films_once_a_tv_library_is_a_movie_library(
     pilot = root / FILES[0]
     thumb = pilot.with_name(pilot.stem + "-thumb.jpg")
     assert owners[str(thumb)] == episodes[str(pilot)]
+
+
+WORKER = Path(__file__).with_name("kind_change_worker.py")
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_a_scan_killed_before_it_removed_the_nfos_of_what_was_a_tv_library_leaves_them_to_the_next(
+    tmp_path, simulator, backend, capsys
+):
+    """The movie scan that makes a TV library's episodes films commits, then removes our NFOs
+    of its shows, seasons and episodes; killed in between (SIGKILL, a power cut), their ledger
+    rows were gone with the commit and the files stayed for good, no longer known as ours:
+    Kodi's movie scan read the show's and the episodes' NFOs as the films'. The next scan
+    removes them; one the user edited meanwhile is theirs and stays, and the scan says so."""
+    root = tmp_path / "tv"
+    tv = _tv_enriched(tmp_path, simulator, root, capsys)
+    assert _run(tv, "publish", "--all") == 0, capsys.readouterr()
+    nfos = sorted(root.rglob("*.nfo"))
+    show_nfo, pilot_nfo = (
+        root / "Breaking Bad (2008)/tvshow.nfo",
+        (root / FILES[0]).with_suffix(".nfo"),
+    )
+    assert show_nfo in nfos and pilot_nfo in nfos
+    movies = write_config(tmp_path, simulator, root, "movie")
+
+    child = subprocess.run(
+        [sys.executable, str(WORKER), str(movies), str(root)],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        timeout=300,
+    )
+    assert child.returncode == -signal.SIGKILL, child.stderr.decode()
+    assert not db.Movie.select().where(db.Movie.kind != db.MOVIE).exists()  # committed
+    assert sorted(root.rglob("*.nfo")) == nfos  # none removed yet
+    pilot_nfo.write_text(
+        pilot_nfo.read_text().replace("</episodedetails>", "<tag>mine</tag></episodedetails>")
+    )
+
+    assert _run(movies, "scan") == 0, capsys.readouterr()
+    assert sorted(root.rglob("*.nfo")) == [pilot_nfo]
+    assert "<tag>mine</tag>" in pilot_nfo.read_text()
+    assert not db.LibraryFile.select().where(db.LibraryFile.path.endswith(".nfo")).exists()
+    warning = db.Event.get(
+        db.Event.kind == "scan.warning", db.Event.message.contains(str(pilot_nfo))
+    )
+    assert "changed since" in warning.message
 
 
 def test_a_films_left_out_by_the_tv_scan_goes_its_published_files_to_its_show(
