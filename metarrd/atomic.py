@@ -751,3 +751,52 @@ def sha256_file(path: Path) -> str:
         while chunk := fh.read(_COPY_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def remove_unchanged(path: Path, ours: Iterable[str | None]) -> bool:
+    """Remove the file at `path` when it still holds bytes metarrd wrote there (`ours`: their
+    SHA-256s, the ledger's); True once removed, False when it holds other bytes: the user's,
+    left as they are. A save of the user's landing while it is looked at is never lost: the
+    file is renamed to a temp name in its own folder first, so that a save from then on makes
+    a new file at `path` instead of changing the one removed; the renamed file is read again,
+    and put back when it changed before the rename after all (unless a newer save is at
+    `path` by then: that one replaced it, as it would have replaced it there). Killed in
+    between, what is left is a temp file of ours, which a publish of the folder removes. A
+    regular file only, never followed through a link: `files.UnsafeFile` otherwise;
+    FileNotFoundError when it is gone."""
+    ours = {h for h in ours if h}
+    if _sha256_unfollowed(path) not in ours:
+        return False
+    tmp = temp_path_for(path)
+    os.rename(path, tmp)
+    try:
+        now = _sha256_unfollowed(tmp)
+    except OSError:
+        now = None
+    if now in ours:
+        os.unlink(tmp)
+        return True
+    _put_back(tmp, path)
+    return False
+
+
+def _sha256_unfollowed(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open_regular(path, follow_symlinks=False) as fh:
+        while chunk := fh.read(_COPY_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _put_back(tmp: Path, path: Path) -> None:
+    """`tmp`, the user's file renamed away from `path`, at `path` again; not over a newer one
+    saved there since (a hard link fails on a name taken), which replaced it anyway."""
+    try:
+        os.link(tmp, path, follow_symlinks=False)
+    except FileExistsError:
+        pass  # the user's newer save is there: theirs, the older bytes go as they would have
+    except OSError:  # no hard links here (some shares): a rename, unless a file is there now
+        if not os.path.lexists(path):
+            os.rename(tmp, path)
+            return
+    os.unlink(tmp)

@@ -47,10 +47,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from metarrd import cache, db
-from metarrd.atomic import sync_dirs
+from metarrd.atomic import remove_unchanged, sync_dirs
 from metarrd.config import ALL_SEASONS, ASSET_TYPES, LIBRARY_SOURCE, Config, LibraryConfig
 from metarrd.fields import CAST_LOCK
-from metarrd.files import sha256_regular
 from metarrd.identify import absolute_numbers, episode_folders, parse_episode, show_title
 from metarrd.paths import is_inside
 from metarrd.user_urls import PROVIDER as USER_IMAGE
@@ -337,9 +336,10 @@ def remove_disowned(library: db.Library) -> None:
     them. Each still holding what metarrd wrote is removed (ours alone: no copy is kept, as
     publish keeps none of a file of its own it removes); one changed since is the user's now
     and stays, and the event says so. Only regular files inside the library, never followed
-    through a link. Their rows go once the files are gone, in a transaction of their own: the
-    kind change's, or a scan's after a crash (each scan of the library calls this first). Not
-    in a write transaction."""
+    through a link, and never one the user saves meanwhile (`atomic.remove_unchanged`). Their
+    rows go once the files are gone, in a transaction of their own: the kind change's, or a
+    scan's after a crash (each scan of the library calls this first). Not in a write
+    transaction."""
     L = db.LibraryFile
     rows = [
         row
@@ -353,22 +353,14 @@ def remove_disowned(library: db.Library) -> None:
     emptied: set[str] = set()
     for path, sha256, pending in sorted(rows):
         try:
-            now = sha256_regular(path)
+            gone = remove_unchanged(Path(path), (sha256, pending))
         except FileNotFoundError:
             continue
         except OSError as exc:  # a link, a folder, unreadable: not ours to remove
             log.warning("library %s: %s left as it is: %s", library.name, path, exc)
             kept.append(path)
             continue
-        if now not in (sha256, pending):
-            kept.append(path)
-            continue
-        try:
-            os.unlink(path)
-        except FileNotFoundError:
-            continue
-        except OSError as exc:
-            log.warning("library %s: cannot remove %s: %s", library.name, path, exc.strerror)
+        if not gone:
             kept.append(path)
             continue
         removed += 1

@@ -6,6 +6,7 @@ deleted by hand."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -17,7 +18,7 @@ from pathlib import Path, PurePath
 import pytest
 from PIL import Image
 
-from metarrd import db
+from metarrd import atomic, db, files
 from metarrd.cli import main
 from metarrd.config import load_config
 from metarrd.enrich import add_user_image, change_selection
@@ -383,6 +384,42 @@ def test_the_files_published_for_a_film_no_item_takes_are_removed_unless_changed
     assert film.is_file()  # the video is never touched
     assert not db.LibraryFile.select().where(db.LibraryFile.movie.is_null()).exists()
     warning = db.Event.get(db.Event.kind == "scan.warning", db.Event.message.contains(poster.name))
+    assert "changed since" in warning.message
+
+
+def test_a_save_of_the_users_while_our_file_is_removed_is_kept(
+    tmp_path, simulator, backend, capsys, monkeypatch
+):
+    """The film's NFO of ours, read (unchanged: ours, to remove), then saved by the user in
+    place (an editor's save, a tool's) before it was unlinked: the user's save went with it,
+    and no copy was kept. It stays now, the user's, and the scan says so."""
+    root = tmp_path / "tv"
+    put(root, FILES[0])
+    film = put(root, "Breaking Bad - Good Cop Bad Cop.mkv")
+    assert _run(write_config(tmp_path, simulator, root, "movie"), "scan") == 0
+    nfo = film.with_suffix(".nfo")
+    _ledger(db.Movie.get(db.Movie.path == str(film)), nfo, b"<movie><title>ours</title></movie>\n")
+    users = b"<movie><title>Good Cop Bad Cop</title><tag>mine</tag></movie>\n"
+    real, saved = files.open_regular, []
+
+    @contextlib.contextmanager
+    def read_then_saved(path, *args, **kwargs):
+        with real(path, *args, **kwargs) as fh:
+            yield fh
+        L = db.LibraryFile
+        owned = L.select().where(L.path == str(nfo), L.movie.is_null(False)).exists()
+        if Path(path) == nfo and not saved and not owned:  # read to be removed: saved now
+            saved.append(True)
+            nfo.write_bytes(users)
+
+    monkeypatch.setattr(files, "open_regular", read_then_saved)
+    monkeypatch.setattr(atomic, "open_regular", read_then_saved)
+    capsys.readouterr()
+
+    assert _run(write_config(tmp_path, simulator, root, "tv"), "scan") == 1
+    assert saved and nfo.read_bytes() == users
+    assert not [p for p in root.iterdir() if p.name.startswith(atomic.TEMP_MARKER)]
+    warning = db.Event.get(db.Event.kind == "scan.warning", db.Event.message.contains(nfo.name))
     assert "changed since" in warning.message
 
 
