@@ -8,10 +8,11 @@ recorded), a movie library's makes them films. What the other kind left is disso
   its history and the user's work a film has a place for (locked fields, the cast when locked,
   artwork chosen by hand or added: `_film_edits`, `_forget_but_the_users`; a lock it has no
   place for is said, with its value, in an event), and is read again as a new film is; a show
-  whose folder is its one film's gives it a copy of the user's (`_show_to_film`); its shows and
-  seasons go (they have no file: a movie library has none). Not when at least
-  half of its episodes still read as episodes (`episodes_kept`): its `kind = "tv"` was likelier
-  removed by mistake; nothing is converted nor dropped, and the movie scan leaves their files.
+  whose folder is its one film's gives it a copy of the user's, its locked cast too
+  (`_show_to_film`); its shows and seasons go (they have no file: a movie library has none).
+  Not when at least half of its episodes still read as episodes (`episodes_kept`): its
+  `kind = "tv"` was likelier removed by mistake; nothing is converted nor dropped, and the
+  movie scan leaves their files.
 - A TV library that was a movie library: a film its scan does not walk (a show's extras
   folder the movie walk enters, `Shorts/`) goes; it is no episode, and a TV library has no film.
 
@@ -234,13 +235,19 @@ def _show_to_film(show: db.Movie, film_id: int) -> None:
     """A show whose folder holds one video, which becomes a film (`Heat (1995)/Heat (1995).mkv`,
     scanned as a TV library's show of one episode): the film, its folder's item now, takes a
     copy of the user's work on the show a film has a place for, where it has none of its own
-    (the episode's): the show's locked fields a film has, the artwork types the user chose by
-    hand (a show's poster, fanart, logo... are a film's too) and the images the user added,
-    with their cached images. The show keeps its own (`_users_work`: kept, missing)."""
+    (the episode's): the show's locked fields a film has, its cast when locked (the series'
+    regulars the user kept, a film's cast: the episode's guest stars went with its enrichment,
+    unless locked), the artwork types the user chose by hand (a show's poster, fanart, logo...
+    are a film's too) and the images the user added, with their cached images. The show keeps
+    its own (`_users_work`: kept, missing)."""
     M, A, C = db.Movie, db.ArtworkCandidate, db.CacheImageFile
     film = M.get_by_id(film_id)
     has = set(film.locked_fields or [])
-    fields = [f for f in show.locked_fields or [] if f in _FILM_FIELDS and f not in has]
+    fields = [
+        f
+        for f in show.locked_fields or []
+        if (f in _FILM_FIELDS or f == CAST_LOCK) and f not in has
+    ]
     art = [
         t
         for t in show.locked_asset_types or []
@@ -269,8 +276,19 @@ def _show_to_film(show: db.Movie, film_id: int) -> None:
                 movie=film_id, actor=None, image_type=c.image_type, file_hash=c.file_hash,
                 defaults=row,
             )  # fmt: skip
+    if CAST_LOCK in fields:  # the film has none: its cast went, as it was not locked
+        R = db.MovieActor
+        R.delete().where(R.movie == film_id).execute()
+        cast = [
+            {"movie": film_id, "actor": actor, "role": role, "order": order}
+            for actor, role, order in R.select(R.actor, R.role, R.order)
+            .where(R.movie == show.id)
+            .tuples()
+        ]
+        if cast:  # none: the user emptied it, and the film's stays empty
+            R.insert_many(cast).execute()
     M.update(
-        {f: getattr(show, f) for f in fields}
+        {f: getattr(show, f) for f in fields if f != CAST_LOCK}
         | {
             "locked_fields": [*(film.locked_fields or []), *fields],
             "locked_asset_types": [

@@ -631,3 +631,42 @@ def test_a_film_that_becomes_an_episode_keeps_the_thumb_the_user_added(
     assert not cached["poster"].exists()
     said = db.Event.get(db.Event.movie == film.id, db.Event.kind == "scan.warning").message
     assert "no place for these images you added to the film (removed): poster" in said
+
+
+def test_a_show_folder_that_becomes_a_film_gives_it_the_shows_locked_cast(
+    tmp_path, simulator, backend, capsys
+):
+    """`Heat (1995)/Heat (1995).mkv` scanned as a TV library's show of one episode, the show's
+    cast kept by the user (locked: Heat's leads, as TMDB lists them); the library set to a movie
+    library: the film takes a copy of that cast, locked, as it takes the show's locked fields
+    and chosen artwork. It had none: the episode's cast went with its enrichment. The show
+    keeps its own."""
+    root = tmp_path / "tv"
+    _tv_enriched(tmp_path, simulator, root, capsys)
+    heat_dir = root / "Heat (1995)"
+    show = db.Movie.get(db.Movie.kind == db.SHOW, db.Movie.path == str(heat_dir))
+    cast = [
+        (1158, "Al Pacino", "Lt. Vincent Hanna"),
+        (380, "Robert De Niro", "Neil McCauley"),
+        (5576, "Val Kilmer", "Chris Shiherlis"),
+    ]
+    for order, (tmdb_id, name, role) in enumerate(cast):
+        actor = db.Actor.create(tmdb_id=tmdb_id, name=name, name_normalized=name.casefold())
+        db.MovieActor.create(movie=show.id, actor=actor.id, role=role, order=order)
+    db.Movie.update(locked_fields=["cast"]).where(db.Movie.id == show.id).execute()
+    episode = db.Movie.get(db.Movie.path == str(heat_dir / "Heat (1995).mkv"))
+
+    assert _run(write_config(tmp_path, simulator, root, "movie"), "scan") == 0, capsys.readouterr()
+    film = db.Movie.get_by_id(episode.id)
+    assert (film.kind, film.locked_fields) == (db.MOVIE, ["cast"])
+    R, A = db.MovieActor, db.Actor
+
+    def roles(item: int) -> list[tuple[int, str, int]]:
+        query = R.select(A.tmdb_id, R.role, R.order).join(A).where(R.movie == item)
+        return sorted(query.tuples(), key=lambda r: r[2])
+
+    expected = [(tmdb_id, role, order) for order, (tmdb_id, _, role) in enumerate(cast)]
+    assert roles(film.id) == expected
+    assert roles(show.id) == expected  # the show (kept, missing) keeps its own
+    said = db.Event.get(db.Event.movie == film.id, db.Event.message.contains("its folder was"))
+    assert "(cast)" in said.message
