@@ -42,6 +42,7 @@ from metarrd.atomic import (
     LandFailed,
     Staged,
     remove_temp_files,
+    remove_unchanged,
     temp_path_for,
 )
 from metarrd.config import player_label
@@ -376,13 +377,19 @@ def _remove(job: Job) -> set[Path]:
             job.forget.append(action.path)
             continue
         try:
-            os.unlink(action.path)
+            gone = _unlink_unless_saved(action, plan.ledger.get(action.path))
+        except UnsafeFile as exc:  # no longer a file of ours: put there since the plan
+            _note(job.movie, result.skipped, f"{exc}; left as it is")
         except OSError as exc:
             if exc.errno not in (errno.ENOENT, errno.ENAMETOOLONG):  # gone, or never could be
                 raise
         else:
-            changed.add(action.path.parent)
-            result.removed.append(str(action.path))
+            if gone:
+                changed.add(action.path.parent)
+                result.removed.append(str(action.path))
+            else:  # saved by the user since the plan read it: theirs now, its row goes
+                said = f"{action.path}: changed since it was read, so the user's: left as it is"
+                _note(job.movie, result.skipped, said)
         job.forget.append(action.path)
     # an `.actors/` left empty goes (also one it no longer uses: a folder stack's in CD1/)
     for actors_dir in sorted(d for d in changed if d.name == layout.ACTORS_DIR):
@@ -391,6 +398,17 @@ def _remove(job: Job) -> set[Path]:
                 actors_dir.rmdir()
                 changed.add(actors_dir.parent)
     return changed
+
+
+def _unlink_unless_saved(action: FileAction, ours: layout.LedgerEntry | None) -> bool:
+    """Remove a file no longer wanted: True once removed. Ours unchanged (no copy kept), or
+    gone, when the plan read it: still ours only (`atomic.remove_unchanged`), else a save of
+    the user's landed since and it stays (False), unless it is a link, whose target stays. A
+    file copied into the cache first (`action.backup`), or a link: unlinked."""
+    if action.backup or ours is None or os.path.islink(action.path):
+        os.unlink(action.path)
+        return True
+    return remove_unchanged(action.path, (ours.sha256, ours.pending))
 
 
 def _same_file_by_case(path: Path, ours: dict[tuple[Path, str], Path]) -> Path | None:

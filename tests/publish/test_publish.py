@@ -244,6 +244,38 @@ def test_files_no_longer_selected_are_removed_and_new_choices_replace_old_ones(r
     assert "Carrie-Anne Moss" not in files[f"{BASE}.nfo"].decode()
 
 
+def test_a_file_no_longer_selected_the_user_saves_while_publishing_stays(
+    rt, build, kit, monkeypatch
+):
+    """Our poster no longer selected, read by the plan (ours, unchanged: removed with no copy),
+    then saved over by the user (an editor, another tool) before its removal: the save went
+    with it. It stays, the user's now (no ledger row), and the publish says so."""
+    built = build()
+    publish_item(rt, built.movie)
+    posters = built.selected["poster"]
+    db.ArtworkCandidate.update(is_selected=False, rank=None).where(
+        db.ArtworkCandidate.id == posters[2].id
+    ).execute()
+    poster2 = built.path(f"{BASE}-poster2.jpg")
+    users = kit.image_bytes("poster", "png")
+    land = atomic.AtomicBatch.land
+
+    def landed_then_saved(self, *args, **kwargs):  # the item's renames, then its removals
+        out = land(self, *args, **kwargs)
+        poster2.write_bytes(users)
+        return out
+
+    monkeypatch.setattr(atomic.AtomicBatch, "land", landed_then_saved)
+
+    result = publish_item(rt, built.movie)
+
+    assert poster2.read_bytes() == users
+    assert str(poster2) not in result.removed
+    assert not db.LibraryFile.select().where(db.LibraryFile.path == str(poster2)).exists()
+    assert any(str(poster2) in note and "left as it is" in note for note in result.skipped)
+    assert not [p for p in built.folder.iterdir() if p.name.startswith(TEMP_MARKER)]
+
+
 def test_a_file_the_user_made_at_a_target_name_goes_into_the_cache_first(rt, build, kit):
     built = build()
     user_poster = kit.image_bytes("poster", "jpeg")
