@@ -114,7 +114,8 @@ def test_a_rescan_knows_our_own_files_by_their_lstat_without_reading_them(
     scan(tv_rt)
     poster = tv_library / "Breaking Bad (2008)/poster.jpg"
     st = os.lstat(poster)
-    db.LibraryFile.create(path=str(poster), kind="art", sha256=sha256_file(poster),
+    show = db.Movie.get(db.Movie.path == str(poster.parent))  # published for the show
+    db.LibraryFile.create(movie=show.id, path=str(poster), kind="art", sha256=sha256_file(poster),
                           size=st.st_size, mtime_ns=st.st_mtime_ns, ctime_ns=st.st_ctime_ns)  # fmt: skip
     hashed = []
     monkeypatch.setattr(stage, "sha256_file", lambda p: hashed.append(Path(p).name) or "x")
