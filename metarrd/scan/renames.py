@@ -94,7 +94,7 @@ def _follow(config: Config, movie: db.Movie, new: str) -> bool:
             movie.path = new
             carry_sidecars(old, new)
             if movie.kind == db.MOVIE:
-                carry_ledger(movie.id, *carried_folders(old_place, VideoPlace.of(movie)))
+                carry_movie_ledger(movie.id, old_place, VideoPlace.of(movie))
             db.record_event("scan.renamed", f"{old} was renamed to {new}", movie=movie.id)
     if unused is not None:  # merged: the cache files its rows named, unless still used, go
         cache.remove_unused(config.cache_dir, config.previews_dir, *unused)
@@ -210,8 +210,29 @@ def carried_folders(old: Place, new: Place) -> tuple[Path, Path]:
     return movie_folder(old), movie_folder(new)
 
 
+def carry_movie_ledger(movie_id: int, old: Place, new: Place) -> int:
+    """`carry_ledger` of a movie known at `old`, found at `new` (`carried_folders`), and for a
+    disc also of the files we published straight in the folder above its own: a Jellyfin disc
+    stack's NFO, `<above>/<above's name>.nfo` (`jellyfin_disc_stack_nfo`), which goes along when
+    that folder is renamed or moved (`Movie (1965)/` -> `Movie (1965) {tmdb-15121}/`, the discs
+    in it). Followed, it is ours to the next publish, which removes it (Jellyfin reads the NFO
+    named after the folder's new name, written then) as it does any file of ours no longer
+    wanted; left, it stayed there unread, a file of no one's that the user took for theirs.
+    The number of rows that followed."""
+    moved = carry_ledger(movie_id, *carried_folders(old, new))
+    if old.is_disc and new.is_disc:
+        above, now = movie_folder(old).parent, movie_folder(new).parent
+        moved += carry_ledger(movie_id, above, now, beside_only=True)
+    return moved
+
+
 def carry_ledger(
-    movie_id: int, old_folder: Path, new_folder: Path, *, renamed_inside: bool = False
+    movie_id: int,
+    old_folder: Path,
+    new_folder: Path,
+    *,
+    renamed_inside: bool = False,
+    beside_only: bool = False,
 ) -> int:
     """A movie's folder was renamed or moved (within a library or into another), and the files
     we published in it went along: the ledger rows of those files follow them, so the next
@@ -223,6 +244,7 @@ def carry_ledger(
     renaming a show folder and its episode files, our NFO and thumb with them: a row whose file
     is not at its name in the new folder names that place all the same, so that
     `carry_sidecars` finds it there when the episode is found renamed, and follows its file).
+    `beside_only`: only the rows of files straight in `old_folder`, none in a folder below it.
     Called in the transaction that moves the item; the number of rows that followed."""
     if old_folder == new_folder:
         return 0
@@ -230,6 +252,8 @@ def carry_ledger(
     moved = 0
     for row_id, path in L.select(L.id, L.path).where(L.movie == movie_id).tuples():
         if not is_inside(path, old_folder):
+            continue
+        if beside_only and os.path.dirname(path) != os.fspath(old_folder):
             continue
         there = os.path.join(new_folder, os.path.relpath(path, old_folder))
         if os.path.lexists(path) or not (renamed_inside or os.path.lexists(there)):

@@ -62,8 +62,7 @@ from metarrd.scan.local_files import (
 )
 from metarrd.scan.nfo_read import UNNAMED_SOURCES, NfoData, NfoError, nfo_titles, read_nfo
 from metarrd.scan.renames import (
-    carried_folders,
-    carry_ledger,
+    carry_movie_ledger,
     carry_sidecars,
     gone_share,
     same_runtime,
@@ -1326,9 +1325,7 @@ def _record(
         movie = db.Movie(library=library)
     elif movie.id in moved and len(video.parts) == 1:
         _ours_left_out(pr, movie.path)
-    elif movie.id in moved and carry_ledger(
-        movie.id, *carried_folders(VideoPlace.of(movie), video)
-    ):
+    elif movie.id in moved and carry_movie_ledger(movie.id, VideoPlace.of(movie), video):
         # a stack's folder moved, our files with it (a folder stack's art above its parts)
         _drop_ours(pr)
     renamed = not is_new and os.path.basename(movie.path) != video.path.name
@@ -1381,7 +1378,7 @@ def _record(
     if renamed or restacked:  # its published NFO and artwork still bear the old names
         db.mark_outdated(movie.id)
     if old_place is not None:  # our files went along with a moved folder: still ours
-        carry_ledger(movie.id, *carried_folders(old_place, video))
+        carry_movie_ledger(movie.id, old_place, video)
     if pr.streams is not None:
         _replace_streams(movie, pr.streams, fresh=is_new)
     for art in pr.artwork:

@@ -403,3 +403,53 @@ def test_a_users_movie_nfo_above_a_disc_stack_is_left_with_a_note(rt, build):
         in notes
     )
     assert (above / "movie.nfo").read_bytes() == theirs
+
+
+# Radarr's folder format `{Movie Title} ({Release Year}) {tmdb-{TmdbId}}`, applied to the folder
+# above the discs by hand or by Radarr's *Rename Movies* (it renames the movie's folder)
+RENAMED = f"{SOUND} {{tmdb-15121}}"
+
+
+def renamed_above(rt, build) -> tuple[Path, list[str], db.Movie]:
+    """A disc stack published (its NFO above the discs as well), the folder above its discs
+    renamed, and scanned: the discs' items follow their folders."""
+    names = [f"{SOUND} - Disc 1", f"{SOUND} - Disc 2"]
+    above, movies = disc_stack(rt, build, names)
+    for movie in movies:
+        publish_item(rt, movie)
+    scan(rt)  # the discs' size and time, as a scan records them
+    os.rename(above, above.with_name(RENAMED))
+    scan(rt)
+    first = db.Movie.get_by_id(movies[0].id)
+    assert first.path == str(above.with_name(RENAMED) / names[0])
+    return above.with_name(RENAMED), names, first
+
+
+def test_the_nfo_above_a_disc_stack_stays_ours_when_that_folder_is_renamed(rt, build):
+    """`The Sound of Music (1965)/` above the discs renamed `The Sound of Music (1965)
+    {tmdb-15121}/`: the NFO published there went along, still `The Sound of Music (1965).nfo`,
+    a name Jellyfin no longer reads. Its ledger row follows it as the discs' own files' rows do,
+    so the next publish removes it as ours and writes the one Jellyfin reads now; it was left
+    behind, a file of nobody's the user would take for theirs."""
+    above, names, first = renamed_above(rt, build)
+    assert db.LibraryFile.get_or_none(db.LibraryFile.path == str(above / f"{SOUND}.nfo"))
+
+    result = publish_item(rt, first)
+
+    assert sorted(p.name for p in above.iterdir()) == [*names, f"{RENAMED}.nfo"]
+    assert not result.backed_up
+    own = (above / names[0] / f"{names[0]}.nfo").read_bytes()
+    assert (above / f"{RENAMED}.nfo").read_bytes() == own
+
+
+def test_the_nfo_above_a_renamed_disc_stack_changed_by_the_user_is_copied_first(rt, build):
+    """The NFO carried along with the renamed folder above the discs, then edited by the user:
+    ours no longer, it is copied into the cache before the next publish removes it."""
+    above, names, first = renamed_above(rt, build)
+    moved = above / f"{SOUND}.nfo"
+    moved.write_bytes(moved.read_bytes().replace(b"</movie>", b"<tag>Musicals</tag></movie>"))
+
+    result = publish_item(rt, first)
+
+    assert result.backed_up == [str(moved)]
+    assert sorted(p.name for p in above.iterdir()) == [*names, f"{RENAMED}.nfo"]
