@@ -48,8 +48,7 @@ from metarrd.atomic import TEMP_MARKER, ensure_dir, sha256_file
 from metarrd.config import ASSET_TYPES, LibraryConfig
 from metarrd.errors import ItemError, MetarrdError, not_enriched
 from metarrd.files import MAX_FILE_BYTES, display, link_target_outside, read_regular
-from metarrd.jellyfin_names import EXTRAS_FOLDERS, disc_stack_first
-from metarrd.publish import actors, apply, layout, nfo, sources
+from metarrd.publish import actors, apply, discs, layout, nfo, sources
 from metarrd.publish.apply import PublishResult
 from metarrd.publish.gather import ItemRows, load_rows, stream_details
 from metarrd.publish.layout import (
@@ -71,14 +70,11 @@ from metarrd.scan import (
     art_base_name,
     base_name,
     classify_image,
-    disc_file,
     folder_stack_art,
     has_own_folder,
     ledger_folder,
     movie_folder,
-    nfo_present,
 )
-from metarrd.walk import DISC_FOLDERS, VIDEO_EXTENSIONS
 
 __all__ = [
     "BATCH_SIZE",
@@ -444,36 +440,18 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
             wanted.append(actor_file)
     wanted = fitting_names(movie, wanted, limits, notes)
     nfo_bytes = nfo.render_nfo(movie_data(movie, item))
-    wanted.append(
-        Wanted(
-            nfo_target,
-            "nfo",
-            "NFO",
-            _sha(nfo_bytes),
-            len(nfo_bytes),
-            data=nfo_bytes,
-            backup_type="nfo",
-        )
+    nfo_file = Wanted(
+        nfo_target,
+        "nfo",
+        "NFO",
+        _sha(nfo_bytes),
+        len(nfo_bytes),
+        data=nfo_bytes,
+        backup_type="nfo",
     )
-    if movie.is_disc and (stacked := jellyfin_disc_stack_nfo(folder, _roots(rt))) is not None:
-        wanted.append(
-            Wanted(
-                stacked,
-                "nfo",
-                "Jellyfin's NFO of the disc stack",
-                _sha(nfo_bytes),
-                len(nfo_bytes),
-                data=nfo_bytes,
-                backup_type="nfo",
-            )
-        )
-        if nfo_present(first := stacked.parent / "movie.nfo"):
-            notes.append(
-                Warned(
-                    f"{display(first)} is left as it is: Jellyfin reads it before "
-                    f"{stacked.name}, for the discs below it"
-                )
-            )
+    wanted.append(nfo_file)
+    if movie.is_disc:
+        wanted += discs.stack_nfo(nfo_file, folder, _roots(rt), notes)
     ledger = item.ledger
     names = set(_listdir(folder))
     actor_names = set(_listdir(actors_dir))
@@ -499,9 +477,7 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
         )
     if movie.is_disc:
         ours = {p.name for p in item.ledger if p.parent == folder}  # removed if not wanted
-        notes += _disc_nfo_notes(folder, names - ours, nfo_target)
-        if os.path.normpath(folder) in _roots(rt) and "BDMV" in {n.upper() for n in names}:
-            notes.append(Warned(BLURAY_IN_ROOT.format(folder=display(folder))))
+        notes += discs.disc_notes(folder, names - ours, nfo_target, _roots(rt))
     poster = next((w.path.name for w in wanted if w.label == "poster 1"), None)
     if poster is not None and art_base:
         # Jellyfin takes `<base>.jpg` as the poster before any other name, Plex too; Jellyfin
@@ -550,17 +526,6 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
     return Prepared(plan, notes, missing, seen)
 
 
-# A Blu-ray copied straight into a library's folder (`movies/BDMV/`): Kodi has it as a movie,
-# Jellyfin none (the library's folder is no movie, MovieResolver.IsInvalid; `BDMV/` holds no
-# disc, so its `STREAM/` is a folder of videos: a movie per `.m2ts`), nor does Plex
-BLURAY_IN_ROOT = (
-    "a Blu-ray straight in the library's folder {folder}: Kodi reads it, but Jellyfin and Plex "
-    "have no movie for it (Jellyfin takes each .m2ts of its BDMV/STREAM/ for a movie), and "
-    "each notification of it makes them scan the whole library; move BDMV/ into a folder of "
-    "its own ({folder}/Title (Year)/BDMV/)"
-)
-
-
 # Jellyfin looks for a logo as `logo`, and only without one as `clearlogo`; for a disc image
 # as `disc`, then `cdart`, then `discart`: each under `<base>-` and, in a folder of the movie's
 # own, bare (`LocalImageProvider.PopulateImages`, any letter case). Its own saver writes the
@@ -600,98 +565,6 @@ def jellyfin_first_notes(
             for n in found
         ]
     return notes
-
-
-# The NFO Kodi reads first for a disc, inside it: the name of the file it stores the disc as
-# (`VIDEO_TS.IFO`, `index.bdmv`) with `.nfo` (`CVideoTagLoaderNFO::FindNFO`); Jellyfin reads
-# `VIDEO_TS/VIDEO_TS.nfo` first too (`MovieNfoSaver.GetMovieSavePaths`, where its saver writes a
-# DVD's NFO). tinyMediaManager writes one for every disc (`DISC_NFO`).
-# (the folder's entry that shows the disc's form, the NFO, whether Jellyfin reads it first)
-_DISC_NFOS = (
-    ("VIDEO_TS", "VIDEO_TS/VIDEO_TS.nfo", True),
-    ("BDMV", "BDMV/index.nfo", False),
-    ("VIDEO_TS.IFO", "VIDEO_TS.nfo", False),  # a DVD's files in the movie folder itself
-    ("index.bdmv", "index.nfo", False),  # a Blu-ray's
-)
-
-
-def jellyfin_disc_stack_nfo(folder: Path, roots: set[str]) -> Path | None:
-    """Where Jellyfin reads the NFO of the disc in `folder` when it is the first of a disc
-    stack (`The Sound of Music (1965)/The Sound of Music (1965) - Disc 1/VIDEO_TS` + `- Disc 2/`:
-    `jellyfin_names.disc_stack_first`): `<above>/<above's name>.nfo`, in the folder above the
-    discs, the one name every Jellyfin from 10.8 reads for a DVD or Blu-ray there
-    (MovieNfoSaver.GetMovieSavePaths, after `VIDEO_TS/VIDEO_TS.nfo` and, from 10.9,
-    `movie.nfo`). Kodi has each disc for a movie of its own and reads no NFO in a folder that
-    holds no video. None for any other disc, and when the folder above is a library's (no
-    movie to Jellyfin) or holds a video or a disc of its own (then no disc stack)."""
-    above = folder.parent
-    if above == folder or os.path.normpath(above) in roots:
-        return None
-    discs: dict[str, str] = {}
-    for name in _listdir(above):
-        path = above / name
-        if name.startswith(".") or name.casefold() in EXTRAS_FOLDERS:
-            continue
-        if not path.is_dir():
-            if name.upper() == "VIDEO_TS.IFO" or Path(name).suffix.lower() in VIDEO_EXTENSIONS:
-                return None  # a DVD's own files, or a video: no disc stack here
-            continue
-        if (kind := _jellyfin_disc(path)) is not None:
-            discs[name] = kind
-        elif name.upper() in DISC_FOLDERS:
-            return None  # the folder above is a disc itself
-    if disc_stack_first(discs) != folder.name:
-        return None
-    return layout.nfo_path(above, above.name)
-
-
-def _jellyfin_disc(folder: Path) -> str | None:
-    """`dvd` or `bluray` when Jellyfin takes `folder` for a disc of a disc stack (its
-    `VIDEO_TS/` holding a `.vob`, its `BDMV/`, or a `VIDEO_TS.IFO` in it: MovieResolver.
-    GetMultiDiscMovie, IsDvdDirectory, IsBluRayDirectory, IsDvdFile), any letter case."""
-    names = _listdir(folder)
-    folders = [n for n in names if (folder / n).is_dir()]
-    dvd = [n for n in folders if n.upper() == "VIDEO_TS"]
-    if any(n.lower().endswith(".vob") for d in dvd for n in _listdir(folder / d)):
-        return "dvd"
-    if any(n.upper() == "BDMV" for n in folders):
-        return "bluray"
-    if any(n.upper() == "VIDEO_TS.IFO" for n in names if n not in folders):
-        return "dvd"
-    return None
-
-
-def _disc_nfo_notes(folder: Path, names: set[str], nfo_target: Path) -> list[str]:
-    """Why Kodi (and Jellyfin) may not read a disc's NFO we publish: an NFO inside the disc,
-    read first, or another `.nfo` in its folder (`names`), where Kodi takes the folder's only
-    one and so none (it then does not add the movie: docs/kodi-layout.md §5.2). Both are left:
-    warnings (`Warned`), every file of ours written."""
-    upper = {n.upper() for n in names}
-    for marker, rel, jellyfin in _DISC_NFOS:
-        with contextlib.suppress(OSError):
-            # any letter case: `video_ts/video_ts.nfo` is Kodi's VIDEO_TS/VIDEO_TS.nfo over a
-            # share that ignores case (a disc copied off a Linux mount is lower case)
-            if marker.upper() in upper and nfo_present(path := disc_file(folder, rel)):
-                both = jellyfin and path == folder / rel  # Jellyfin's spelling, case and all
-                readers, them = (
-                    ("Kodi and Jellyfin read", "them") if both else ("Kodi reads", "Kodi")
-                )
-                return [
-                    Warned(
-                        f"{path.relative_to(folder).as_posix()} is left as it is: {readers} it "
-                        f"before {nfo_target.name}; remove it to have {them} read the NFO "
-                        "published here"
-                    )
-                ]
-    return [
-        Warned(
-            f"{n} is left as it is: beside {nfo_target.name}, Kodi reads no NFO for a disc "
-            "(only the one .nfo of its folder) and does not add it; remove it to have Kodi read "
-            "the NFO published here"
-        )
-        for n in sorted(names)
-        if n.lower().endswith(".nfo") and n != nfo_target.name and not n.startswith(TEMP_MARKER)
-    ]
 
 
 def _shown_by_others(

@@ -213,7 +213,7 @@ def carried_folders(old: Place, new: Place) -> tuple[Path, Path]:
 def carry_movie_ledger(movie_id: int, old: Place, new: Place) -> int:
     """`carry_ledger` of a movie known at `old`, found at `new` (`carried_folders`), and for a
     disc also of the files we published straight in the folder above its own: a Jellyfin disc
-    stack's NFO, `<above>/<above's name>.nfo` (`jellyfin_disc_stack_nfo`), which goes along when
+    stack's NFO, `<above>/<above's name>.nfo` (`publish.discs`), which goes along when
     that folder is renamed or moved (`Movie (1965)/` -> `Movie (1965) {tmdb-15121}/`, the discs
     in it). Followed, it is ours to the next publish, which removes it (Jellyfin reads the NFO
     named after the folder's new name, written then) as it does any file of ours no longer
