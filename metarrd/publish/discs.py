@@ -85,11 +85,12 @@ def jellyfin_disc_stack_nfo(folder: Path, roots: set[str]) -> Path | None:
     discs, the one name every Jellyfin from 10.8 reads for a DVD or Blu-ray there
     (MovieNfoSaver.GetMovieSavePaths, after `VIDEO_TS/VIDEO_TS.nfo` and, from 10.9,
     `movie.nfo`). Kodi has each disc for a movie of its own and reads no NFO in a folder that
-    holds no video. None for any other disc, and when the folder above is a library's (no
-    movie to Jellyfin) or holds a video or a disc of its own (then no disc stack)."""
+    holds no video. None for any other disc, when the folder above is a library's (no movie
+    to Jellyfin) or outside the libraries (a disc straight in a library's folder: never listed),
+    or holds a video or a disc of its own (then no disc stack)."""
     above = folder.parent
-    if above == folder or os.path.normpath(above) in roots:
-        return None
+    if above == folder or {os.path.normpath(above), os.path.normpath(folder)} & roots:
+        return None  # the folder above a disc in a library's folder is no library's: not read
     discs: dict[str, str] = {}
     for name in _listdir(above):
         path = above / name

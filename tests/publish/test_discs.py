@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from metarrd import db
-from metarrd.publish import preview_publish, publish_item
+from metarrd.publish import discs, preview_publish, publish_item
 from metarrd.publish import stage as publish_stage
 from metarrd.publish.layout import LEAVE, REMOVE, REPLACE, WRITE
 from metarrd.scan import local_files, scan
@@ -266,7 +266,7 @@ def test_a_disc_in_the_library_root_has_its_art_under_bare_names_there(rt, build
 
 @pytest.mark.parametrize(("form", "warned"), [("BDMV", True), ("bdmv", True), ("VIDEO_TS", False)])
 def test_a_blu_ray_in_the_library_root_is_published_with_a_warning_to_move_it(
-    rt, build, form, warned
+    rt, build, form, warned, monkeypatch
 ):
     """A Blu-ray copied straight into the library's folder (`movies/BDMV/`) is a movie to Kodi,
     but none to Jellyfin (the library's folder is no movie, and `BDMV/` holds no disc of its
@@ -282,8 +282,13 @@ def test_a_blu_ray_in_the_library_root_is_published_with_a_warning_to_move_it(
     db.Movie.update(path=str(root), parts=[str(root)], is_disc=True).where(
         db.Movie.id == alien.movie.id
     ).execute()
+    listed: list[Path] = []
+    real = discs._listdir
+    monkeypatch.setattr(discs, "_listdir", lambda folder: listed.append(folder) or real(folder))
 
     notes = publish_item(rt, alien.reload()).skipped
+
+    assert root.parent not in listed  # outside the library: no disc stack of it is read there
 
     said = [n for n in notes if "straight in the library's folder" in n]
     assert said == (
