@@ -87,6 +87,8 @@ class TmdbConfig:
     api_key: str = ""
     read_token: str = ""
     base_url: str = "https://api.themoviedb.org/3"
+    # where its images may come from: image_hosts.py (empty: the documented hosts)
+    image_hosts: tuple[str, ...] = ()
     language: str = "en-US"
     certification_country: str = "US"
 
@@ -97,6 +99,8 @@ class FanartConfig:
     # a user's personal key (from their fanart.tv account): new images after 48 hours, not 7 days
     client_key: str = ""
     base_url: str = "https://webservice.fanart.tv/v3"
+    # where its images may come from: image_hosts.py (empty: the documented hosts)
+    image_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,8 @@ class TvdbConfig:
     api_key: str = ""
     pin: str = ""
     base_url: str = "https://api4.thetvdb.com/v4"
+    # where its images may come from: image_hosts.py (empty: the documented hosts)
+    image_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -809,6 +815,9 @@ def check_semantics(config: Config, problems: Problems) -> None:
     ):
         if (url_problem := _url_problem(url)) is not None:
             problems.error(f"providers.{name}.base_url", url_problem)
+        for i, origin in enumerate(getattr(providers, name).image_hosts):
+            if (url_problem := _url_problem(origin)) is not None:
+                problems.error(f"providers.{name}.image_hosts[{i}]", url_problem)
     for i, entry in enumerate(config.webhooks.path_map):
         # `from` is the sender's: Radarr/Sonarr on Windows send D:\... or \\nas\share\...
         if not (entry.from_.startswith("/") or is_windows(entry.from_)):

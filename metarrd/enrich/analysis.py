@@ -56,6 +56,7 @@ from metarrd.errors import (
     TryAgain,
 )
 from metarrd.http import Download, HttpClient, redact
+from metarrd.image_hosts import refusal, refused_host
 from metarrd.imaging import (
     MAX_IMAGE_BYTES,
     Header,
@@ -628,6 +629,9 @@ class Analyser:
         and hand the outcome to its `then` (in a download thread). A failure worth retrying is
         tried again after its wait, on a timer."""
         url, provider, then, first_bytes, attempt, memory = job
+        if (host := refused_host(self.config.providers, provider, url)) is not None:
+            then(_Got(reason=refusal(provider, host)))  # a stored candidate's too
+            return
         try:
             if self.workdir is None:
                 raise RuntimeError("the Analyser is not open")

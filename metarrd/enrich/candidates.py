@@ -25,12 +25,19 @@ takes such a size when the rendition has its shape; the selected images are meas
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from babelfish import Error as BabelfishError
 from babelfish import Language
+
+from metarrd.config import ProvidersConfig
+from metarrd.image_hosts import refusal, refused_host
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,24 @@ def unique(candidates: list[Candidate]) -> list[Candidate]:
             seen.add(key)
             out.append(c)
     return out
+
+
+def drop_foreign(found: list[Candidate], providers: ProvidersConfig, label: str) -> list[Candidate]:
+    """`found` without the candidates whose address (or small rendition's) is not on their
+    provider's image hosts (image_hosts.py): never fetched, with one log line per provider and
+    host naming the item (`label`)."""
+    kept, refused = [], Counter()
+    for c in found:
+        urls = (c.url, c.small_url) if c.small_url else (c.url,)
+        host = next((h for u in urls if (h := refused_host(providers, c.provider, u))), None)
+        if host is None:
+            kept.append(c)
+        else:
+            refused[c.provider, host] += 1
+    for (provider, host), count in refused.items():
+        what = "candidate" if count == 1 else "candidates"
+        log.warning("%s: %d %s left out: %s", label, count, what, refusal(provider, host))
+    return kept
 
 
 # --- TMDB ------------------------------------------------------------------------------------

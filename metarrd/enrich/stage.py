@@ -63,6 +63,7 @@ from metarrd.enrich.score import ImageFacts, Preferences, score_image
 from metarrd.enrich.selection import provider_name
 from metarrd.errors import ItemError, MetarrdError, NotFound, ProviderError
 from metarrd.fields import CAST_LOCK, KEYWORDS_HINT, PROVIDED_HINT
+from metarrd.image_hosts import fetchable
 from metarrd.imaging import write_preview
 from metarrd.runtime import Runtime
 
@@ -297,7 +298,9 @@ class _Enrichment:
             self.an = an
             asked = self.asked or self.ask(side)
             details = asked["tmdb"].result()
-            answers = {"tmdb": candidates.from_tmdb(details, tmdb.image_url("", "original"))}
+            providers = self.config.providers
+            found = candidates.from_tmdb(details, tmdb.image_url("", "original"))
+            answers = {"tmdb": candidates.drop_foreign(found, providers, self.label)}
             self._start_downloads(answers["tmdb"])
             plan = self._plan_cast(tmdb, details)
             self._preview_library_rows()
@@ -309,8 +312,10 @@ class _Enrichment:
                 elif answer.candidates is None:
                     self.result.provider_errors[name] = answer.error or "failed"
                 else:
-                    answers[name] = answer.candidates
-                    self._start_downloads(answer.candidates)
+                    answers[name] = candidates.drop_foreign(
+                        answer.candidates, providers, self.label
+                    )
+                    self._start_downloads(answers[name])
                 self.tvdb_id = answer.tvdb_id or self.tvdb_id
             answers = {name: answers[name] for name in ("tmdb", *SIDE_PROVIDERS) if name in answers}
             errors, r = self.result.provider_errors, self.result  # in provider order, as before
@@ -562,7 +567,7 @@ class _Enrichment:
         size = PROFILE_SIZE if PROFILE_SIZE in sizes else "original"
         return cast.plan_cast(
             members,
-            thumb_url=lambda p: tmdb.image_url(p, "original"),
+            thumb_url=lambda p: fetchable(self.config.providers, tmdb.image_url(p, "original")),
             download_url=lambda p: tmdb.image_url(p, size),
             analyser=self.an,
         )

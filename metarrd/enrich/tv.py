@@ -33,7 +33,7 @@ from typing import Any
 
 from metarrd import cache, db, preferences, workflow
 from metarrd.config import Config
-from metarrd.enrich import cast, tv_candidates, tv_metadata
+from metarrd.enrich import candidates, cast, tv_candidates, tv_metadata
 from metarrd.enrich.analysis import Analyser
 from metarrd.enrich.caching import select_and_cache
 from metarrd.enrich.candidate_store import on_disk, prepare_candidates, write_candidates
@@ -44,6 +44,7 @@ from metarrd.enrich.stage import PROFILE_SIZE, EnrichResult, _Enrichment
 from metarrd.enrich.tv_candidates import SHOW, Target
 from metarrd.errors import ItemError, NotFound, ProviderError
 from metarrd.fields import CAST_LOCK, DETAIL_FIELDS
+from metarrd.image_hosts import fetchable
 from metarrd.providers.tmdb import TV_APPENDS
 from metarrd.providers.tvdb import language_code
 from metarrd.runtime import Runtime
@@ -547,9 +548,12 @@ class _ShowEnrichment:
             )
 
     def _hand_out(self, provider: str, found: dict[Target, list[Candidate]]) -> None:
-        """Every item hears from a provider that answered (an empty list drops stale rows)."""
+        """Every item hears from a provider that answered (an empty list drops stale rows);
+        candidates on a host not the provider's are left out (`candidates.drop_foreign`)."""
+        every = [c for listed in found.values() for c in listed]
+        kept = set(candidates.drop_foreign(every, self.config.providers, self.label))
         for target, item in self.targets.items():
-            self.arts[item.id].add(provider, found.get(target, []))
+            self.arts[item.id].add(provider, [c for c in found.get(target, []) if c in kept])
 
     # --- cast ---------------------------------------------------------------------------------
 
@@ -571,7 +575,7 @@ class _ShowEnrichment:
         size = PROFILE_SIZE if PROFILE_SIZE in sizes else "original"
         shared = cast.plan_cast(
             list(everyone.values()),
-            thumb_url=lambda p: tmdb.image_url(p, "original"),
+            thumb_url=lambda p: fetchable(self.config.providers, tmdb.image_url(p, "original")),
             download_url=lambda p: tmdb.image_url(p, size),
             analyser=an,
         )

@@ -12,6 +12,7 @@ from typing import Any
 
 from metarrd import cache
 from metarrd.errors import MetarrdError
+from metarrd.image_hosts import refusal, refused_host
 from metarrd.imaging import ImageRejected, analyse_with_preview, write_preview
 from metarrd.runtime import Runtime
 
@@ -44,6 +45,9 @@ def _preview(rt: Runtime, poster_path: str, previews: Path, tmp_dir: Path) -> st
     tmp = tmp_dir / f"candidate-{secrets.token_hex(6)}.part"
     try:
         url = rt.tmdb.image_url(poster_path, SIZE)
+        if (host := refused_host(rt.config.providers, "tmdb", url)) is not None:
+            log.warning("candidate poster %s: %s", poster_path, refusal("tmdb", host))
+            return None
         with open(tmp, "wb") as out:
             rt.http.download(url, out, provider="tmdb", max_bytes=MAX_BYTES)
         info, data = analyse_with_preview(tmp, max_pixels=MAX_PIXELS)

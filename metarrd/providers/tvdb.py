@@ -63,7 +63,10 @@ class TvdbClient:
 
     @property
     def artwork_host(self) -> str:
-        """Where site-relative image paths live: the artworks host, or the fake's own host."""
+        """Where site-relative image paths live: the first of `image_hosts` when set (only
+        those are fetched: image_hosts.py), else the artworks host, or the fake's own host."""
+        if self.config.image_hosts:
+            return self.config.image_hosts[0].rstrip("/")
         parts = urlsplit(self.base)
         if parts.netloc == OFFICIAL_API_HOST:
             return ARTWORK_HOST

@@ -28,6 +28,7 @@ from metarrd.errors import (
     ProviderUnavailable,
 )
 from metarrd.files import MAX_FILE_BYTES, UnsafeFile, copy_regular, display, link_target_outside
+from metarrd.image_hosts import refusal, refused_host
 from metarrd.imaging import (
     DECODE_BUDGET,
     ImageInfo,
@@ -244,6 +245,10 @@ def _fetch(
     """Download (or, for the user's own images, re-read) an image into the cache. None with a
     note when it is gone for good (404, not an image); PictureUnavailable when it may come back."""
     tmp: Path | None = None
+    if (host := refused_host(rt.config.providers, provider, url)) is not None:
+        # stored before the rule, or the configured hosts changed since: not fetched
+        _note(movie_id, notes, f"{label}: {refusal(provider, host)}, skipped")
+        return None
     try:
         if provider == LIBRARY_SOURCE:
             if not Path(url).is_file():

@@ -26,6 +26,20 @@ def poster_url(sim, index=0):
     return sim.image_url(sim.catalog.get(603).images.posters[index])
 
 
+def test_an_address_off_the_providers_image_hosts_is_never_asked(make_rt, simulator):
+    """Every download is checked, a stored candidate's too (image_hosts.py): another port of
+    the simulator's machine for fanart.tv (its images have their own), the metadata address."""
+    rt = make_rt(fanart={"image_hosts": [simulator.image_host("fanart")]})
+    secret = simulator.url + "/secret/x.jpg"
+    with Analyser(rt.config, rt.http) as an:
+        refused = an.fetch(secret, "fanart").result()
+        metadata = an.fetch("http://169.254.169.254/latest/x.jpg", "tmdb").result()
+    assert not refused.ok and not metadata.ok
+    assert refused.reason.startswith(f"fanart gave an image address on 127.0.0.1:{simulator.port}")
+    assert metadata.reason.startswith("tmdb gave an image address on 169.254.169.254, not one")
+    assert not [h for h in simulator.requests if h.path.startswith("/secret")]
+
+
 def test_download_analyse_and_preview(rt, simulator):
     asset = simulator.catalog.get(603).images.posters[0]
     with Analyser(rt.config, rt.http) as an:
@@ -200,8 +214,15 @@ class SlowHttp:
         yield
 
 
+# the made-up addresses below stand for TMDB's and fanart.tv's image hosts (image_hosts.py)
+FAKE_HOSTS = {
+    "tmdb": {"image_hosts": ["http://127.0.0.1:9"]},
+    "fanart": {"image_hosts": ["http://127.0.0.2:9"]},
+}
+
+
 def test_concurrency_is_bounded(config_factory):
-    config = config_factory(enrich={"concurrency": 3})
+    config = config_factory(enrich={"concurrency": 3}, providers=FAKE_HOSTS)
     Path(config.data_dir).mkdir(parents=True)
     http = SlowHttp()
     with Analyser(config, http) as an:
@@ -215,7 +236,7 @@ def test_downloads_start_host_by_host_never_over_a_hosts_cap(config_factory):
     """Asked for 8 images of one host and then 4 of another, the second host's start as soon
     as a thread is free (in one FIFO queue they waited behind all of the first's while that
     host was at its cap), and no host ever has more than its cap of ours."""
-    config = config_factory(enrich={"concurrency": 4})
+    config = config_factory(enrich={"concurrency": 4}, providers=FAKE_HOSTS)
     Path(config.data_dir).mkdir(parents=True)
     http = SlowHttp(per_host=2)
     with Analyser(config, http) as an:

@@ -285,11 +285,18 @@ def into_one_folder(first, second) -> None:
 
 
 @pytest.fixture
-def make_rt(config_factory):
-    """Runtime factory: `make_rt(player=[...], libraries={...})` (closed after the test)."""
+def make_rt(config_factory, request):
+    """Runtime factory: `make_rt(player=[...], libraries={...})` (closed after the test). In a
+    test with `image_server`, that server stands for TMDB's image host (its re-downloads come
+    from there): it is `[providers.tmdb] image_hosts`."""
     made: list[Runtime] = []
 
     def _make(**sections) -> Runtime:
+        if "image_server" in request.fixturenames:
+            origin = request.getfixturevalue("image_server").url
+            providers = dict(sections.get("providers") or {})
+            providers["tmdb"] = {"image_hosts": [origin], **(providers.get("tmdb") or {})}
+            sections["providers"] = providers
         runtime = open_runtime(config_factory(**sections))
         made.append(runtime)
         return runtime

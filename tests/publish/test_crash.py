@@ -52,7 +52,12 @@ class Zygote:
         return {
             "data_dir": config.data_dir,
             "library": [{"name": lib.name, "path": lib.path} for lib in config.library],
-            "providers": {"timeout_seconds": 5.0, "max_retries": 0},
+            "providers": {
+                "timeout_seconds": 5.0,
+                "max_retries": 0,
+                # the test's image server, standing for TMDB's image host
+                "tmdb": {"image_hosts": list(config.providers.tmdb.image_hosts)},
+            },
             "database": {"url": config.database.url},  # the test's backend (PostgreSQL or "")
         }
 

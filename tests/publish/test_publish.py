@@ -11,6 +11,7 @@ import shutil
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -22,7 +23,7 @@ from metarrd.pipeline import jobs, queue
 from metarrd.publish import movie_data, preview_publish, publish_item, publish_many
 from metarrd.publish.layout import KEEP, LEAVE, REMOVE, REPLACE, WRITE
 from metarrd.publish.nfo import render_nfo
-from tests.publish.conftest import into_one_folder, read_only
+from tests.publish.conftest import ImageServer, into_one_folder, read_only
 
 BASE = "The Matrix (1999)"
 
@@ -646,6 +647,40 @@ def test_cache_deleted_between_enrich_and_publish_is_downloaded_again(rt, build,
     image_server.requests.clear()
     publish_item(rt, built.movie)  # the cache is whole again
     assert image_server.requests == []
+
+
+def test_a_stored_address_off_the_providers_image_hosts_is_not_fetched_again(
+    rt, build, image_server
+):
+    """The cache lost a poster whose stored address is not on TMDB's image hosts (stored
+    before the rule, or from an answer that made it up: another port of the same machine, the
+    cloud metadata address): publish does not fetch it (SSRF into the user's network), says
+    why, and publishes the rest."""
+    built = build()
+    elsewhere = ImageServer()  # 127.0.0.1, another port than TMDB's images
+    try:
+        first, second = built.selected["poster"][:2]
+        stolen = elsewhere.serve("secret.jpg", built.images[first.url])
+        for asset, url in ((first, stolen), (second, "http://169.254.169.254/latest/x.jpg")):
+            db.ArtworkCandidate.update(url=url).where(db.ArtworkCandidate.id == asset.id).execute()
+            db.CacheImageFile.delete().where(
+                db.CacheImageFile.file_hash == asset.content_hash
+            ).execute()
+
+        result = publish_item(rt, built.movie)
+    finally:
+        elsewhere.close()
+
+    assert elsewhere.requests == []
+    host = urlsplit(elsewhere.url).netloc
+    assert any(
+        f"poster 1 of The Matrix: tmdb gave an image address on {host}, not one of tmdb's" in s
+        for s in result.skipped
+    ), result.skipped
+    assert any("poster 2" in s and "on 169.254.169.254, not one" in s for s in result.skipped)
+    files = files_under(built.folder)
+    assert files[f"{BASE}-poster.jpg"] == built.images[built.selected["poster"][2].url]
+    assert built.reload().publish_state == db.PUBLISHED
 
 
 def test_the_users_own_image_is_fetched_again_only_from_a_public_address(rt, build, image_server):

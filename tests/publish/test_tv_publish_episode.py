@@ -312,7 +312,8 @@ def test_a_whole_show_publish_clears_the_warnings_its_episode_kept_from_its_own(
     ("published without thumb", tried again later). The show published whole afterwards,
     still and all, left that warning on the episode: its page said the thumb was missing for
     good, and its retry job (`picture_retry`) went on publishing it alone."""
-    trt = tv_runtime(tmp_path, providers={"max_retries": 0})
+    images = {"image_hosts": [image_server.url]}  # it stands for TMDB's image host
+    trt = tv_runtime(tmp_path, providers={"max_retries": 0, "tmdb": images})
     try:
         built = build_show(trt)
         publish_item(trt, built.show)

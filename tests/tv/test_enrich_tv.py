@@ -657,3 +657,42 @@ def test_the_shows_own_enrich_event_is_not_said_to_be_with_its_show(rt, tmp_path
     }
     assert done.pop(show.id).startswith("enriched: ")
     assert done and all(m.startswith("enriched with its show: ") for m in done.values()), done
+
+
+def test_a_fanart_answer_naming_another_host_loses_those_images_only(
+    rt, tmp_path, simulator, monkeypatch, caplog
+):
+    """A show's fanart.tv answer holding addresses off fanart.tv's image hosts (here the
+    simulator's own host, image_hosts.py): the link-local metadata address and a router on
+    the LAN are neither fetched nor kept; the rest of the show enriches."""
+    import json
+    import logging
+
+    from metarrd.simulator import tv_others
+    from metarrd.simulator.reply import json_reply
+
+    real = tv_others.fanart_tv
+    foreign = ["http://169.254.169.254/latest/meta-data/", "http://192.168.1.1/cgi-bin/luci"]
+
+    def answer(*args):
+        body = json.loads(real(*args).body)
+        made_up = [{"id": str(n), "url": url, "lang": "en", "likes": "99"}
+                   for n, url in enumerate(foreign)]  # fmt: skip
+        body["tvposter"] = made_up + body.get("tvposter", [])
+        body["seasonposter"] = [{**made_up[1], "season": "1"}, *body.get("seasonposter", [])]
+        return json_reply(200, body)
+
+    monkeypatch.setattr(tv_others, "fanart_tv", answer)
+    show = identified_show(rt, tmp_path / "tv")
+    with caplog.at_level(logging.WARNING):
+        result = enrich_item(rt, show)
+
+    assert not result.failed and not result.provider_errors, str(result)
+    urls = [r.url for r in db.ArtworkCandidate.select()]
+    assert not [u for u in urls if u.startswith(("http://169.254.", "http://192.168."))]
+    assert any(r.provider == "fanart" for r in db.ArtworkCandidate.select())
+    assert set(selected(show.id)) == SHOW_TYPES
+    said = [r.getMessage() for r in caplog.records]
+    for host, count in (("169.254.169.254", 1), ("192.168.1.1", 2)):
+        line = f"{count} candidate{'s' if count > 1 else ''} left out: fanart gave an image address on {host}"
+        assert any(m.startswith(f"item {show.id} ") and line in m for m in said), said
