@@ -12,7 +12,8 @@ that became a later part of a stack (`cd2` scanned before its `cd1` came), or on
 its own folder by another file of the same film (an upgrade without the webhook); an upgrade
 copied in before the old file went, which a scan made an item of its own, is merged back into
 the old item when that file goes (`_merge_upgrades`), and a stack an older metarrd split in two
-items (its `cd2` one of its own) is one item again (`_rejoin_split_stacks`).
+items (its `cd2` one of its own) is one item again (`_rejoin_split_stacks`). A published item
+whose file, replaced under its own name, reads as other streams is "Republish?" (`restreamed`).
 An item under a folder the walk could not read (permission denied, EIO on a NAS) is not gone: it
 keeps its state, and the next scan that can read the folder decides (`out_of_sight`).
 Per-item problems (unreadable file, corrupt media, hostile NFO, corrupt image) become that item's
@@ -111,12 +112,19 @@ class ScanReport:
     # moved items not identified yet whose new names read otherwise ("Dune.mkv" renamed
     # "Dune (2021).mkv" to say which): identified again by them
     named_otherwise: list[int] = field(default_factory=list)
+    # published items whose file changed where it is (replaced under the same name: an upgrade
+    # without the webhook, a re-encode) and reads as other streams (`restreamed`): "Republish?",
+    # their NFO's <streamdetails> being the old file's; the daemon publishes them again
+    restreamed: list[int] = field(default_factory=list)
 
     def merge(self, other: ScanReport) -> None:
         self.found += other.found
         self.unchanged += other.unchanged
         self.skipped += other.skipped
-        for name in ("new", "changed", "moved", "missing", "errors", "merged", "named_otherwise"):
+        for name in (
+            "new", "changed", "moved", "missing", "errors", "merged", "named_otherwise",
+            "restreamed",
+        ):  # fmt: skip
             getattr(self, name).extend(getattr(other, name))
 
     @property
@@ -1377,6 +1385,15 @@ def _record(
         movie.save(only=movie.dirty_fields)
     if renamed or restacked:  # its published NFO and artwork still bear the old names
         db.mark_outdated(movie.id)
+    elif (
+        pr.streams is not None
+        and not is_new
+        and movie.id not in moved
+        and movie.publish_state == db.PUBLISHED
+        and restreamed([(movie, pr.streams)])
+    ):  # replaced where it is: its NFO describes the old file
+        db.mark_outdated(movie.id)
+        report.restreamed.append(movie.id)
     if old_place is not None:  # our files went along with a moved folder: still ours
         carry_movie_ledger(movie.id, old_place, video)
     if pr.streams is not None:
@@ -1489,6 +1506,55 @@ def _later_episodes_fields(movie: db.Movie) -> list[str]:
         return []
     count = max(len(movie.episodes or []), len(movie.episode_details or []))
     return later_episode_fields(min(count, MAX_BLOCKS))
+
+
+# what the NFO's `<fileinfo><streamdetails>` is written from, per stream table (publish.gather
+# `stream_details`: a subtitle's language, not where an external one is); a float as the NFO
+# writes it (`aspect`, to 3 decimals): PostgreSQL keeps a FloatField in 4 bytes, so 1.7777777
+# comes back 1.7777778
+_STREAM_COLUMNS = {
+    db.VideoStream: (
+        "codec", "width", "height", "aspect", "duration_seconds", "stereomode", "hdrtype",
+        "language",
+    ),
+    db.AudioStream: ("codec", "language", "channels"),
+    db.SubtitleStream: ("language",),
+}  # fmt: skip
+
+
+def _stream_values(row: Iterable) -> tuple:
+    return tuple(round(v, 3) if isinstance(v, float) else v for v in row)
+
+
+def restreamed(items: list[tuple[db.Movie, StreamDetails]]) -> list[int]:
+    """Of these known items whose file was read again (its size, time or identity changed),
+    the ids of those whose streams read now are not the ones recorded: the published NFO's
+    `<fileinfo><streamdetails>` (the video's codec, resolution, HDR and duration, the audio
+    tracks, the subtitles) describes another file. A re-encode or an upgrade kept under the
+    file's name (Radarr's or Sonarr's format without the quality) is one; a file only touched,
+    or copied back as it was, is not. Reads the recorded rows of these items alone, in the
+    scan's write transaction, before `_replace_streams`: an unchanged file is never here."""
+    ids = [movie.id for movie, _streams in items]
+    recorded: dict[tuple[int, type], list[tuple]] = {}
+    for model, columns in _STREAM_COLUMNS.items():
+        fields = [getattr(model, name) for name in columns]
+        for start in range(0, len(ids), 500):
+            query = (
+                model.select(model.movie, *fields)
+                .where(model.movie.in_(ids[start : start + 500]))
+                .order_by(model.movie, model.id)
+            )
+            for movie_id, *values in query.tuples():
+                recorded.setdefault((movie_id, model), []).append(_stream_values(values))
+    changed = []
+    for movie, streams in items:
+        for model, rows in _stream_rows(movie, streams):
+            columns = _STREAM_COLUMNS[model]
+            read = [_stream_values(row[name] for name in columns) for row in rows]
+            if read != recorded.get((movie.id, model), []):
+                changed.append(movie.id)
+                break
+    return changed
 
 
 def _replace_streams(movie: db.Movie, streams: StreamDetails, *, fresh: bool = False) -> None:

@@ -84,6 +84,7 @@ from metarrd.scan.stage import (
     apply_nfo_values,
     date_added_from_mtime,
     out_of_sight,
+    restreamed,
     unmounted,
 )
 from metarrd.scan.streams import (
@@ -1253,6 +1254,19 @@ def scan_show(
         ]
         for item in moved.values():
             db.mark_outdated(item.id)  # its published NFO and thumb stayed where it was
+        moved_ids = {item.id for item in moved.values()}
+        for item_id in restreamed(
+            [
+                (item, pr.streams)
+                for item, is_new, pr in recorded
+                if not is_new
+                and pr.streams is not None
+                and item.id not in moved_ids
+                and item.publish_state == db.PUBLISHED
+            ]
+        ):  # replaced where it is: its NFO describes the old file
+            db.mark_outdated(item_id)  # and its show's
+            report.restreamed.append(item_id)
         _insert_new([item for item, is_new, _pr in recorded if is_new])
         _replace_all_streams([(item, is_new, pr.streams) for item, is_new, pr in recorded])
         for item, is_new, pr in recorded:
