@@ -111,7 +111,11 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
         _keep_ids(given)
     follow = after_scan_of(rt, report, given)
     follow += resumed_after_move(rt, report.moved, set(report.touched) | set(given))
-    follow += republish_moved(rt, [i for i in moved if i in reviewed]) + again
+    # followed a webhook's rename or upgrade, or replaced where they are (found by the scan:
+    # the watcher, a rescan): published as they were, published again
+    followed = [i for i in moved if i in reviewed]
+    follow += republish_moved(rt, followed + [i for i in report.restreamed if i not in followed])
+    follow += again
     follow += tell_moved(rt, report.moved + moved)  # also those not published again
     videos = {name: n["videos"] for name, n in report.counts().items()}  # not the shows
     message = (
@@ -302,9 +306,11 @@ def _published_at(paths: list[str]) -> set[int]:
 
 
 def republish_moved(rt: Runtime, moved: list[int]) -> list[Step]:
-    """Items that followed a renamed file (a webhook's rename or upgrade), published as they
-    were: each is published again, so its NFO and art follow the file (ours at the old name
-    are removed), and nothing the user has not reviewed is written. A movie is published
+    """Items that followed a renamed file (a webhook's rename or upgrade), or whose file was
+    replaced under its own name (the scan's `restreamed`: the NFO's <streamdetails> were the
+    old file's), published as they were: each is published again, so its NFO and art follow
+    the file (ours at the old name are removed), and nothing the user has not reviewed is
+    written: a webhook's upgrade and the watcher's look at the same file end alike. A movie is published
     again; an episode alone, never its whole show, whose changes the user has not reviewed yet
     stay "Republish?" (the review gate: auto_publish may be off), and only when the show is
     published with its `tvshow.nfo` there (publish/tv.py `_published`: else an episode's

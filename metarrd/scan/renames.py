@@ -62,6 +62,12 @@ def _follow(config: Config, movie: db.Movie, new: str) -> bool:
     from metarrd.scan.tv import take_replacement  # imports this module
 
     old = movie.path
+    if old == new and _read_since(movie, new):
+        # the watcher's scan came first: it read the new file's streams, and made the item
+        # "Republish?" (and queued its publish) when they were another file's
+        # (stage.restreamed). Not published twice
+        log.info("item %d: %s was scanned since it was replaced", movie.id, new)
+        return False
     if old == new:
         # replaced in place: an upgrade named as the file it replaced (Radarr's and Sonarr's
         # formats without the quality). Its item stays; what we published of it described the
@@ -102,6 +108,16 @@ def _follow(config: Config, movie: db.Movie, new: str) -> bool:
         return True
     log.info("item %d: renamed %s -> %s", movie.id, old, new)
     return True
+
+
+def _read_since(movie: db.Movie, path: str) -> bool:
+    """Is the file at `path`, the item's own, the one its last scan read (the size and time it
+    recorded)?"""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return (movie.size, movie.mtime_ns) == (st.st_size, st.st_mtime_ns)
 
 
 def _name_to_read(movie: db.Movie, new: str) -> dict | None:

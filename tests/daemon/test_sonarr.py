@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 import unicodedata
 from pathlib import Path
 
@@ -22,6 +24,14 @@ from tests.daemon.conftest import webhook_client
 
 TOKEN = "s3cret-token"
 KEY = {"X-Api-Key": TOKEN}
+MEDIA = Path(__file__).resolve().parents[1] / "media"
+
+
+def _put(video: Path, source: Path) -> None:
+    """`source` copied beside `video`, then moved over it, as Sonarr imports a file."""
+    part = video.with_name(video.name + ".partial~")
+    shutil.copy2(source, part)
+    os.replace(part, video)
 
 
 @pytest.fixture
@@ -644,6 +654,36 @@ def test_a_rename_to_the_same_numbers_opens_no_file(setup, monkeypatch):
         [1],
     )
     assert probed == []
+
+
+@pytest.mark.parametrize("first", ["watcher", "webhook", "no webhook"])
+def test_an_upgrade_named_as_the_old_file_is_published_again_once(setup, first):
+    """Sonarr's upgrade kept under the old file's name, seen by the watcher's scan before its
+    Download webhook, after it, or with no webhook: the episode is published again once,
+    alone, its NFO's <streamdetails> being the old file's (real files: H.264, then HEVC)."""
+    client, rt, fake, folder = setup
+    rel = "Season 1/Severance - S01E01 - Good News About Hell.mkv"
+    video = folder / rel
+    video.parent.mkdir(parents=True)
+    _put(video, MEDIA / "h264_aac_2audio_sub.mkv")
+    post(client, per_file(folder, rel))
+    (show,) = items(db.SHOW)
+    (ep,) = items(db.EPISODE)
+    published(folder, show, ep)
+    fake.calls.clear()
+    _put(video, MEDIA / "hevc_hdr10.mkv")
+    body = per_file(folder, rel, isUpgrade=True, deletedFiles=[episode_file(folder, rel)])
+
+    if first in ("watcher", "no webhook"):
+        jobs.enqueue_scan([video.parent])
+    if first != "no webhook":
+        assert post(client, body)[0] == 202
+    if first == "webhook":
+        jobs.enqueue_scan([video.parent])
+
+    assert publishes(fake) == [ep.id]
+    (stream,) = db.VideoStream.select().where(db.VideoStream.movie == ep.id)
+    assert stream.codec == "hevc"
 
 
 def test_a_delete_for_an_upgrade_keeps_the_episode_the_download_moves_it(setup):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 import dataclasses
 import logging
+import os
+import shutil
 import unicodedata
 from pathlib import Path
 
@@ -299,6 +301,50 @@ def test_an_upgrade_named_as_the_old_file_publishes_a_published_movie_again(
     assert (item.id, item.path, item.missing) == (movie.id, str(path), False)
     publishes = [c[1] for c in fake.calls if c[0] == "publish"]
     assert publishes == ([movie.id] if published else [])
+
+
+MEDIA = Path(__file__).resolve().parents[1] / "media"
+
+
+def _put(video: Path, source: Path) -> None:
+    """`source` copied beside `video`, then moved over it, as Radarr imports a file."""
+    part = video.with_name(video.name + ".partial~")
+    shutil.copy2(source, part)
+    os.replace(part, video)
+
+
+@pytest.mark.parametrize("first", ["watcher", "webhook", "no webhook"])
+def test_an_upgrade_named_as_the_old_file_is_published_again_once(setup, make_movie, first):
+    """Radarr's upgrade kept under the old file's name (a format without the quality), seen
+    by the watcher's scan of the folder before its Download webhook, after it, or with no
+    webhook at all (off, or never set up): the same end, the movie published again once, its
+    NFO's <streamdetails> being the old file's (H.264 then; HEVC HDR10 now). The watcher's scan
+    left it "Published"; the webhook after it published it again."""
+    client, rt, fake = setup
+    movie = make_movie(rt, "Heat (1995)")
+    path = Path(movie.path)
+    _put(path, MEDIA / "h264_aac_2audio_sub.mkv")
+    jobs.enqueue_scan([path.parent])  # its streams recorded
+    db.Movie.update(
+        identification_status=db.ENRICHED, tmdb_id=949, publish_state=db.PUBLISHED,
+        last_published_at=db.now(),
+    ).where(db.Movie.id == movie.id).execute()  # fmt: skip
+    fake.calls.clear()
+    _put(path, MEDIA / "hevc_hdr10.mkv")
+    body = download(path.parent, isUpgrade=True)
+    body["movieFile"] = {"relativePath": path.name, "path": str(path)}
+    body["deletedFiles"] = [{"relativePath": path.name, "path": str(path)}]
+
+    if first in ("watcher", "no webhook"):
+        jobs.enqueue_scan([path.parent])
+    if first != "no webhook":
+        assert client.post("/api/webhooks/radarr", json=body, headers=KEY).status_code == 202
+    if first == "webhook":
+        jobs.enqueue_scan([path.parent])
+
+    assert [c[1] for c in fake.calls if c[0] == "publish"] == [movie.id]
+    (video,) = db.VideoStream.select().where(db.VideoStream.movie == movie.id)
+    assert video.codec == "hevc"
 
 
 def test_ids_for_a_folder_of_several_movies_go_to_none(setup, make_movie):
