@@ -1509,9 +1509,8 @@ def _later_episodes_fields(movie: db.Movie) -> list[str]:
 
 
 # what the NFO's `<fileinfo><streamdetails>` is written from, per stream table (publish.gather
-# `stream_details`: a subtitle's language, not where an external one is); a float as the NFO
-# writes it (`aspect`, to 3 decimals): PostgreSQL keeps a FloatField in 4 bytes, so 1.7777777
-# comes back 1.7777778
+# `stream_details`: a subtitle's language, not where an external one is). The aspect has 2
+# decimals (`kodi_codecs.frame_aspect`), which PostgreSQL's 4-byte `real` gives back as they were
 _STREAM_COLUMNS = {
     db.VideoStream: (
         "codec", "width", "height", "aspect", "duration_seconds", "stereomode", "hdrtype",
@@ -1520,10 +1519,6 @@ _STREAM_COLUMNS = {
     db.AudioStream: ("codec", "language", "channels"),
     db.SubtitleStream: ("language",),
 }  # fmt: skip
-
-
-def _stream_values(row: Iterable) -> tuple:
-    return tuple(round(v, 3) if isinstance(v, float) else v for v in row)
 
 
 def restreamed(items: list[tuple[db.Movie, StreamDetails]]) -> list[int]:
@@ -1545,12 +1540,12 @@ def restreamed(items: list[tuple[db.Movie, StreamDetails]]) -> list[int]:
                 .order_by(model.movie, model.id)
             )
             for movie_id, *values in query.tuples():
-                recorded.setdefault((movie_id, model), []).append(_stream_values(values))
+                recorded.setdefault((movie_id, model), []).append(tuple(values))
     changed = []
     for movie, streams in items:
         for model, rows in _stream_rows(movie, streams):
             columns = _STREAM_COLUMNS[model]
-            read = [_stream_values(row[name] for name in columns) for row in rows]
+            read = [tuple(row[name] for name in columns) for row in rows]
             if read != recorded.get((movie.id, model), []):
                 changed.append(movie.id)
                 break
