@@ -310,11 +310,11 @@ def republish_moved(rt: Runtime, moved: list[int]) -> list[Step]:
     replaced under its own name (the scan's `restreamed`: the NFO's <streamdetails> were the
     old file's), published as they were: each is published again, so its NFO and art follow
     the file (ours at the old name are removed), and nothing the user has not reviewed is
-    written: a webhook's upgrade and the watcher's look at the same file end alike. A movie is published
-    again; an episode alone, never its whole show, whose changes the user has not reviewed yet
-    stay "Republish?" (the review gate: auto_publish may be off), and only when the show is
-    published with its `tvshow.nfo` there (publish/tv.py `_published`: else an episode's
-    publish is the whole show's)."""
+    written: a webhook's upgrade and the watcher's look at the same file end alike. A movie is
+    published again; an episode alone, never its whole show, whose changes the user has not
+    reviewed yet stay "Republish?" (the review gate: auto_publish may be off), and only when
+    the show is published with its `tvshow.nfo` there (publish/tv.py `_published`: else an
+    episode's publish is the whole show's)."""
     if not moved or not workflow.is_enabled(rt.config, "publishing"):
         return []
     M, Show = db.Movie, db.Movie.alias()
