@@ -364,7 +364,11 @@ def stage_copy(rt: Runtime, src: Path) -> tuple[Path, str, int]:
 
 def unselected_hashes(movie_ids: list[int]) -> dict[int, set[str]]:
     """Per item, the content hashes of its unselected candidates that no selected candidate
-    (of any item) uses: what `drop_unselected` may remove. Two queries for any number of items."""
+    and no image the user added (uploaded, or from an address), of any item, uses: what
+    `drop_unselected` may remove. The user's image stays cached while its candidate is there,
+    chosen or not: an upload has no address to download it from again, and an address the
+    user gave may answer no more (its picture may also be a provider's, sharing its cache
+    row). Two queries for any number of items."""
     found: dict[int, set[str]] = {}
     A = db.ArtworkCandidate
     for start in range(0, len(movie_ids), 500):
@@ -379,7 +383,8 @@ def unselected_hashes(movie_ids: list[int]) -> dict[int, set[str]]:
     used: set[str] = set()
     for start in range(0, len(every), 500):
         query = A.select(A.content_hash).where(
-            A.is_selected, A.content_hash.in_(every[start : start + 500])
+            A.is_selected | (A.provider == USER_PROVIDER),
+            A.content_hash.in_(every[start : start + 500]),
         )
         used.update(h for (h,) in query.tuples())
     return {m: hashes - used for m, hashes in found.items() if hashes - used}
@@ -387,9 +392,9 @@ def unselected_hashes(movie_ids: list[int]) -> dict[int, set[str]]:
 
 def drop_unselected(rt: Runtime, movie_id: int, hashes: set[str] | None = None) -> int:
     """Remove the full-size cache files of this item's unselected candidates; returns how many.
-    Previews stay; so does anything from the user's library, and every file that a selected
-    image, another item or an actor still uses. `hashes`: `unselected_hashes` of the item,
-    when the caller has them."""
+    Previews stay; so does anything from the user's library or added by the user (uploaded, or
+    from an address), and every file that a selected image, another item or an actor still
+    uses. `hashes`: `unselected_hashes` of the item, when the caller has them."""
     if hashes is None:
         hashes = unselected_hashes([movie_id]).get(movie_id, set())
     if not hashes:

@@ -970,6 +970,50 @@ def test_cache_cleanup_drops_unselected_full_size_files_only(rt, build, kit):
     assert len(list(rt.config.cache_dir.glob("actor/*/*"))) == 3
 
 
+def test_the_users_own_images_not_chosen_keep_their_cached_copy(rt, build, kit, image_server):
+    """Each publish dropped the cached copy of every image nobody chose, the user's with the
+    providers': an upload has no address to download it from again, an address the user gave
+    may not answer any more (here: a 404), and an upload of a picture saved from TMDB's page
+    shares the cache row of TMDB's candidate, dropped with it. Chosen later, the user's image
+    was skipped by the publish. Its copy stays while its candidate does; a provider's image
+    nobody chose still goes."""
+    import dataclasses
+
+    from metarrd.enrich import add_user_image
+
+    built = build(art={"poster": ["jpeg"]}, cast=[])
+    movie = built.movie
+    tmdbs, saved = kit.add_asset(movie, "poster", selected=False)
+    other, _ = kit.add_asset(movie, "poster", selected=False)
+    uploaded = add_user_image(rt.config, movie.id, "poster", data=saved)
+    mine = kit.image_bytes("poster")
+    upload = add_user_image(rt.config, movie.id, "poster", data=mine)
+    served = kit.image_bytes("poster")
+    url = image_server.serve("mine.jpg", served)
+    art = dataclasses.replace(rt.config.artwork, user_url_allow=("127.0.0.1/32",))
+    from_url = add_user_image(
+        dataclasses.replace(rt.config, artwork=art), movie.id, "poster", url=url
+    )
+    image_server.files.clear()  # the address answers no more
+    assert uploaded.content_hash == tmdbs.content_hash
+
+    result = publish_item(rt, movie)
+
+    assert result.cache_removed == 1
+    hashes = cached_hashes(rt)
+    assert other.content_hash not in hashes  # the cache's size: a provider's image goes
+    A, C = db.ArtworkCandidate, db.CacheImageFile
+    for own in (uploaded, upload, from_url):
+        assert own.content_hash in hashes
+        assert C.select().where(C.movie == movie.id, C.file_hash == own.content_hash).exists()
+        assert A.get_by_id(own.id).is_downloaded
+    for own, data in ((upload, mine), (from_url, served), (uploaded, saved)):
+        change_selection(rt.config, own.id, "use")
+        publish_item(rt, db.Movie.get_by_id(movie.id))
+        assert (built.folder / f"{BASE}-poster.jpg").read_bytes() == data
+    assert image_server.requests == [urlsplit(url).path]  # when it was added, not since
+
+
 def test_preview_shows_every_action_and_the_nfo_diff_without_writing(rt, build):
     built = build()
     built.path(f"{BASE}.nfo").write_text("<movie><title>Mine</title></movie>\n")

@@ -878,3 +878,66 @@ def test_an_added_image_keeps_the_cached_copy_it_shares_with_the_old_films(sim_s
     kept = C.get_or_none(C.movie == movie.id, C.file_hash == mine.content_hash)
     assert kept is not None and Path(kept.file_path).read_bytes() == saved
     assert C.select().where(C.movie == movie.id).count() == 1  # the old film's others went
+
+
+def _upload(client, movie_id: int, asset_type: str, data: bytes, name: str):
+    answer = client.post(
+        f"/movies/{movie_id}/artwork/{asset_type}/add",
+        {"image": (io.BytesIO(data), name)},
+        htmx=True,
+        content_type="multipart/form-data",
+    )
+    assert f"Your {asset_type} (user" in answer.get_data(as_text=True)
+    A = db.ArtworkCandidate
+    return A.get(A.movie == movie_id, A.provider == "user", A.content_hash == _sha(data))
+
+
+def _sha(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_an_upload_not_chosen_outlives_a_publish_and_can_be_chosen_later(sim_stack):
+    """The user uploads two posters, keeps the second one and publishes: the publish dropped
+    the cached copy of every image nobody chose, the first upload's with the provider images;
+    an upload has no address to download it again from, so when the user made it #1 later,
+    the publish skipped it ("not downloaded again: only an http:// or https:// address can be
+    fetched") and the library kept the second upload as its poster. An upload's copy stays
+    while its candidate does; a provider's image nobody chose still goes."""
+    from metarrd.enrich import enrich_item
+
+    client, seed = sim_stack
+    rt = client.application.extensions["metarrd.runtime"]
+    movie = seed.movie("The Matrix", 1999, tmdb_id=603, identification_status=db.IDENTIFIED)
+    movie.video_path.parent.mkdir(parents=True)
+    movie.video_path.write_bytes(b"video")
+    enrich_item(rt, db.Movie.get_by_id(movie.id))
+    first, second = jpeg((10, 20, 30), (400, 600)), jpeg((200, 210, 220), (400, 600))
+    one = _upload(client, movie.id, "poster", first, "first.jpg")
+    two = _upload(client, movie.id, "poster", second, "second.jpg")
+    client.post(f"/assets/{one.id}/remove", htmx=True)  # the user keeps the second one
+    assert not db.ArtworkCandidate.get_by_id(one.id).is_selected
+    C, A = db.CacheImageFile, db.ArtworkCandidate
+    tmdbs = [
+        c.file_path
+        for c in C.select()
+        .join(A, on=(A.content_hash == C.file_hash))
+        .where(C.movie == movie.id, A.provider == "tmdb", ~A.is_selected, A.movie == movie.id)
+    ]
+    assert tmdbs  # provider images nobody chose, cached by the enrich
+
+    client.post(f"/movies/{movie.id}/publish", htmx=True)
+    poster = movie.video_path.with_name("The Matrix (1999)-poster.jpg")
+    assert poster.read_bytes() == second
+    assert not any(Path(p).is_file() for p in tmdbs)  # the cache's size: these go as before
+    kept = C.get_or_none(C.movie == movie.id, C.file_hash == one.content_hash)
+    assert kept is not None and Path(kept.file_path).read_bytes() == first
+    assert A.get_by_id(one.id).is_downloaded
+
+    client.post(f"/assets/{one.id}/use", htmx=True)
+    assert A.get_by_id(one.id).rank == 1
+    client.post(f"/movies/{movie.id}/publish", htmx=True)
+    assert poster.read_bytes() == first
+    assert db.Movie.get_by_id(movie.id).publish_state == db.PUBLISHED
+    assert C.get(C.movie == movie.id, C.file_hash == two.content_hash)  # now the one not chosen
