@@ -41,6 +41,8 @@ from metarrd.imaging import MAX_IMAGE_BYTES
 log = logging.getLogger(__name__)
 
 PROVIDER = "user"
+# the candidate URL of an upload (`upload:<sha256>`): no address, its cached copy is all there is
+UPLOAD_KEY = "upload:"
 MAX_REDIRECTS = 3
 # the longest a user's image may take to arrive once its headers came, however it drips: 64 MB
 # (MAX_IMAGE_BYTES, larger is refused) in 120 s is 4.5 Mbit/s, a slow ADSL line's; the posters

@@ -24,7 +24,7 @@ from metarrd.errors import EditRefused, MetarrdError
 from metarrd.http import HttpClient
 from metarrd.imaging import MAX_IMAGE_BYTES, ImageRejected, analyse_with_preview, write_preview
 from metarrd.urls import redact
-from metarrd.user_urls import PROVIDER, fetch
+from metarrd.user_urls import PROVIDER, UPLOAD_KEY, fetch
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def _save_upload(data: BinaryIO, tmp: Path) -> None:
 def _store(config, movie_id, asset_type, tmp, info, preview, source) -> db.ArtworkCandidate:
     rel = write_preview(config.previews_dir, tmp, info.sha256, preview)
     path = cache.move_into(config.cache_dir, asset_type, tmp, info)
-    key = source if source != "upload" else f"upload:{info.sha256}"
+    key = source if source != "upload" else f"{UPLOAD_KEY}{info.sha256}"
     with db.write_transaction():
         db.CacheImageFile.get_or_create(
             movie=movie_id,

@@ -40,6 +40,7 @@ from metarrd.publish.layout import FORMAT_EXTS
 from metarrd.runtime import Runtime
 from metarrd.text import count
 from metarrd.user_urls import PROVIDER as USER_PROVIDER
+from metarrd.user_urls import UPLOAD_KEY
 from metarrd.user_urls import fetch as fetch_user_image
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,16 @@ def asset_image(
                 path = Path(row.file_path)
                 fmt = row.format or asset.format or path.suffix
                 return CachedImage(path, row.file_hash, row.file_size, fmt, row.id)
+    if asset.provider == USER_PROVIDER and asset.url.startswith(UPLOAD_KEY):
+        gone = (
+            f"{label}: the uploaded picture is no longer in the cache and has no address to "
+            "download it from: upload it again"
+        )
+        if fetch:
+            _note(movie_id, notes, f"{gone}, skipped")
+        else:
+            notes.append(gone)
+        return None
     if not fetch:
         if not asset.content_hash or not asset.file_size:
             # an alternative enrich kept only the preview of, then chosen: publish downloads it

@@ -23,7 +23,7 @@ from metarrd.pipeline import jobs, queue
 from metarrd.publish import movie_data, preview_publish, publish_item, publish_many
 from metarrd.publish.layout import KEEP, LEAVE, REMOVE, REPLACE, WRITE
 from metarrd.publish.nfo import render_nfo
-from tests.publish.conftest import ImageServer, into_one_folder, read_only
+from tests.publish.conftest import ImageServer, image_bytes, into_one_folder, read_only
 
 BASE = "The Matrix (1999)"
 
@@ -701,6 +701,32 @@ def test_the_users_own_image_is_fetched_again_only_from_a_public_address(rt, bui
     assert image_server.requests == []
     assert f"{BASE}-poster.jpg" not in files_under(built.folder)
     assert any("local or private address" in note for note in result.skipped), result.skipped
+
+
+def test_an_upload_the_cache_lost_is_said_to_be_uploaded_again(rt, build):
+    """An upload the cache lost (a cache emptied by hand, or dropped by the publish of an
+    older metarrd while it was not chosen) has no address to download it from: the preview
+    said it "is downloaded again on publish", and the publish then skipped it, saying "only an
+    http:// or https:// address can be fetched" of an address the user never gave. Both say
+    what is wrong and what to do."""
+    from metarrd.enrich import add_user_image
+
+    built = build(art={"poster": ["jpeg"]}, cast=[])
+    mine = add_user_image(rt.config, built.movie.id, "poster", data=image_bytes("poster"))
+    change_selection(rt.config, mine.id, "use")
+    C = db.CacheImageFile
+    Path(C.get(C.file_hash == mine.content_hash).file_path).unlink()
+    said = (
+        "poster 1 of The Matrix: the uploaded picture is no longer in the cache and has no "
+        "address to download it from: upload it again"
+    )
+
+    plan = preview_publish(rt, db.Movie.get_by_id(built.movie.id))
+    result = publish_item(rt, db.Movie.get_by_id(built.movie.id))
+
+    assert said in plan.notes
+    assert not any("downloaded again" in note for note in plan.notes), plan.notes
+    assert said + ", skipped" in result.skipped, result.skipped
 
 
 def test_a_library_image_the_cache_lost_is_not_read_through_a_link_out_of_the_library(
