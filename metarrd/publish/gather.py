@@ -44,6 +44,7 @@ class ItemRows:
     video: list = field(default_factory=list)  # VideoStream Rows
     audio: list = field(default_factory=list)  # AudioStream Rows
     subtitles: list = field(default_factory=list)  # SubtitleStream Rows
+    plex: bool = False  # an enabled Plex player shows its library (stage: its poster's copy)
 
 
 def stream_details(rows: ItemRows) -> dict[str, tuple]:
@@ -71,9 +72,18 @@ def stream_details(rows: ItemRows) -> dict[str, tuple]:
 def load_rows(movie_ids: Iterable[int]) -> dict[int, ItemRows]:
     """The rows of these items (an id with no item is left out)."""
     ids = list(dict.fromkeys(movie_ids))
+    P, PL = db.MediaPlayer, db.PlayerLibrary
+    plex = pw.fn.EXISTS(
+        P.select(P.id)
+        .join(PL)
+        .where(PL.library == db.Movie.library, P.type == "plex", P.enabled == True)  # noqa: E712
+    )
     rows = {
-        m.id: ItemRows(m)
-        for m in _chunked(ids, lambda c: db.Movie.select().where(db.Movie.id.in_(c)))
+        m.id: ItemRows(m, plex=bool(m.plex_shown))
+        for m in _chunked(
+            ids,
+            lambda c: db.Movie.select(db.Movie, plex.alias("plex_shown")).where(db.Movie.id.in_(c)),
+        )
     }
     ids = [i for i in ids if i in rows]
     if not ids:

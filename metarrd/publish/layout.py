@@ -48,6 +48,8 @@ ACTOR_READ_EXTS = ("jpg", "png", "tbn")  # what Kodi lists there, any letter cas
 # Every image extension a player may read for the same art slot (a second file there conflicts).
 IMAGE_EXTS = ("jpg", "jpeg", "png", "webp", "gif", "tbn")
 MAX_NAME_BYTES = 255
+# The label of the poster's copy at `<base>.<ext>` for Plex (`plex_poster_name`).
+PLEX_POSTER = "poster for Plex"
 WRITE, REPLACE, KEEP, REMOVE, LEAVE = "write", "replace", "keep", "remove", "leave"
 
 _ART_TYPE = re.compile(r"[a-z][a-z0-9]{0,24}")  # Kodi: ASCII letters and digits, <= 25 chars
@@ -134,6 +136,16 @@ def art_slot(name: str, base: str) -> tuple[str, int]:
     if not m:
         raise LayoutError(f"{name!r} is no artwork name for {base!r}")
     return m.group(1), int(m.group(2) or 0) + 1
+
+
+def plex_poster_name(base: str, ext: str) -> str:
+    """`<base>.<ext>`: the poster's name Plex's Local Media Assets read for the video
+    `<base>.<video ext>` (and a stack's first part), in any folder; `<base>-poster.jpg` is not
+    one of them (docs/kodi-layout.md §4). Kodi reads no such name for a movie (only
+    `<base>-<type>` and a `.tbn`); Jellyfin reads it as the poster, first."""
+    if not base:
+        raise LayoutError("a disc has no <base> for artwork: its bare poster.jpg is Plex's")
+    return f"{base}.{ext}"
 
 
 def art_path(folder: Path, base: str, asset_type: str, rank: int, ext: str) -> Path:

@@ -33,6 +33,7 @@ the job, because every decision is made again from the disk and the ledger.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import fcntl
 import hashlib
@@ -423,6 +424,15 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
     actors_folder = _actors_home(rt, movie)
     actors_dir = actors_folder / layout.ACTORS_DIR
     wanted = _art_files(rt, item, art_folder, art_base, notes, fetch, missing)
+    plex_held = None  # what holds the poster's copy for Plex while the poster cannot be had
+    if item.plex and not movie.is_disc:
+        poster = next((w for w in wanted if w.label == "poster 1"), None)
+        if poster is not None:
+            name = layout.plex_poster_name(base, poster.path.suffix[1:])
+            wanted.append(dataclasses.replace(poster, path=folder / name, label=layout.PLEX_POSTER))
+        else:
+            slot = layout.art_path(art_folder, art_base, "poster", 1, "jpg").with_suffix("")
+            plex_held = missing.held.get(slot)
     taken: set[str] = set()
     for role in item.cast:
         actor_file = actors.actor_wanted(
@@ -465,6 +475,8 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
         leave += beside
     # our file for a picture that cannot be downloaded now stays until it can
     held = {p: missing.held[p.with_suffix("")] for p in ledger if p.with_suffix("") in missing.held}
+    if plex_held is not None:
+        held.update({p: plex_held for p in ledger if _plex_poster_of(p, folder, base)})
     shared = _shown_by_others(rt, movie, actors_folder, wanted, ledger)
     ledger = {p: e for p, e in ledger.items() if p not in held and p not in shared}
     stale = [folder / n for n in names if n.startswith(TEMP_MARKER)]
@@ -531,6 +543,12 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
 # own, bare (`LocalImageProvider.PopulateImages`, any letter case). Its own saver writes the
 # bare `logo.png` and `disc.png` there ("save artwork into media folders").
 _JELLYFIN_FIRST = {"clearlogo": ("logo",), "discart": ("disc", "cdart")}
+
+
+def _plex_poster_of(path: Path, folder: Path, base: str) -> bool:
+    """Whether `path` is a name `layout.plex_poster_name` gives in `folder` for `base`."""
+    stem, dot, ext = path.name.rpartition(".")
+    return path.parent == folder and bool(dot) and stem == base and ext in layout.IMAGE_EXTS
 
 
 def jellyfin_first_notes(
@@ -809,6 +827,8 @@ def _neighbours(
     indexes: dict[Path, dict[str, list[str]]] = {}
     conflicts: dict[Path, str] = {}
     for w in wanted:
+        if w.label == layout.PLEX_POSTER:  # the user's other `<base>.<ext>` stays, with a note
+            continue
         if w.kind in ("art", "actor") and w.path.parent in listings:
             for p in slot_rivals(w, listings, indexes, mine):
                 if w.kind == "art":
