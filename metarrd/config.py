@@ -704,7 +704,9 @@ def _web_app_problem(url: str) -> tuple[str, str] | None:
     """("error"|"warning", what): a player URL copied from the browser's address bar names its
     web app, not the server (Jellyfin's `http://nas:8096/web/#/home.html`, Plex's
     `http://nas:32400/web/index.html#!/`, Kodi's Chorus `http://htpc:8080/#home`); our paths
-    went below it, a `#` cut them off, and the player answered with its web app's page."""
+    went below it, a `#` cut them off, and the player answered with its web app's page. One
+    with a query (Plex's "View XML" address, `...:32400/library/metadata/41?checkFiles=1&
+    X-Plex-Token=...`, copied to find the token) took every request's path into the query."""
     parts = urllib.parse.urlsplit(url)
     segments = parts.path.split("/")
     if "web" in segments:
@@ -718,6 +720,13 @@ def _web_app_problem(url: str) -> tuple[str, str] | None:
             "error",
             "holds a '#' (the address of a web app's page): the player's API is not below it; "
             "use the server's base URL, the part before '#'",
+        )
+    if "?" in url.split("@")[-1]:  # never quoted: Plex's "View XML" address holds the token
+        return (
+            "error",
+            "holds a query ('?...'): every request's path would go into it, not after the "
+            "server's address; use the server's base URL, the part before '?' (and put a Plex "
+            "X-Plex-Token in token)",
         )
     return None
 

@@ -169,6 +169,26 @@ def test_bad_values_name_the_key(data, message):
     assert message in str(err.value)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://nas:32400/library/metadata/41?checkFiles=1&X-Plex-Token=s3cretT0ken",
+        "http://nas:32400/?X-Plex-Token=s3cretT0ken",
+        "http://nas:32400?",
+    ],
+)
+def test_a_player_url_with_a_query_is_refused_without_quoting_it(url):
+    """Plex's "View XML" address, copied to find the token: each request went to
+    `...?checkFiles=1&X-Plex-Token=<token>/library/sections`, its path in the query (the
+    token read as `<token>/library/sections`), never to the API. The message never quotes
+    the URL: it holds the token."""
+    player = {"name": "p", "type": "plex", "url": url, "token": "t", "libraries": []}
+    with pytest.raises(ConfigError) as err:
+        parse_config({"player": [player]})
+    assert "player \"p\".url: holds a query ('?...')" in str(err.value)
+    assert "s3cretT0ken" not in str(err.value)
+
+
 def test_artwork_limits_set_in_part_keep_the_other_types_defaults():
     """`[artwork.limits]` with only the types a user changes (`poster = 5`): the others keep
     what config.example.toml lists as their defaults (fanart 5, clearlogo 2), not the 1 that
