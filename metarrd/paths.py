@@ -3,13 +3,14 @@
 Compared as normalised strings, not through the file system, so it works for paths that no longer
 exist (a deleted file a webhook names), for a player's paths (`smb://nas/movies/`, `D:\\Movies\\`)
 and on the hot path of the watcher. Case-sensitive, as POSIX file systems are; callers with
-case-insensitive paths fold them first.
+case-insensitive paths fold them first (`folded`).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections.abc import Iterable
 
 _WINDOWS_RE = re.compile(r"^(?:[A-Za-z]:(?:[\\/]|$)|\\\\)")
@@ -32,6 +33,17 @@ def deepest_folder(path: str | os.PathLike, folders: Iterable[str]) -> str | Non
 def in_scope(path: str, scope: list[str] | None) -> bool:
     """Does a scan of `scope` (None = everything) touch the item at `path`?"""
     return scope is None or any(is_inside(path, p) for p in scope)
+
+
+def folded(name: str) -> str:
+    """`name` as the most forgiving file systems compare it: by its upper case, as NTFS and a
+    Synology NAS do (their upcase tables take the dotless `ı` for `I`), then Unicode's
+    canonical caseless match (NFD, case folding, NFD), as APFS and ext4's `casefold` do
+    (`Penélope` composed and decomposed is one name there). Two names one of them takes for
+    one file (`POSTER.jpg`, `poster.jpg`) fold alike, so a name that a folder's listing lacks
+    in this form is not there."""
+    upper = unicodedata.normalize("NFD", name).upper()
+    return unicodedata.normalize("NFD", upper.casefold())
 
 
 def is_windows(path: str) -> bool:

@@ -48,7 +48,7 @@ from metarrd.atomic import (
 from metarrd.config import player_label
 from metarrd.errors import ItemError, MetarrdError
 from metarrd.files import UnsafeFile, display, kind_of, link_target_outside
-from metarrd.paths import is_inside
+from metarrd.paths import folded, is_inside
 from metarrd.publish import layout, sources
 from metarrd.publish.layout import KEEP, REMOVE, REPLACE, WRITE, FileAction, PublishPlan, Wanted
 from metarrd.runtime import Runtime
@@ -362,7 +362,7 @@ def _remove(job: Job) -> set[Path]:
     assert result is not None
     changed: set[Path] = set()
     ours = {
-        (a.path.parent, a.path.name.casefold()): a.path
+        (a.path.parent, folded(a.path.name)): a.path
         for a in plan.by_action(WRITE, REPLACE, KEEP)
         if a.path not in job.left
     }
@@ -412,11 +412,11 @@ def _unlink_unless_saved(action: FileAction, ours: layout.LedgerEntry | None) ->
 
 
 def _same_file_by_case(path: Path, ours: dict[tuple[Path, str], Path]) -> Path | None:
-    """The name of ours kept or just written (`ours`: by folder and case-folded name) that is
+    """The name of ours kept or just written (`ours`: by folder and `paths.folded` name) that is
     the very file at `path`, a name to remove in other letters, on a share that ignores case:
     our `.actors/Carrie-Anne_Moss.jpg` once TMDB spells her "Carrie-anne Moss", a video renamed
     in other letters. Unlinked, `path` would take that file with it. None for any other."""
-    other = ours.get((path.parent, path.name.casefold()))
+    other = ours.get((path.parent, folded(path.name)))
     if other is None or other == path:
         return None
     try:

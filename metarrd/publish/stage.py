@@ -49,6 +49,7 @@ from metarrd.atomic import TEMP_MARKER, ensure_dir, sha256_file
 from metarrd.config import ASSET_TYPES, LibraryConfig
 from metarrd.errors import ItemError, MetarrdError, not_enriched
 from metarrd.files import MAX_FILE_BYTES, display, link_target_outside, read_regular
+from metarrd.paths import folded
 from metarrd.publish import actors, apply, discs, layout, nfo, sources
 from metarrd.publish.apply import PublishResult
 from metarrd.publish.gather import ItemRows, load_rows, stream_details
@@ -647,8 +648,9 @@ def plan_against_disk(
     """What is on disk now for every wanted and ledger path (by lstat, hashed only when it could
     have changed), the plan against it, and a LEAVE for each held slot (a picture that cannot be
     had now keeps our file). Shared by a movie's and a show's publish. `listings`: the names
-    in some folders, just listed: a path whose name is not there, in any case (a share may
-    ignore case), is absent without an lstat. `libraries`: the configured ones; the preview shows
+    in some folders, just listed: a path whose name is not there in any letter case or Unicode
+    form (`paths.folded`: a share may ignore case, APFS normalisation too) is absent without
+    an lstat. `libraries`: the configured ones; the preview shows
     no NFO a symlink leads to outside them all (`files.link_target_outside`). `actors_folder`:
     where the item's `.actors/` is, when not in `folder`."""
     sizes: dict[Path, set[int]] = {}
@@ -656,11 +658,11 @@ def plan_against_disk(
         sizes.setdefault(w.path, set()).add(w.size)
     for e in ledger.values():
         sizes.setdefault(e.path, set()).add(e.size)
-    folded = {d: {n.casefold() for n in names} for d, names in (listings or {}).items()}
+    listed = {d: {folded(n) for n in names} for d, names in (listings or {}).items()}
     seen: dict[Path, tuple[int, int, int]] = {}
     current = {
         p: None
-        if p.name.casefold() not in folded.get(p.parent, (p.name.casefold(),))
+        if (name := folded(p.name)) not in listed.get(p.parent, (name,))
         else _observe(p, s, ledger.get(p), seen)
         for p, s in sizes.items()
     }
@@ -902,12 +904,12 @@ def slot_rivals(
 
 
 def _same_file_by_case(path: Path, mine: set[Path], names: set[str]) -> bool:
-    """Whether `path` is one of `mine` spelt in other letters, on a file system that ignores
-    case (a share): that name of ours is not in the folder's listing (`names`), yet is there.
-    Removed after our rename onto it, it would take our new file with it."""
-    lower = path.name.lower()
+    """Whether `path` is one of `mine` spelt in other letters (`paths.folded`), on a file system
+    that ignores case (a share): that name of ours is not in the folder's listing (`names`),
+    yet is there. Removed after our rename onto it, it would take our new file with it."""
+    name = folded(path.name)
     return any(
-        m.name.lower() == lower
+        folded(m.name) == name
         and m.parent == path.parent
         and m.name not in names
         and os.path.lexists(m)

@@ -1,0 +1,58 @@
+"""A folder that ignores letter case and Unicode normalisation, for tests on Linux.
+
+The file systems a library often lives on compare names that way: an SMB share of a Windows
+server (NTFS) or of a NAS (Samba with its default `case sensitive = auto`), macOS's APFS and
+HFS+ (`Penélope` composed or decomposed is one name there), ext4 with `casefold`. `POSTER.jpg`
+and `poster.jpg` are one file. The kernel this runs on may have none of them (ext4's casefold
+needs CONFIG_UNICODE; vfat may be missing; mounting needs root), so `caseless` gives the
+calls metarrd makes on a library path that behaviour instead: a name not there as spelt is
+looked up among the folder's names by `fold`, for `lstat`, `stat`, `open`, `unlink`, `rename`,
+`replace` and `link`; a rename onto a name found so replaces that file and keeps its spelling,
+as Samba does. New names are made as spelt; `listdir` gives the names as stored.
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+
+
+def fold(name: str) -> str:
+    """The canonical caseless form of a name (Unicode's D145: NFD, case folding, NFD), as APFS
+    and ext4's casefold compare names; it takes in NTFS's and Samba's case-blindness."""
+    return unicodedata.normalize("NFD", unicodedata.normalize("NFD", name).casefold())
+
+
+def caseless(monkeypatch) -> None:
+    """From here on (monkeypatch's), every path is looked up as on such a file system."""
+    real = {n: getattr(os, n) for n in ("lstat", "stat", "open", "unlink", "rename", "replace")}
+    real_link = os.link
+
+    def found(path):
+        if not isinstance(path, str | os.PathLike) or isinstance(os.fspath(path), bytes):
+            return path  # a descriptor
+        text = os.fspath(path)
+        try:
+            real["lstat"](text)
+            return path
+        except OSError:
+            pass
+        parent, name = os.path.split(text)
+        try:
+            names = os.listdir(parent or ".")
+        except OSError:
+            return path
+        same = [n for n in names if fold(n) == fold(name)]
+        return os.path.join(parent, same[0]) if same else path
+
+    def one(name):
+        return lambda p, *a, **k: real[name](found(p), *a, **k)
+
+    def two(name):
+        return lambda s, d, *a, **k: real[name](found(s), found(d), *a, **k)
+
+    for name in ("lstat", "stat", "open", "unlink"):
+        monkeypatch.setattr(os, name, one(name))
+    for name in ("rename", "replace"):
+        monkeypatch.setattr(os, name, two(name))
+    monkeypatch.setattr(os, "link", lambda s, d, *a, **k: real_link(found(s), found(d), *a, **k))

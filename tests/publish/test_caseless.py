@@ -1,0 +1,69 @@
+"""Publishing onto a share that ignores letter case and Unicode normalisation (SMB from Windows
+or a NAS, macOS's APFS, ext4 with casefold): a file of the user's whose name folds to one of
+ours IS the file at our name, copied into the cache before ours replaces it, never removed
+with a name of ours. `tests.caseless` gives the folders that behaviour."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import unicodedata
+
+from metarrd.publish import preview_publish, publish_item
+from metarrd.publish.layout import REPLACE
+from tests.caseless import caseless
+from tests.publish.test_publish import cached_hashes
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def nfd(text: str) -> str:
+    return unicodedata.normalize("NFD", text)
+
+
+def test_the_users_actor_photo_named_decomposed_is_copied_before_ours_replaces_it(
+    rt, build, kit, monkeypatch
+):
+    """TMDB spells "Penélope Cruz" composed (NFC); the user's `.actors/Penélope_Cruz.jpg`,
+    written on a Mac (HFS+ stores names decomposed, and a library copied to APFS keeps them
+    so), is decomposed. APFS (and a Mac's SMB share, ext4's casefold) takes both names for one
+    file: ours, renamed onto the composed name, replaces theirs. The names differ in every
+    letter case, so the folder's listing said nothing was there, and theirs went uncopied."""
+    built = build(cast=[("Penélope Cruz", "Sofia", "jpeg")])
+    theirs = kit.image_bytes("actor", "jpeg", seed=77)
+    built.path(".actors").mkdir()
+    built.path(f".actors/{nfd('Penélope_Cruz.jpg')}").write_bytes(theirs)
+    caseless(monkeypatch)
+
+    ours = built.path(".actors/Penélope_Cruz.jpg")
+    plan = {a.path: a for a in preview_publish(rt, built.movie).actions}
+    assert (plan[ours].action, plan[ours].backup) == (REPLACE, True)
+    publish_item(rt, built.movie)
+
+    assert sha(theirs) in cached_hashes(rt)
+    (stored,) = os.listdir(built.path(".actors"))  # the rename kept its spelling, as Samba does
+    assert built.path(f".actors/{stored}").read_bytes() == built.images["Penélope Cruz"]
+
+
+def test_our_actor_photo_respelt_in_another_unicode_form_is_not_removed(rt, build, monkeypatch):
+    """TMDB's name for an actor changes from decomposed to composed (an edit there, or a name
+    the user typed on a Mac): our `.actors/` file under the decomposed name IS the file at the
+    composed one there, kept as it is. Removed as no longer wanted after that, it took the
+    actor's photo with it: it takes the new spelling instead (Kodi compares it byte for byte)."""
+    built = build(cast=[(nfd("Penélope Cruz"), "Sofia", "jpeg")])
+    publish_item(rt, built.movie)
+    assert os.listdir(built.path(".actors")) == [nfd("Penélope_Cruz.jpg")]
+    built.actors[0].name = "Penélope Cruz"
+    built.actors[0].save()
+    caseless(monkeypatch)
+
+    result = publish_item(rt, built.movie)
+
+    assert os.listdir(built.path(".actors")) == ["Penélope_Cruz.jpg"]
+    assert (
+        built.path(".actors/Penélope_Cruz.jpg").read_bytes() == built.images[nfd("Penélope Cruz")]
+    )
+    assert result.removed == []
+    assert not preview_publish(rt, built.movie).changes
