@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import peewee as pw
+
 from metarrd import cache, db
 from metarrd.atomic import sha256_file
 from metarrd.config import LIBRARY_SOURCE, Config, LibraryConfig
@@ -45,7 +47,7 @@ from metarrd.fields import MAX_BLOCKS, later_episode_fields
 from metarrd.files import cannot_look, display, is_gone, library_root_problem
 from metarrd.identify import MOVIE_NAME_RULES, parse_hints
 from metarrd.mounts import device_of, share_gone
-from metarrd.paths import is_inside
+from metarrd.paths import folded, is_inside
 from metarrd.runtime import Runtime
 from metarrd.scan.kind_change import (
     EpisodesKept,
@@ -1237,12 +1239,13 @@ def _nfo_changed(
 
 
 def _written_by_us(path: Path) -> bool:
-    """True when the ledger says we wrote this exact file (same size and content hash). A file
+    """True when the ledger says we wrote this exact file (same size and content hash), under
+    its name or, on a share that ignores case, in other letters (`_ours_in_other_letters`). A file
     whose lstat (size, mtime, ctime) is still the one recorded when we wrote it holds that
     content without being read, as publish knows it (docs/publish.md, "Knowing a file
     unchanged"): a rescan of a published show read all its art and NFOs back to hash them."""
     entry = db.LibraryFile.get_or_none(db.LibraryFile.path == str(path))
-    if entry is None:
+    if entry is None and (entry := _ours_in_other_letters(path)) is None:
         return False
     try:
         st = os.lstat(path)
@@ -1256,6 +1259,43 @@ def _written_by_us(path: Path) -> bool:
         return sha256_file(path) == entry.sha256
     except OSError:  # gone, unreadable, or no longer a regular file
         return False
+
+
+_SWAP_ASCII_CASE = str.maketrans(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+)
+
+
+def _ours_in_other_letters(path: Path) -> db.LibraryFile | None:
+    """The ledger row of our file at `path` under its name in other letters or another Unicode
+    form (`paths.folded`), on a file system that ignores them (an SMB share, APFS): publish
+    records the name it writes (`-poster.jpg`) for a file its folder may list as the user
+    spelt it (`-Poster.jpg`: theirs, holding the very bytes we publish, kept; or replaced by a
+    rename that kept its name, as Samba does). Asked of the ledger only where the folder takes
+    `path`'s name in other letters for the same file: on any other file system the row is
+    always found as spelt, and this costs one `lstat`."""
+    name = path.name
+    other = name.translate(_SWAP_ASCII_CASE)
+    try:
+        st = os.lstat(path)
+        if other == name or not os.path.samestat(st, os.lstat(path.with_name(other))):
+            return None
+    except OSError:
+        return None
+    folder, key = str(path.parent), folded(name)
+    L = db.LibraryFile
+    # the rows below `folder` are the paths from `folder/` up to `folder0` (`/` and `0` are
+    # consecutive code points): a range the unique index on `path` answers
+    path_ = pw.NodeList((L.path, pw.SQL('COLLATE "C"'))) if db.is_postgresql() else L.path
+    rows = L.select().where((path_ >= folder + os.sep) & (path_ < folder + chr(ord(os.sep) + 1)))
+    for row in rows:
+        where, spelt = os.path.split(row.path)
+        if where == folder and spelt != name and folded(spelt) == key:
+            with contextlib.suppress(OSError):
+                if os.path.samestat(st, os.lstat(row.path)):
+                    return row
+    return None
 
 
 def _record_batch(

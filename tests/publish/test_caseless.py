@@ -9,10 +9,14 @@ import hashlib
 import os
 import unicodedata
 
+from metarrd import db
 from metarrd.publish import preview_publish, publish_item
-from metarrd.publish.layout import REPLACE
+from metarrd.publish.layout import KEEP, REPLACE
+from metarrd.scan import scan
 from tests.caseless import caseless
 from tests.publish.test_publish import cached_hashes
+
+BASE = "The Matrix (1999)"
 
 
 def sha(data: bytes) -> str:
@@ -67,3 +71,25 @@ def test_our_actor_photo_respelt_in_another_unicode_form_is_not_removed(rt, buil
     )
     assert result.removed == []
     assert not preview_publish(rt, built.movie).changes
+
+
+def test_our_file_listed_in_the_users_letters_is_not_read_back_as_theirs(rt, build, monkeypatch):
+    """The user's `-Poster.jpg` (Windows, MediaElch) holds the very poster we publish (both from
+    TMDB): the publish keeps it and the ledger records it under our name, `-poster.jpg`, while
+    the folder lists it as `-Poster.jpg`. The scan looked the listed name up in the ledger as
+    spelt, took our file for the user's and made it a candidate of their own, and read it
+    back at every scan of the folder."""
+    built = build()
+    poster = built.images[built.selected["poster"][0].url]
+    built.path(f"{BASE}-Poster.jpg").write_bytes(poster)
+    caseless(monkeypatch)
+    plan = {a.path.name: a for a in preview_publish(rt, built.movie).actions}
+    assert plan[f"{BASE}-poster.jpg"].action == KEEP
+    publish_item(rt, built.movie)
+    assert f"{BASE}-Poster.jpg" in os.listdir(built.folder)
+
+    scan(rt, [built.folder])
+
+    C = db.ArtworkCandidate
+    theirs = C.select().where(C.movie == built.movie.id, C.provider == "library")
+    assert [c.url for c in theirs] == []
