@@ -846,8 +846,15 @@ def _neighbours(
         for n in names
         if n not in mine_here
         and (n in nfo_names or any(classify_image(n, b, False) for b in bases))
+        and not _same_file_by_case(folder / n, mine, names)
     ]
-    leave += [actors_dir / n for n in actor_names if not n.startswith(".") and n not in mine_actors]
+    leave += [
+        actors_dir / n
+        for n in actor_names
+        if not n.startswith(".")
+        and n not in mine_actors
+        and not _same_file_by_case(actors_dir / n, mine, actor_names)
+    ]
     return conflicts, leave
 
 
@@ -877,6 +884,7 @@ def _art_neighbours(
         if (p := art_folder / n) not in mine
         and p not in conflicts
         and classify_image(n, art_base, alone)
+        and not _same_file_by_case(p, mine, names)
     ]
     return conflicts, leave
 
@@ -906,7 +914,8 @@ def slot_rivals(
 def _same_file_by_case(path: Path, mine: set[Path], names: set[str]) -> bool:
     """Whether `path` is one of `mine` spelt in other letters (`paths.folded`), on a file system
     that ignores case (a share): that name of ours is not in the folder's listing (`names`),
-    yet is there. Removed after our rename onto it, it would take our new file with it."""
+    yet is there. Removed after our rename onto it, it would take our new file with it; listed
+    as the user's file left as it is, the plan would say so of the file it replaces."""
     name = folded(path.name)
     return any(
         folded(m.name) == name

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import unicodedata
+from pathlib import Path
 
 from metarrd import db
 from metarrd.publish import preview_publish, publish_item
@@ -93,3 +94,35 @@ def test_our_file_listed_in_the_users_letters_is_not_read_back_as_theirs(rt, bui
     C = db.ArtworkCandidate
     theirs = C.select().where(C.movie == built.movie.id, C.provider == "library")
     assert [c.url for c in theirs] == []
+
+
+def test_the_users_files_in_other_letters_at_our_names_are_copied_then_replaced(
+    rt, build, kit, monkeypatch
+):
+    """Ember, MediaElch or Windows itself left `The Matrix (1999).NFO`, `-POSTER.jpg` and
+    `.actors/Keanu_Reeves.JPG`: on such a share each IS the file at our name. Each is copied
+    into the cache (an NFO under backup/) before ours replaces it, none is removed after the
+    renames, and the preview does not also list it as the user's file left as it is."""
+    built = build()
+    theirs = {
+        f"{BASE}.NFO": b"<movie><title>Matrix, The</title></movie>",
+        f"{BASE}-POSTER.jpg": kit.image_bytes("poster", "jpeg", seed=78),
+        ".actors/Keanu_Reeves.JPG": kit.image_bytes("actor", "jpeg", seed=79),
+    }
+    built.path(".actors").mkdir()
+    for name, data in theirs.items():
+        built.path(name).write_bytes(data)
+    caseless(monkeypatch)
+    ours = {f"{BASE}.nfo", f"{BASE}-poster.jpg", "Keanu_Reeves.jpg"}
+
+    actions = preview_publish(rt, built.movie).actions
+    assert {(a.path.name, a.action, a.backup) for a in actions if a.path.name in ours} == {
+        (name, REPLACE, True) for name in ours
+    }
+    assert [a for a in actions if a.path.name in {Path(n).name for n in theirs}] == []
+    result = publish_item(rt, built.movie)
+
+    assert {sha(data) for data in theirs.values()} <= cached_hashes(rt)
+    assert result.removed == []
+    for name in theirs:  # each holds ours now, under the spelling the folder kept
+        assert built.path(name).read_bytes() != theirs[name]
