@@ -490,7 +490,10 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
         )
     if movie.is_disc:
         ours = {p.name for p in item.ledger if p.parent == folder}  # removed if not wanted
-        notes += discs.disc_notes(folder, names - ours, nfo_target, _roots(rt))
+        # nor one the folder lists in other letters, the very file at our NFO's name (a share)
+        mine = {nfo_target, *item.ledger}
+        others = {n for n in names - ours if not _same_file_by_case(folder / n, mine, names)}
+        notes += discs.disc_notes(folder, others, nfo_target, _roots(rt))
     poster = next((w.path.name for w in wanted if w.label == "poster 1"), None)
     if poster is not None and art_base:
         # Jellyfin takes `<base>.jpg` as the poster before any other name, Plex too; Jellyfin

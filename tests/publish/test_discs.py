@@ -16,6 +16,7 @@ from metarrd.publish import discs, preview_publish, publish_item
 from metarrd.publish import stage as publish_stage
 from metarrd.publish.layout import LEAVE, REMOVE, REPLACE, WRITE
 from metarrd.scan import local_files, scan
+from tests.caseless import caseless
 
 TITLE = "Alien (1979)"
 ART = {"poster": ["jpeg", "jpeg"], "fanart": ["jpeg", "jpeg"], "clearlogo": ["png"]}
@@ -458,3 +459,23 @@ def test_the_nfo_above_a_renamed_disc_stack_changed_by_the_user_is_copied_first(
 
     assert result.backed_up == [str(moved)]
     assert sorted(p.name for p in above.iterdir()) == [*names, f"{RENAMED}.nfo"]
+
+
+def test_the_users_nfo_in_other_letters_is_not_named_a_second_nfo_on_a_share_that_ignores_case(
+    rt, disc, monkeypatch
+):
+    """`Alien (1979).NFO` (Ember, Windows) IS the file at our `Alien (1979).nfo` on a share that
+    ignores case: copied into backup/, then replaced. The publish warned of it as a second
+    `.nfo` beside ours, for which Kodi would read none, and kept warning so at every publish
+    after, of our own NFO under the letters the folder kept."""
+    theirs = b"<movie><title>Ember's</title></movie>"
+    disc.path(f"{TITLE}.NFO").write_bytes(theirs)
+    caseless(monkeypatch)
+    assert not [n for n in preview_publish(rt, disc.movie).notes if "Kodi reads no NFO" in n]
+
+    first = publish_item(rt, disc.movie)
+    again = publish_item(rt, disc.movie)
+
+    assert [str(disc.path(f"{TITLE}.nfo"))] == first.backed_up
+    assert not [n for n in first.skipped + again.skipped if "Kodi reads no NFO" in n]
+    assert disc.path(f"{TITLE}.NFO").read_bytes() != theirs  # ours, in the letters kept
