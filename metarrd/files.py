@@ -87,6 +87,32 @@ def is_gone(path: os.PathLike | str, *, follow_symlinks: bool = True) -> bool:
     return False
 
 
+def respelt(path: os.PathLike | str) -> bool:
+    """Does `path` lead somewhere only through a name spelt otherwise on disk? On a file system
+    that ignores letter case or Unicode form (an SMB share of Windows or a NAS, APFS), a folder
+    renamed `inception (2010)` -> `Inception (2010)` is still found by its old name: the old
+    path is not gone, yet no folder listing gives it, and the file it reaches is the one at the
+    new name. Each folder on the way is listed (called only of a path taken for gone or moved,
+    not of every file); False where one cannot be listed: nothing is known."""
+    here = os.path.abspath(os.fspath(path))
+    while True:
+        parent, name = os.path.split(here)
+        if not name or parent == here:
+            return False
+        try:
+            if name not in os.listdir(parent):
+                return os.path.lexists(here)
+        except OSError:
+            return False
+        here = parent
+
+
+def gone_or_respelt(path: os.PathLike | str, *, follow_symlinks: bool = True) -> bool:
+    """`is_gone`, or found only under a name spelt otherwise (`respelt`): an item or a file of
+    ours whose path that is has moved, as a case-only rename on a share that ignores case."""
+    return is_gone(path, follow_symlinks=follow_symlinks) or respelt(path)
+
+
 def look_refused(path: os.PathLike | str) -> OSError | None:
     """The error that looking at `path` gives when something may be there (EACCES: a folder on
     the way 0700 of another user; EIO or ESTALE on a share); None when it can be looked at, or

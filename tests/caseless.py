@@ -6,9 +6,11 @@ HFS+ (`Penélope` composed or decomposed is one name there), ext4 with `casefold
 and `poster.jpg` are one file. The kernel this runs on may have none of them (ext4's casefold
 needs CONFIG_UNICODE; vfat may be missing; mounting needs root), so `caseless` gives the
 calls metarrd makes on a library path that behaviour instead: a name not there as spelt is
-looked up among the folder's names by `fold`, for `lstat`, `stat`, `open`, `unlink`, `rename`,
-`replace` and `link`; a rename onto a name found so replaces that file and keeps its spelling,
-as Samba does. New names are made as spelt; `listdir` gives the names as stored.
+looked up among its folder's names by `fold` (and so is each folder on its way), for `lstat`,
+`stat`, `open`, `unlink`, `rename`, `replace`, `link`, `listdir` and `scandir`; a rename onto
+a name found so replaces that file and keeps its spelling, as Samba does. New names are made
+as spelt; a listing gives the names as stored. Python's own `open` (`Path.read_bytes`) is not
+covered: read a file by the name its folder lists.
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ def fold(name: str) -> str:
 
 def caseless(monkeypatch) -> None:
     """From here on (monkeypatch's), every path is looked up as on such a file system."""
-    real = {n: getattr(os, n) for n in ("lstat", "stat", "open", "unlink", "rename", "replace")}
+    names = ("lstat", "stat", "open", "unlink", "rename", "replace", "listdir", "scandir")
+    real = {n: getattr(os, n) for n in names}
     real_link = os.link
 
     def found(path):
+        """`path` with each name not there as spelt replaced by the one its folder holds."""
         if not isinstance(path, str | os.PathLike) or isinstance(os.fspath(path), bytes):
             return path  # a descriptor
         text = os.fspath(path)
@@ -38,12 +42,14 @@ def caseless(monkeypatch) -> None:
         except OSError:
             pass
         parent, name = os.path.split(text)
+        if parent and parent != text:
+            parent = found(parent)
         try:
-            names = os.listdir(parent or ".")
+            listed = real["listdir"](parent or ".")
         except OSError:
             return path
-        same = [n for n in names if fold(n) == fold(name)]
-        return os.path.join(parent, same[0]) if same else path
+        same = [n for n in listed if fold(n) == fold(name)]
+        return os.path.join(parent, same[0] if same else name)
 
     def one(name):
         return lambda p, *a, **k: real[name](found(p), *a, **k)
@@ -51,7 +57,7 @@ def caseless(monkeypatch) -> None:
     def two(name):
         return lambda s, d, *a, **k: real[name](found(s), found(d), *a, **k)
 
-    for name in ("lstat", "stat", "open", "unlink"):
+    for name in ("lstat", "stat", "open", "unlink", "listdir", "scandir"):
         monkeypatch.setattr(os, name, one(name))
     for name in ("rename", "replace"):
         monkeypatch.setattr(os, name, two(name))

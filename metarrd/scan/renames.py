@@ -14,7 +14,7 @@ import peewee as pw
 from metarrd import cache, db
 from metarrd.atomic import sha256_file
 from metarrd.config import LIBRARY_SOURCE, Config
-from metarrd.files import is_gone
+from metarrd.files import is_gone, respelt
 from metarrd.mounts import device_of, share_gone
 from metarrd.paths import is_inside
 from metarrd.scan.local_files import Place, VideoPlace, ledger_folder, movie_folder
@@ -173,7 +173,7 @@ def carry_sidecars(old: str, new: str) -> int:
         if os.sep in rest:
             continue  # a file in a folder below
         there = os.path.join(new_dir, new_stem + rest)
-        if os.path.lexists(path) or not _holds(there, size, sha):
+        if _still_there(path) or not _holds(there, size, sha):
             continue
         moved += _row_follows(row_id, there)
     if moved:
@@ -188,12 +188,19 @@ def carry_file(old: str, new: str) -> bool:
     `old` is gone, `new` holds exactly the bytes the row names, and no row names `new`."""
     L = db.LibraryFile
     row = L.get_or_none(L.path == old)
-    if row is None or os.path.lexists(old) or not _holds(new, row.size, row.sha256):
+    if row is None or _still_there(old) or not _holds(new, row.size, row.sha256):
         return False
     if not _row_follows(row.id, new):
         return False
     log.info("published file %s followed its folder to %s", old, new)
     return True
+
+
+def _still_there(path: str) -> bool:
+    """Is our file still at `path`, under that very name? Not when only a name in other letters
+    leads to it (`files.respelt`: its folder renamed in case only on a share that ignores case):
+    it went along, and its row follows it."""
+    return os.path.lexists(path) and not respelt(path)
 
 
 def _row_follows(row_id: int, there: str) -> bool:
@@ -272,7 +279,7 @@ def carry_ledger(
         if beside_only and os.path.dirname(path) != os.fspath(old_folder):
             continue
         there = os.path.join(new_folder, os.path.relpath(path, old_folder))
-        if os.path.lexists(path) or not (renamed_inside or os.path.lexists(there)):
+        if _still_there(path) or not (renamed_inside or os.path.lexists(there)):
             continue
         moved += _row_follows(row_id, there)
     if moved:

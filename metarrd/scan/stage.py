@@ -44,7 +44,7 @@ from metarrd import cache, db
 from metarrd.atomic import sha256_file
 from metarrd.config import LIBRARY_SOURCE, Config, LibraryConfig
 from metarrd.fields import MAX_BLOCKS, later_episode_fields
-from metarrd.files import cannot_look, display, is_gone, library_root_problem
+from metarrd.files import cannot_look, display, gone_or_respelt, is_gone, library_root_problem
 from metarrd.identify import MOVIE_NAME_RULES, parse_hints
 from metarrd.mounts import device_of, share_gone
 from metarrd.paths import folded, is_inside
@@ -1033,7 +1033,7 @@ def _renamed(
         return None
     inside = [(m.id, m.path) for m in by_identity.get(key, []) if m.path in vanished]
     outside = elsewhere.by_identity.get(key, [])
-    gone = inside + [c for c in outside if is_gone(c[1], follow_symlinks=False)]
+    gone = inside + [c for c in outside if gone_or_respelt(c[1], follow_symlinks=False)]
     gone = [c for c in gone if c[0] not in taken]
     if len(gone) != 1:
         return None
@@ -1144,7 +1144,9 @@ def _moved_from_elsewhere(video: FoundVideo, elsewhere: Elsewhere) -> db.Movie |
     may have been seen empty by an earlier scan: the item may be marked missing already."""
     candidates = elsewhere.by_name.get((video.path.name, video.size, video.mtime_ns), [])
     for i, (movie_id, path) in enumerate(candidates):
-        if is_gone(path, follow_symlinks=False):  # not one that cannot be looked at (EACCES)
+        # not one that cannot be looked at (EACCES); one found only in other letters (a share
+        # that ignores case) is this file under its new name
+        if gone_or_respelt(path, follow_symlinks=False):
             del candidates[i]  # taken: another copy of the file cannot take it too
             return db.Movie.get_or_none(db.Movie.id == movie_id)
     return None

@@ -8,6 +8,7 @@ looks like it (a copy, a hard link of a download imported again as another film)
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 
@@ -16,6 +17,7 @@ import pytest
 from metarrd import db
 from metarrd.runtime import open_runtime
 from metarrd.scan import scan
+from tests.caseless import caseless
 
 from .conftest import scanned_with_users_work
 
@@ -160,3 +162,36 @@ def test_a_folder_and_file_renamed_in_case_only_keep_their_item(rt, tmp_path):
 
     assert report.new == [] and report.moved == [item.id]
     assert db.Movie.get_by_id(item.id).path == str(movies / OLD)
+
+
+@pytest.mark.parametrize("file_too", [True, False], ids=["folder and file", "folder alone"])
+def test_a_folder_renamed_in_case_only_on_a_share_that_ignores_case_keeps_its_item(
+    rt, tmp_path, monkeypatch, file_too
+):
+    """The same case-only rename (Windows Explorer, a renamer) on a share that ignores case
+    (SMB, APFS), found by the watcher's scan of the new folder: the old path still leads to the
+    file there, so it was not gone, and the file became a second item of its own, the first
+    one left with its identification on a path no listing gives any more. Nor did the rows of
+    our files there follow: the next publish took our poster at the new name for the user's,
+    and removed it under the old one, the same file there, after writing it."""
+    movies = tmp_path / "movies"
+    item = _scanned(rt, movies, "inception (2010)/inception (2010).mkv")
+    poster = movies / "inception (2010)/poster.jpg"
+    poster.write_bytes(b"ours")
+    ours = db.LibraryFile.create(
+        movie=item.id, path=str(poster), kind="art", sha256=hashlib.sha256(b"ours").hexdigest(),
+        size=4,
+    )  # fmt: skip
+    os.rename(movies / "inception (2010)", movies / "Inception (2010)")
+    if file_too:
+        os.rename(movies / "Inception (2010)/inception (2010).mkv", movies / OLD)
+    caseless(monkeypatch)
+    new = movies / (OLD if file_too else "Inception (2010)/inception (2010).mkv")
+
+    report = scan(rt, [movies / "Inception (2010)"])
+
+    assert report.new == [] and report.moved == [item.id]
+    assert db.Movie.get_by_id(item.id).path == str(new)
+    assert db.Movie.select().count() == 1
+    # our poster went along: its row names it where the folder lists it, for the next publish
+    assert db.LibraryFile.get_by_id(ours.id).path == str(movies / "Inception (2010)/poster.jpg")
