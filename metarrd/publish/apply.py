@@ -362,7 +362,7 @@ def _remove(job: Job) -> set[Path]:
     assert result is not None
     changed: set[Path] = set()
     ours = {
-        (a.path.parent, folded(a.path.name)): a.path
+        folded(str(a.path)): a.path
         for a in plan.by_action(WRITE, REPLACE, KEEP)
         if a.path not in job.left
     }
@@ -371,8 +371,10 @@ def _remove(job: Job) -> set[Path]:
             continue
         if (other := _same_file_by_case(action.path, ours)) is not None:
             # our file at `other`, still in the old letters: it takes the new ones, which
-            # Kodi compares exactly (`<base>-`, `.actors/` names); its old row goes
-            _rename_in_case(action.path, other)
+            # Kodi compares exactly (`<base>-`, `.actors/` names); its old row goes (a name
+            # the same but for its folder's letters is as it should be)
+            if other.name != action.path.name:
+                _rename_in_case(action.path, other)
             changed.add(action.path.parent)
             job.forget.append(action.path)
             continue
@@ -411,12 +413,14 @@ def _unlink_unless_saved(action: FileAction, ours: layout.LedgerEntry | None) ->
     return remove_unchanged(action.path, (ours.sha256, ours.pending))
 
 
-def _same_file_by_case(path: Path, ours: dict[tuple[Path, str], Path]) -> Path | None:
-    """The name of ours kept or just written (`ours`: by folder and `paths.folded` name) that is
-    the very file at `path`, a name to remove in other letters, on a share that ignores case:
-    our `.actors/Carrie-Anne_Moss.jpg` once TMDB spells her "Carrie-anne Moss", a video renamed
-    in other letters. Unlinked, `path` would take that file with it. None for any other."""
-    other = ours.get((path.parent, folded(path.name)))
+def _same_file_by_case(path: Path, ours: dict[str, Path]) -> Path | None:
+    """The path of ours kept or just written (`ours`: by `paths.folded` path) that is the very
+    file at `path`, a path to remove in other letters, on a share that ignores case: our
+    `.actors/Carrie-Anne_Moss.jpg` once TMDB spells her "Carrie-anne Moss", a video renamed in
+    other letters, our files under a folder's old letters (`the matrix (1999)/`, renamed `The
+    Matrix (1999)/` by hand). Unlinked, `path` would take that file with it. None for any
+    other."""
+    other = ours.get(folded(str(path)))
     if other is None or other == path:
         return None
     try:

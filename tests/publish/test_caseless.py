@@ -15,7 +15,7 @@ from metarrd.publish import preview_publish, publish_item
 from metarrd.publish.layout import KEEP, REPLACE
 from metarrd.scan import scan
 from tests.caseless import caseless
-from tests.publish.test_publish import cached_hashes
+from tests.publish.test_publish import cached_hashes, files_under
 
 BASE = "The Matrix (1999)"
 
@@ -126,3 +126,27 @@ def test_the_users_files_in_other_letters_at_our_names_are_copied_then_replaced(
     assert result.removed == []
     for name in theirs:  # each holds ours now, under the spelling the folder kept
         assert built.path(name).read_bytes() != theirs[name]
+
+
+def test_our_files_under_a_folder_named_in_other_letters_are_not_removed(rt, build, monkeypatch):
+    """The ledger names our files under the folder's old letters (`the matrix (1999)/`) once the
+    folder was renamed `The Matrix (1999)/` by hand, their rows not carried along (the scan
+    carries them; a row may lag all the same). There each old path IS the file at its new
+    one: the publish took each for the user's, replaced it, then removed it under its old
+    name as no longer wanted, and the movie was left with no NFO and no art."""
+    built = build("the matrix (1999)")
+    publish_item(rt, built.movie)
+    before = files_under(built.folder)
+    folder = built.folder.with_name(BASE)
+    built.folder.rename(folder)
+    video = folder / "the matrix (1999).mkv"
+    db.Movie.update(path=str(video), parts=[str(video)]).where(
+        db.Movie.id == built.movie.id
+    ).execute()
+    caseless(monkeypatch)
+
+    result = publish_item(rt, built.reload())
+
+    assert files_under(folder) == before
+    assert result.removed == []
+    assert not preview_publish(rt, built.movie).changes
