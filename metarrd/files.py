@@ -87,30 +87,42 @@ def is_gone(path: os.PathLike | str, *, follow_symlinks: bool = True) -> bool:
     return False
 
 
-def respelt(path: os.PathLike | str) -> bool:
+def respelt(path: os.PathLike | str, listings: dict[str, frozenset[str]] | None = None) -> bool:
     """Does `path` lead somewhere only through a name spelt otherwise on disk? On a file system
     that ignores letter case or Unicode form (an SMB share of Windows or a NAS, APFS), a folder
     renamed `inception (2010)` -> `Inception (2010)` is still found by its old name: the old
     path is not gone, yet no folder listing gives it, and the file it reaches is the one at the
     new name. Each folder on the way is listed (called only of a path taken for gone or moved,
-    not of every file); False where one cannot be listed: nothing is known."""
+    not of every file; `listings`: the folders listed so far, for a caller asking of many
+    paths); False where one cannot be listed: nothing is known."""
+    listings = {} if listings is None else listings
     here = os.path.abspath(os.fspath(path))
     while True:
         parent, name = os.path.split(here)
         if not name or parent == here:
             return False
-        try:
-            if name not in os.listdir(parent):
-                return os.path.lexists(here)
-        except OSError:
-            return False
+        if parent not in listings:
+            try:
+                listings[parent] = frozenset(os.listdir(parent))
+            except OSError:
+                listings[parent] = frozenset()
+                return False
+        if not listings[parent]:
+            return False  # not listed (or empty, and `here` is not in it either)
+        if name not in listings[parent]:
+            return os.path.lexists(here)
         here = parent
 
 
-def gone_or_respelt(path: os.PathLike | str, *, follow_symlinks: bool = True) -> bool:
+def gone_or_respelt(
+    path: os.PathLike | str,
+    *,
+    follow_symlinks: bool = True,
+    listings: dict[str, frozenset[str]] | None = None,
+) -> bool:
     """`is_gone`, or found only under a name spelt otherwise (`respelt`): an item or a file of
     ours whose path that is has moved, as a case-only rename on a share that ignores case."""
-    return is_gone(path, follow_symlinks=follow_symlinks) or respelt(path)
+    return is_gone(path, follow_symlinks=follow_symlinks) or respelt(path, listings)
 
 
 def look_refused(path: os.PathLike | str) -> OSError | None:

@@ -196,11 +196,11 @@ def carry_file(old: str, new: str) -> bool:
     return True
 
 
-def _still_there(path: str) -> bool:
+def _still_there(path: str, listings: dict[str, frozenset[str]] | None = None) -> bool:
     """Is our file still at `path`, under that very name? Not when only a name in other letters
     leads to it (`files.respelt`: its folder renamed in case only on a share that ignores case):
-    it went along, and its row follows it."""
-    return os.path.lexists(path) and not respelt(path)
+    it went along, and its row follows it. `listings`: the folders listed so far."""
+    return os.path.lexists(path) and not respelt(path, listings)
 
 
 def _row_follows(row_id: int, there: str) -> bool:
@@ -273,13 +273,14 @@ def carry_ledger(
         return 0
     L = db.LibraryFile
     moved = 0
+    listings: dict[str, frozenset[str]] = {}  # each folder listed once (`_still_there`)
     for row_id, path in L.select(L.id, L.path).where(L.movie == movie_id).tuples():
         if not is_inside(path, old_folder):
             continue
         if beside_only and os.path.dirname(path) != os.fspath(old_folder):
             continue
         there = os.path.join(new_folder, os.path.relpath(path, old_folder))
-        if _still_there(path) or not (renamed_inside or os.path.lexists(there)):
+        if _still_there(path, listings) or not (renamed_inside or os.path.lexists(there)):
             continue
         moved += _row_follows(row_id, there)
     if moved:

@@ -29,7 +29,15 @@ from metarrd.atomic import TEMP_MARKER, sha256_file
 from metarrd.config import EPISODE_THUMB, LIBRARY_SOURCE, Config, LibraryConfig
 from metarrd.errors import LeaseLost
 from metarrd.fields import DETAIL_FIELDS, SUMMED_FIELDS, block_lock_name
-from metarrd.files import cannot_look, display, is_gone, is_utf8, library_root_problem, read_regular
+from metarrd.files import (
+    cannot_look,
+    display,
+    gone_or_respelt,
+    is_gone,
+    is_utf8,
+    library_root_problem,
+    read_regular,
+)
 from metarrd.identify import (
     EPISODE_ORDERS,
     NAME_RULES,
@@ -473,7 +481,8 @@ def _follow_renamed_shows(library: db.Library, shows: dict[Path, list[Path]], re
     new = [d for d in new if str(d) not in known]
     if not new:
         return
-    gone = [s for s in M.select().where(M.kind == db.SHOW) if _gone(s.path)]
+    listings: dict[str, frozenset[str]] = {}  # each folder listed once (`_gone`)
+    gone = [s for s in M.select().where(M.kind == db.SHOW) if _gone(s.path, listings)]
     if not gone:
         return
     episodes: dict[int, list[db.Movie]] = {}
@@ -579,11 +588,13 @@ def _move_show(library: db.Library, show: db.Movie, show_dir: Path) -> None:
 # makes them new items; when the old files go, those items merge back into the old ones.
 
 
-def _gone(path: str) -> bool:
+def _gone(path: str, listings: dict[str, frozenset[str]] | None = None) -> bool:
     """Is nothing at `path`, not even a dangling link? Not a path that cannot be looked at
     (EACCES, EIO on a share), for which `os.path.lexists` was False too: its item was taken
-    for gone, and followed a copy while its file was still there."""
-    return is_gone(path, follow_symlinks=False)
+    for gone, and followed a copy while its file was still there. A path found only under a
+    name spelt otherwise is gone from there (`files.respelt`: a show folder renamed in case
+    only on a share that ignores case; `listings`: the folders listed so far)."""
+    return gone_or_respelt(path, follow_symlinks=False, listings=listings)
 
 
 def follow_copies(config: Config, gone: list[db.Movie]) -> dict[int, int | None]:

@@ -15,6 +15,7 @@ from metarrd import db
 from metarrd.atomic import sha256_file
 from metarrd.identify import NAME_RULES
 from metarrd.scan import scan
+from tests.caseless import caseless
 
 from .conftest import EPISODES, NOT_EPISODES, downloaded, put
 
@@ -1158,6 +1159,36 @@ def test_a_show_folder_renamed_without_the_webhook_keeps_its_items(tv_rt, tmp_pa
     assert {m.title for m in after.values() if m.kind == db.EPISODE} == {"My own title"}
     assert db.LibraryFile.get_by_id(ours.id).path == str(new / "tvshow.nfo")
     assert scan(tv_rt).missing == []  # the full scan agrees
+
+
+def test_a_show_folder_renamed_in_case_only_on_a_share_that_ignores_case_keeps_its_items(
+    tv_rt, tmp_path, monkeypatch
+):
+    """`dexter (2006)` renamed `Dexter (2006)` (Windows Explorer, a renamer) on a share that
+    ignores case (SMB, APFS), found by the watcher's scan of the new folder: the old path still
+    led to the folder, so the show was not gone, and the folder became a new show with new
+    episodes, the old ones left with the user's work and our files' rows."""
+    tv = tmp_path / "tv"
+    put(tv, "dexter (2006)/Season 01/Dexter - S01E01 - Dexter.mkv")
+    put(tv, "dexter (2006)/Season 01/Dexter - S01E02 - Crocodile.mkv")
+    scan(tv_rt)
+    before = set(db.Movie.select(db.Movie.id).tuples())
+    show = db.Movie.get(db.Movie.kind == db.SHOW)
+    nfo = tv / "dexter (2006)/tvshow.nfo"
+    nfo.write_text("<tvshow><title>Dexter</title></tvshow>")
+    ours = db.LibraryFile.create(
+        movie=show.id, path=str(nfo), kind="nfo", sha256=sha256_file(nfo), size=nfo.stat().st_size
+    )
+    new = tv / "Dexter (2006)"
+    (tv / "dexter (2006)").rename(new)
+    caseless(monkeypatch)
+
+    report = scan(tv_rt, [new])
+
+    assert report.new == [] and report.missing == [] and report.moved == [show.id]
+    assert set(db.Movie.select(db.Movie.id).tuples()) == before
+    assert all(m.path.startswith(str(new)) for m in db.Movie.select())
+    assert db.LibraryFile.get_by_id(ours.id).path == str(new / "tvshow.nfo")
 
 
 def test_a_new_show_folder_with_other_files_is_a_new_show(tv_rt, tmp_path):
