@@ -10,6 +10,7 @@ import os
 import re
 import stat
 import tempfile
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from metarrd.files import (
     link_target_outside,
 )
 from metarrd.imaging import ImageInfo, ImageRejected, analyse_image
+from metarrd.paths import folded
 from metarrd.walk import FoundVideo, is_skipped_folder, is_video_path, stacked_title
 
 log = logging.getLogger(__name__)
@@ -204,7 +206,45 @@ def find_nfo(video: FoundVideo, roots: Iterable[str | os.PathLike[str]] = ()) ->
     for c in candidates:
         if nfo_present(c):
             return c
+        # Kodi asks for the name as spelt, and a share that ignores case gives it in any letters
+        if (spelt := in_other_letters(c)) is not None and nfo_present(spelt):
+            return spelt
     return None
+
+
+_LISTINGS: dict[str, tuple[int, tuple[str, ...]]] = {}  # folder -> (its mtime, its names)
+_LISTINGS_LOCK = threading.Lock()
+_LISTINGS_KEPT = 256
+
+
+def in_other_letters(path: Path) -> Path | None:
+    """`path` as its folder lists it in other letters (`Heat (1995).NFO`, `MOVIE.NFO` for
+    `Heat (1995).nfo`, `movie.nfo`) when nothing is there as spelt: a player reads it over a
+    share that ignores case (Kodi on Windows; Kodi's own smb:// client, or any SMB client, of a
+    NAS whose Samba looks names up without case), where metarrd sees the folder as its disk
+    has it, case-sensitive (on the NAS itself, or over NFS). The first such name in code point
+    order; None when there is none. Each folder's names are listed once while it is unchanged
+    (its mtime): a first scan asks this of every movie without an NFO, many in one folder."""
+    folder = str(path.parent)
+    try:
+        mtime = os.stat(folder).st_mtime_ns
+    except OSError:
+        return None
+    with _LISTINGS_LOCK:
+        known = _LISTINGS.get(folder)
+    if known is None or known[0] != mtime:
+        try:
+            names = tuple(sorted(os.listdir(folder)))
+        except OSError:
+            return None
+        with _LISTINGS_LOCK:
+            if len(_LISTINGS) >= _LISTINGS_KEPT:
+                _LISTINGS.pop(next(iter(_LISTINGS)))
+            _LISTINGS[folder] = (mtime, names)
+    else:
+        names = known[1]
+    key = folded(path.name)
+    return next((path.parent / n for n in names if n != path.name and folded(n) == key), None)
 
 
 def _nfos_above(video: Place) -> list[Path]:

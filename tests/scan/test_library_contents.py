@@ -422,6 +422,25 @@ def test_a_video_we_could_not_read_is_read_once_it_can_be(tmp_path, make_rt, mon
     assert scan(rt).unchanged == 1
 
 
+@pytest.mark.parametrize("name", ["Heat (1995).NFO", "Movie.NFO"])
+def test_the_users_nfo_in_other_letters_is_read_as_kodi_reads_it_over_smb(tmp_path, make_rt, name):
+    """`Heat (1995).NFO` or `Movie.NFO` (Ember, MediaElch or a tool on Windows wrote it): on
+    the NAS's own disk, which metarrd reads, it is not `Heat (1995).nfo`; Kodi reads it all the
+    same over the NAS's SMB share, whose Samba looks names up without case (Kodi on Windows;
+    Kodi's own smb:// client). The scan passed it over: the user's ids and plot not taken in."""
+    rt = make_rt()
+    heat = put(tmp_path / "movies", "Heat (1995)/Heat (1995).mkv")
+    (heat.parent / name).write_text(
+        "<movie><title>Heat</title><plot>Mine.</plot>"
+        '<uniqueid type="tmdb" default="true">949</uniqueid></movie>'
+    )
+
+    (heat_id,) = scan(rt).new
+
+    movie = db.Movie.get_by_id(heat_id)
+    assert movie.plot == "Mine." and movie.hints["nfo_tmdb_id"] == 949
+
+
 def test_a_users_nfo_we_could_not_read_is_taken_in_once_it_can_be(tmp_path, make_rt, monkeypatch):
     """The user's `movie.nfo` (their TMDB id, their plot) 0600 of the user tinyMediaManager runs
     as: the movie was scanned by its name, "cannot be read: Permission denied". Once the user
