@@ -87,17 +87,26 @@ def is_gone(path: os.PathLike | str, *, follow_symlinks: bool = True) -> bool:
     return False
 
 
-def respelt(path: os.PathLike | str, listings: dict[str, frozenset[str]] | None = None) -> bool:
-    """Does `path` lead somewhere only through a name spelt otherwise on disk? On a file system
-    that ignores letter case or Unicode form (an SMB share of Windows or a NAS, APFS), a folder
-    renamed `inception (2010)` -> `Inception (2010)` is still found by its old name: the old
-    path is not gone, yet no folder listing gives it, and the file it reaches is the one at the
-    new name. Each folder on the way is listed (called only of a path taken for gone or moved,
-    not of every file; `listings`: the folders listed so far, for a caller asking of many
-    paths); False where one cannot be listed: nothing is known."""
+def respelt(
+    path: os.PathLike | str,
+    within: os.PathLike | str,
+    listings: dict[str, frozenset[str]] | None = None,
+) -> bool:
+    """Does `path` lead somewhere only through a name below `within` spelt otherwise on disk?
+    On a file system that ignores letter case or Unicode form (an SMB share of Windows or a
+    NAS, APFS), a folder renamed `inception (2010)` -> `Inception (2010)` is still found by its
+    old name: the old path is not gone, yet no folder listing gives it, and the file it
+    reaches is the one at the new name. `within`: the folder the old and new paths share
+    (their `os.path.commonpath`), or the library's: the names above it are not looked at (a
+    library configured as `/mnt/nas/Movies` on a share that spells it `movies` would make
+    every path respelt). Each folder on the way is listed (`listings`: those listed so far,
+    for a caller asking of many paths); False where one cannot be listed: nothing is known."""
     listings = {} if listings is None else listings
-    here = os.path.abspath(os.fspath(path))
-    while True:
+    here = os.path.normpath(os.path.abspath(os.fspath(path)))
+    top = os.path.normpath(os.path.abspath(os.fspath(within)))
+    if not is_inside(here, top):
+        return False
+    while here != top:
         parent, name = os.path.split(here)
         if not name or parent == here:
             return False
@@ -106,23 +115,25 @@ def respelt(path: os.PathLike | str, listings: dict[str, frozenset[str]] | None 
                 listings[parent] = frozenset(os.listdir(parent))
             except OSError:
                 listings[parent] = frozenset()
-                return False
         if not listings[parent]:
-            return False  # not listed (or empty, and `here` is not in it either)
+            return False  # cannot be listed: nothing is known
         if name not in listings[parent]:
             return os.path.lexists(here)
         here = parent
+    return False
 
 
 def gone_or_respelt(
     path: os.PathLike | str,
+    within: os.PathLike | str,
     *,
     follow_symlinks: bool = True,
     listings: dict[str, frozenset[str]] | None = None,
 ) -> bool:
-    """`is_gone`, or found only under a name spelt otherwise (`respelt`): an item or a file of
-    ours whose path that is has moved, as a case-only rename on a share that ignores case."""
-    return is_gone(path, follow_symlinks=follow_symlinks) or respelt(path, listings)
+    """`is_gone`, or found only under a name below `within` spelt otherwise (`respelt`): an
+    item or a file of ours whose path that is has moved, as a case-only rename on a share that
+    ignores case."""
+    return is_gone(path, follow_symlinks=follow_symlinks) or respelt(path, within, listings)
 
 
 def look_refused(path: os.PathLike | str) -> OSError | None:

@@ -7,7 +7,8 @@ and `poster.jpg` are one file. The kernel this runs on may have none of them (ex
 needs CONFIG_UNICODE; vfat may be missing; mounting needs root), so `caseless` gives the
 calls metarrd makes on a library path that behaviour instead: a name not there as spelt is
 looked up among its folder's names by `fold` (and so is each folder on its way), for `lstat`,
-`stat`, `open`, `unlink`, `rename`, `replace`, `link`, `listdir` and `scandir`; a rename onto
+`stat`, `open`, `unlink`, `rename`, `replace`, `link`, `mkdir`, `listdir` and `scandir` (whose
+entries are under the folder as spelt); a rename onto
 a name found so replaces that file and keeps its spelling, as Samba does. New names are made
 as spelt; a listing gives the names as stored. Python's own `open` (`Path.read_bytes`) is not
 covered: read a file by the name its folder lists.
@@ -27,7 +28,7 @@ def fold(name: str) -> str:
 
 def caseless(monkeypatch) -> None:
     """From here on (monkeypatch's), every path is looked up as on such a file system."""
-    names = ("lstat", "stat", "open", "unlink", "rename", "replace", "listdir", "scandir")
+    names = ("lstat", "stat", "open", "unlink", "rename", "replace", "listdir", "scandir", "mkdir")
     real = {n: getattr(os, n) for n in names}
     real_link = os.link
 
@@ -57,8 +58,48 @@ def caseless(monkeypatch) -> None:
     def two(name):
         return lambda s, d, *a, **k: real[name](found(s), found(d), *a, **k)
 
-    for name in ("lstat", "stat", "open", "unlink", "listdir", "scandir"):
+    def scandir(path=".", *a, **k):
+        it = real["scandir"](found(path), *a, **k)
+        if not isinstance(path, str | os.PathLike):
+            return it  # a descriptor
+        return _Entries(it, os.fspath(path))
+
+    for name in ("lstat", "stat", "open", "unlink", "listdir", "mkdir"):
         monkeypatch.setattr(os, name, one(name))
+    monkeypatch.setattr(os, "scandir", scandir)
     for name in ("rename", "replace"):
         monkeypatch.setattr(os, name, two(name))
     monkeypatch.setattr(os, "link", lambda s, d, *a, **k: real_link(found(s), found(d), *a, **k))
+
+
+class _Entry:
+    """A `DirEntry` whose path is under the folder as the caller spelt it, as a real listing's."""
+
+    def __init__(self, entry, folder: str):
+        self._entry, self.name, self.path = entry, entry.name, os.path.join(folder, entry.name)
+
+    def __getattr__(self, name):
+        return getattr(self._entry, name)
+
+    def __fspath__(self) -> str:
+        return self.path
+
+
+class _Entries:
+    def __init__(self, it, folder: str):
+        self._it, self._folder = it, folder
+
+    def __iter__(self):
+        return (_Entry(e, self._folder) for e in self._it)
+
+    def __next__(self):
+        return _Entry(next(self._it), self._folder)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._it.close()
+
+    def close(self):
+        self._it.close()

@@ -16,7 +16,7 @@ from metarrd.atomic import sha256_file
 from metarrd.config import LIBRARY_SOURCE, Config
 from metarrd.files import is_gone, respelt
 from metarrd.mounts import device_of, share_gone
-from metarrd.paths import is_inside
+from metarrd.paths import deepest_folder, is_inside
 from metarrd.scan.local_files import Place, VideoPlace, ledger_folder, movie_folder
 from metarrd.text import count
 from metarrd.walk import is_stack_folder
@@ -173,7 +173,7 @@ def carry_sidecars(old: str, new: str) -> int:
         if os.sep in rest:
             continue  # a file in a folder below
         there = os.path.join(new_dir, new_stem + rest)
-        if _still_there(path) or not _holds(there, size, sha):
+        if _still_there(path, there) or not _holds(there, size, sha):
             continue
         moved += _row_follows(row_id, there)
     if moved:
@@ -188,7 +188,7 @@ def carry_file(old: str, new: str) -> bool:
     `old` is gone, `new` holds exactly the bytes the row names, and no row names `new`."""
     L = db.LibraryFile
     row = L.get_or_none(L.path == old)
-    if row is None or _still_there(old) or not _holds(new, row.size, row.sha256):
+    if row is None or _still_there(old, new) or not _holds(new, row.size, row.sha256):
         return False
     if not _row_follows(row.id, new):
         return False
@@ -196,11 +196,40 @@ def carry_file(old: str, new: str) -> bool:
     return True
 
 
-def _still_there(path: str, listings: dict[str, frozenset[str]] | None = None) -> bool:
+def _still_there(
+    path: str,
+    new: str,
+    roots: list[str] | None = None,
+    listings: dict[str, frozenset[str]] | None = None,
+) -> bool:
     """Is our file still at `path`, under that very name? Not when only a name in other letters
-    leads to it (`files.respelt`: its folder renamed in case only on a share that ignores case):
-    it went along, and its row follows it. `listings`: the folders listed so far."""
-    return os.path.lexists(path) and not respelt(path, listings)
+    leads to it (`respelt_from`: its folder renamed in case only on a share that ignores case):
+    it went along to `new`, and its row follows it. `roots`, `listings`: the libraries'
+    folders and the folders listed so far, for a caller asking of many rows."""
+    return os.path.lexists(path) and not respelt_from(path, new, roots, listings)
+
+
+def respelt_from(
+    old: str,
+    new: str,
+    roots: list[str] | None = None,
+    listings: dict[str, frozenset[str]] | None = None,
+) -> bool:
+    """Is `old` found only through a name spelt otherwise (`files.respelt`), now that what was
+    there is at `new`: a name below both the folder the two paths share and `old`'s library's
+    folder (a library configured as `/mnt/nas/Movies` on a share that spells it `movies`
+    would make every path respelt), in a folder that ignores case. `roots`: the libraries'
+    folders (asked of the database when not given); False outside every library."""
+    top = deepest_folder(old, library_roots() if roots is None else roots)
+    if top is None:
+        return False
+    common = os.path.commonpath([os.path.normpath(old), os.path.normpath(new)])
+    return respelt(old, common if len(common) > len(top) else top, listings)
+
+
+def library_roots() -> list[str]:
+    """The libraries' folders, as recorded (`db.Library`)."""
+    return [path for (path,) in db.Library.select(db.Library.path).tuples()]
 
 
 def _row_follows(row_id: int, there: str) -> bool:
@@ -273,6 +302,7 @@ def carry_ledger(
         return 0
     L = db.LibraryFile
     moved = 0
+    roots = library_roots()
     listings: dict[str, frozenset[str]] = {}  # each folder listed once (`_still_there`)
     for row_id, path in L.select(L.id, L.path).where(L.movie == movie_id).tuples():
         if not is_inside(path, old_folder):
@@ -280,7 +310,9 @@ def carry_ledger(
         if beside_only and os.path.dirname(path) != os.fspath(old_folder):
             continue
         there = os.path.join(new_folder, os.path.relpath(path, old_folder))
-        if _still_there(path, listings) or not (renamed_inside or os.path.lexists(there)):
+        if _still_there(path, there, roots, listings) or not (
+            renamed_inside or os.path.lexists(there)
+        ):
             continue
         moved += _row_follows(row_id, there)
     if moved:

@@ -44,7 +44,7 @@ from metarrd import cache, db
 from metarrd.atomic import sha256_file
 from metarrd.config import LIBRARY_SOURCE, Config, LibraryConfig
 from metarrd.fields import MAX_BLOCKS, later_episode_fields
-from metarrd.files import cannot_look, display, gone_or_respelt, is_gone, library_root_problem
+from metarrd.files import cannot_look, display, is_gone, library_root_problem
 from metarrd.identify import MOVIE_NAME_RULES, parse_hints
 from metarrd.mounts import device_of, share_gone
 from metarrd.paths import folded, is_inside
@@ -68,6 +68,7 @@ from metarrd.scan.renames import (
     carry_movie_ledger,
     carry_sidecars,
     gone_share,
+    respelt_from,
     same_runtime,
     take_files,
     untouched,
@@ -1033,7 +1034,7 @@ def _renamed(
         return None
     inside = [(m.id, m.path) for m in by_identity.get(key, []) if m.path in vanished]
     outside = elsewhere.by_identity.get(key, [])
-    gone = inside + [c for c in outside if gone_or_respelt(c[1], follow_symlinks=False)]
+    gone = inside + [c for c in outside if _gone_from(c[1], video.path)]
     gone = [c for c in gone if c[0] not in taken]
     if len(gone) != 1:
         return None
@@ -1136,6 +1137,13 @@ def _record_identities(identified: list[tuple[int, str]]) -> None:
             db.Movie.update(file_id=file_id).where(db.Movie.id == movie_id).execute()
 
 
+def _gone_from(old: str, new: Path) -> bool:
+    """Is the item's file gone from `old`, now that a file like it is at `new`? Not one that
+    cannot be looked at (EACCES); one found at `old` only through a name spelt otherwise (a
+    share that ignores case: `renames.respelt_from`) is the file at `new`."""
+    return is_gone(old, follow_symlinks=False) or respelt_from(old, str(new))
+
+
 def _moved_from_elsewhere(video: FoundVideo, elsewhere: Elsewhere) -> db.Movie | None:
     """A movie of `_elsewhere` whose file is gone, with this file's name, size and mtime: its
     folder was moved within the library, its old place not walked (the watcher scans only the
@@ -1146,7 +1154,7 @@ def _moved_from_elsewhere(video: FoundVideo, elsewhere: Elsewhere) -> db.Movie |
     for i, (movie_id, path) in enumerate(candidates):
         # not one that cannot be looked at (EACCES); one found only in other letters (a share
         # that ignores case) is this file under its new name
-        if gone_or_respelt(path, follow_symlinks=False):
+        if _gone_from(path, video.path):
             del candidates[i]  # taken: another copy of the file cannot take it too
             return db.Movie.get_or_none(db.Movie.id == movie_id)
     return None

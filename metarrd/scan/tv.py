@@ -481,8 +481,16 @@ def _follow_renamed_shows(library: db.Library, shows: dict[Path, list[Path]], re
     new = [d for d in new if str(d) not in known]
     if not new:
         return
-    listings: dict[str, frozenset[str]] = {}  # each folder listed once (`_gone`)
-    gone = [s for s in M.select().where(M.kind == db.SHOW) if _gone(s.path, listings)]
+    # a show folder found only under a name spelt otherwise (`files.respelt`: renamed in case
+    # only on a share that ignores case) is gone from there too; each folder listed once
+    listings: dict[str, frozenset[str]] = {}
+    gone = [
+        s
+        for s in M.select().where(M.kind == db.SHOW)
+        if gone_or_respelt(
+            s.path, os.path.dirname(s.path), follow_symlinks=False, listings=listings
+        )
+    ]
     if not gone:
         return
     episodes: dict[int, list[db.Movie]] = {}
@@ -588,13 +596,11 @@ def _move_show(library: db.Library, show: db.Movie, show_dir: Path) -> None:
 # makes them new items; when the old files go, those items merge back into the old ones.
 
 
-def _gone(path: str, listings: dict[str, frozenset[str]] | None = None) -> bool:
+def _gone(path: str) -> bool:
     """Is nothing at `path`, not even a dangling link? Not a path that cannot be looked at
     (EACCES, EIO on a share), for which `os.path.lexists` was False too: its item was taken
-    for gone, and followed a copy while its file was still there. A path found only under a
-    name spelt otherwise is gone from there (`files.respelt`: a show folder renamed in case
-    only on a share that ignores case; `listings`: the folders listed so far)."""
-    return gone_or_respelt(path, follow_symlinks=False, listings=listings)
+    for gone, and followed a copy while its file was still there."""
+    return is_gone(path, follow_symlinks=False)
 
 
 def follow_copies(config: Config, gone: list[db.Movie]) -> dict[int, int | None]:

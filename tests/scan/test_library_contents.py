@@ -314,6 +314,31 @@ def test_a_movie_copied_to_another_library_while_its_folder_cannot_be_looked_at_
     assert db.Movie.get_by_id(heat_id).path == str(heat)
 
 
+def test_a_copy_under_a_library_configured_in_other_letters_on_a_share_is_no_move(
+    tmp_path, make_rt, monkeypatch
+):
+    """The libraries configured as `/mnt/nas/Movies` and `Movies 4K` on a share (SMB, ignoring
+    case) whose folders are `movies` and `movies 4k`: every path metarrd knows goes through a
+    name no listing gives. A copy of `Heat (1995)` into the other library (same name, size and
+    mtime) is a new item, the old one still there: only the names below the folder the two
+    paths share are looked at for a rename in other letters, not the library's own."""
+    from tests.caseless import caseless
+
+    put(tmp_path / "movies", "Heat (1995)/Heat (1995).mkv")
+    (tmp_path / "movies 4k").mkdir()
+    caseless(monkeypatch)
+    movies, uhd = tmp_path / "Movies", tmp_path / "Movies 4K"
+    rt = make_rt(libraries={"Movies": movies, "Movies 4K": uhd})
+    (heat_id,) = scan(rt).new  # MediaInfo opens files itself: it cannot read them here
+    heat = db.Movie.get_by_id(heat_id).path
+    shutil.copytree(tmp_path / "movies/Heat (1995)", tmp_path / "movies 4k/Heat (1995)")
+
+    report = scan(rt, [uhd])
+
+    assert len(report.new) == 1 and not report.moved
+    assert db.Movie.get_by_id(heat_id).path == heat and not db.Movie.get_by_id(heat_id).missing
+
+
 def test_a_folder_made_unreadable_while_its_movie_is_read_keeps_the_movie(
     tmp_path, make_rt, monkeypatch
 ):
