@@ -13,8 +13,10 @@ Extensions follow the image's real format.
 A stack of files (`Heat (1995) cd1.mkv` + `cd2.mkv`) has two bases: its NFO keeps the first
 part's name (`Heat (1995) cd1.nfo`, which Kodi reads first and Jellyfin reads at all), its
 artwork takes the stacked title Kodi looks under (`Heat (1995)-poster.jpg`;
-`local_files.art_base_name`). Artwork published earlier under the first part's name is in the
-ledger and no longer wanted, so the next publish writes the new names and then removes the old.
+`local_files.art_base_name`), and the first image of each type Jellyfin reads is copied under
+the first part's name, Jellyfin's (`Heat (1995) cd1-poster.jpg`; `stage.jellyfin_stack_art`).
+Artwork published earlier under the first part's name past those is in the ledger and no longer
+wanted, so the next publish writes the new names and then removes the old.
 A folder stack (`Heat (1995)/CD1/Heat (1995) cd1.avi` + `CD2/...`) keeps its NFO in `CD1/`, but
 its artwork (and, for `CD1/`...`CD9/`, its `.actors/`) goes in the movie folder above, the only
 place Kodi reads it (`scan.folder_stack_art`; `stage._art_home`, `stage._actors_home`).

@@ -33,7 +33,6 @@ the job, because every decision is made again from the disk and the ledger.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import errno
 import fcntl
 import hashlib
@@ -41,7 +40,7 @@ import logging
 import os
 import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from metarrd import db, workflow
@@ -430,10 +429,12 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
         poster = next((w for w in wanted if w.label == "poster 1"), None)
         if poster is not None:
             name = layout.plex_poster_name(base, poster.path.suffix[1:])
-            wanted.append(dataclasses.replace(poster, path=folder / name, label=layout.PLEX_POSTER))
+            wanted.append(replace(poster, path=folder / name, label=layout.PLEX_POSTER))
         else:
             slot = layout.art_path(art_folder, art_base, "poster", 1, "jpg").with_suffix("")
             plex_held = missing.held.get(slot)
+    if art_folder == folder and art_base not in ("", base):  # a stack of files in one folder
+        wanted += jellyfin_stack_art(wanted, folder, base, missing)
     taken: set[str] = set()
     for role in item.cast:
         actor_file = actors.actor_wanted(
@@ -540,6 +541,44 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
         reason = f"no longer this movie's actor, but {other}, in the same folder, shows it too"
         plan.actions.append(FileAction(path, LEAVE, reason, "actor"))
     return Prepared(plan, notes, missing, seen)
+
+
+# The art Jellyfin reads for a movie, one image of each (`LocalImageProvider.PopulateImages`,
+# 10.8 to 10.11): `<base>-poster`, `-fanart`, `-clearlogo`, `-clearart`, `-discart`, `-banner`,
+# `-landscape`, and `-thumb` only without a `-landscape`
+_JELLYFIN_MOVIE_ART = ("poster", "fanart", "clearlogo", "clearart", "discart", "banner")
+
+
+def jellyfin_stack_art(
+    wanted: list[Wanted], folder: Path, base: str, missing: Missing
+) -> list[Wanted]:
+    """Copies of a file stack's first image of each type Jellyfin reads, under the first
+    part's name (`Heat (1995) cd1-poster.jpg` beside Kodi's `Heat (1995)-poster.jpg`).
+    Jellyfin's movie of a stack has its first part for `Path` (MovieResolver.ResolveVideos:
+    the others are its `AdditionalParts`), and it looks for art under that file's name, or
+    bare (`poster.jpg`) in a folder of the movie's own (`LocalImageProvider`): never under
+    the stacked title Kodi reads, so a stack showed no artwork in Jellyfin. Kodi reads none
+    of the copies (its art base for a stack is the stacked title, ArtUtils
+    GetLocalArtBaseFilename). A slot whose picture cannot be downloaded now keeps its copy
+    too (`missing`)."""
+    firsts = {
+        w.backup_type: w for w in wanted if w.kind == "art" and w.label == f"{w.backup_type} 1"
+    }
+    types = [*_JELLYFIN_MOVIE_ART, "landscape" if "landscape" in firsts else "thumb"]
+    for kind in types:
+        slot = layout.art_path(folder, base, kind, 1, "jpg").with_suffix("")
+        for held, what in list(missing.held.items()):
+            if held.parent == folder and what[0] == f"{kind} 1":
+                missing.held[slot] = what
+    return [
+        replace(
+            w,
+            path=layout.art_path(folder, base, kind, 1, w.path.suffix[1:]),
+            label=f"{kind} 1 for Jellyfin",
+        )
+        for kind in types
+        if (w := firsts.get(kind)) is not None
+    ]
 
 
 # Jellyfin looks for a logo as `logo`, and only without one as `clearlogo`; for a disc image
@@ -837,7 +876,7 @@ def _neighbours(
         if w.kind in ("art", "actor") and w.path.parent in listings:
             for p in slot_rivals(w, listings, indexes, mine):
                 if w.kind == "art":
-                    conflicts[p] = layout.art_slot(w.path.name, art_base)[0]
+                    conflicts[p] = w.backup_type or layout.art_slot(w.path.name, art_base)[0]
                     mine_here.add(p.name)
                 else:
                     conflicts[p] = "actor"

@@ -14,7 +14,7 @@ import pytest
 from metarrd import db
 from metarrd.publish import preview_publish, publish_item
 from metarrd.publish import stage as publish_stage
-from metarrd.publish.layout import LEAVE, REMOVE, WRITE
+from metarrd.publish.layout import KEEP, LEAVE, REMOVE, REPLACE, WRITE
 from metarrd.scan import local_files, scan
 
 TITLE = "Heat (1995)"
@@ -60,12 +60,16 @@ def stack(build):
     return _stack
 
 
-def test_a_stacks_art_is_named_after_the_stacked_title(rt, stack):
+def test_a_stacks_art_is_named_after_the_stacked_title_and_its_first_part(rt, stack):
+    """Kodi reads a stack's art under the stacked title only (ArtUtils
+    GetLocalArtBaseFilename); Jellyfin's movie of the stack is its first part
+    (MovieResolver.ResolveVideos: `Path`), and LocalImageProvider reads `<that name>-poster`
+    etc., one image per type, never the stacked title's: each first image is there twice."""
     built = stack()
     publish_item(rt, built.movie)
 
-    names = set(files_in(built.folder))
-    assert names == {
+    files = files_in(built.folder)
+    assert set(files) == {
         f"{TITLE} cd1.mkv",
         f"{TITLE} cd2.mkv",
         f"{TITLE} cd1.nfo",  # Kodi reads the first part's NFO first; Jellyfin only that one
@@ -73,10 +77,21 @@ def test_a_stacks_art_is_named_after_the_stacked_title(rt, stack):
         f"{TITLE}-poster1.jpg",
         f"{TITLE}-fanart.jpg",
         f"{TITLE}-clearlogo.png",
+        f"{TITLE} cd1-poster.jpg",  # Jellyfin's
+        f"{TITLE} cd1-fanart.jpg",
+        f"{TITLE} cd1-clearlogo.png",
     }
     assert (built.folder / ".actors" / "Al_Pacino.jpg").is_file()
     poster = built.selected["poster"][0]
-    assert files_in(built.folder)[f"{TITLE}-poster.jpg"] == built.images[poster.url]
+    assert files[f"{TITLE}-poster.jpg"] == built.images[poster.url]
+    for kind in ("poster.jpg", "fanart.jpg", "clearlogo.png"):
+        assert files[f"{TITLE} cd1-{kind}"] == files[f"{TITLE}-{kind}"]
+    ledger = {Path(e.path).name for e in db.LibraryFile.select()}
+    assert f"{TITLE} cd1-poster.jpg" in ledger  # ours: replaced, removed as ours are
+
+    # and from then on a publish changes nothing
+    again = publish_item(rt, built.movie)
+    assert not again.written and not again.removed
 
 
 @pytest.mark.parametrize("sep", [".part", "-pt", "_disc", " DVD ", ".disk"])
@@ -90,6 +105,8 @@ def test_other_stacking_forms_take_the_stacked_title_too(rt, stack, sep):
 def test_a_stack_published_under_its_first_parts_name_is_renamed_nothing_lost(
     rt, stack, kit, monkeypatch
 ):
+    """Kodi's names are written; of the first part's, the first image of each type stays as
+    Jellyfin's copy (`stage.jellyfin_stack_art`), the rest go."""
     built = stack()
     # what earlier versions did: art under the first part's name, recorded in the ledger
     with monkeypatch.context() as old:
@@ -97,6 +114,7 @@ def test_a_stack_published_under_its_first_parts_name_is_renamed_nothing_lost(
         publish_item(rt, built.movie)
     old_names = {f"{TITLE} cd1-{slot}" for slot in ("poster.jpg", "poster1.jpg", "fanart.jpg")}
     old_names.add(f"{TITLE} cd1-clearlogo.png")
+    jellyfins = old_names - {f"{TITLE} cd1-poster1.jpg"}
     before = files_in(built.folder)
     assert old_names <= set(before)
     ledger = {Path(e.path).name for e in db.LibraryFile.select()}
@@ -112,26 +130,29 @@ def test_a_stack_published_under_its_first_parts_name_is_renamed_nothing_lost(
     for name in old_names:
         new = name.replace(" cd1-", "-")
         assert actions[new].action == WRITE, new
-        assert actions[name].action == REMOVE, name
+    assert actions[f"{TITLE} cd1-poster1.jpg"].action == REMOVE
+    assert actions[f"{TITLE} cd1-poster.jpg"].action == KEEP
+    assert actions[f"{TITLE} cd1-clearlogo.png"].action == KEEP
+    assert actions[f"{TITLE} cd1-fanart.jpg"].action == REPLACE
     assert actions[f"{TITLE} cd1-fanart.jpg"].backup  # changed since we wrote it
-    assert not actions[f"{TITLE} cd1-poster.jpg"].backup  # ours, unchanged
+    assert not actions[f"{TITLE} cd1-poster1.jpg"].backup  # ours, unchanged
     assert actions[f"{TITLE} cd1-banner.jpg"].action == LEAVE
 
     result = publish_item(rt, built.movie)
 
     after = files_in(built.folder)
-    for name in old_names - {f"{TITLE} cd1-fanart.jpg"}:
-        assert name not in after
+    for name in old_names:
         assert after[name.replace(" cd1-", "-")] == before[name]  # same bytes, new name
-    assert f"{TITLE} cd1-fanart.jpg" not in after
-    assert after[f"{TITLE}-fanart.jpg"] == before[f"{TITLE} cd1-fanart.jpg"]
+    assert f"{TITLE} cd1-poster1.jpg" not in after
+    for name in jellyfins:
+        assert after[name] == before[name]  # the edit is backed up, ours back
     assert after[f"{TITLE} cd1-banner.jpg"] == own  # the user's, left alone
     assert after[f"{TITLE} cd1.nfo"] == before[f"{TITLE} cd1.nfo"]  # the NFO keeps its name
     assert [Path(p).name for p in result.backed_up] == [f"{TITLE} cd1-fanart.jpg"]
     row = db.CacheImageFile.get(db.CacheImageFile.file_hash == sha(edited))
     assert row.source_type == "library" and Path(row.file_path).read_bytes() == edited
     ledger = {Path(e.path).name for e in db.LibraryFile.select()}
-    assert not ledger & old_names
+    assert ledger & old_names == jellyfins
     assert {n.replace(" cd1-", "-") for n in old_names} <= ledger
 
     # and from then on a publish changes nothing
@@ -512,3 +533,28 @@ def test_a_split_stacks_part_files_go_at_the_kept_items_next_publish(rt, folder_
     assert str(nfo) in result.removed and not result.backed_up
     assert set(files_in(cd2.parent)) == {cd2.name}
     assert not db.LibraryFile.select().where(db.LibraryFile.path == str(nfo)).exists()
+
+
+def test_a_stacks_jellyfin_copy_stays_while_its_picture_cannot_be_downloaded(
+    make_rt, build, image_server
+):
+    """Like Kodi's name (`Missing`), the copy under the first part's name is kept, not removed
+    as no longer wanted, while its picture cannot be downloaded again."""
+    rt = make_rt(providers={"max_retries": 0})
+    built = build(TITLE, runtime=rt, art={"poster": ["jpeg"]}, cast=[], title="Heat", year=1995)
+    (built.folder / f"{TITLE}.mkv").unlink()
+    into_parts(built, [built.folder / f"{TITLE} cd{n}.mkv" for n in (1, 2)], b"\x1a\x45\xdf\xa3")
+    built.reload()
+    publish_item(rt, built.movie)
+    copy = built.path(f"{TITLE} cd1-poster.jpg")
+    kept = copy.read_bytes()
+    image_server.statuses["/poster.jpg"] = 503
+    db.ArtworkCandidate.update(url=f"{image_server.url}/poster.jpg").execute()
+    db.CacheImageFile.delete().execute()  # the cache lost it
+
+    result = publish_item(rt, built.movie)
+
+    assert result.warnings[0].startswith("published without poster 1: tmdb: server error")
+    assert copy.read_bytes() == kept
+    assert built.path(f"{TITLE}-poster.jpg").read_bytes() == kept
+    assert db.LibraryFile.get_or_none(db.LibraryFile.path == str(copy)) is not None
