@@ -558,3 +558,24 @@ def test_a_stacks_jellyfin_copy_stays_while_its_picture_cannot_be_downloaded(
     assert copy.read_bytes() == kept
     assert built.path(f"{TITLE}-poster.jpg").read_bytes() == kept
     assert db.LibraryFile.get_or_none(db.LibraryFile.path == str(copy)) is not None
+
+
+def test_the_users_other_image_for_a_stacks_jellyfin_slot_is_moved_into_the_cache(rt, stack, kit):
+    """`Heat (1995) cd1-poster.png` beside our copy `Heat (1995) cd1-poster.jpg`: Jellyfin lists
+    `.png` before `.jpg` (LocalImageProvider.GetFiles), so it would show that one; it goes into
+    the cache first, as beside any other name of ours (it made the publish fail: the slot was
+    looked up under the stacked title)."""
+    built = stack()
+    theirs = kit.image_bytes("poster", "png")
+    built.path(f"{TITLE} cd1-poster.png").write_bytes(theirs)
+    plan = preview_publish(rt, built.movie)
+    actions = {a.path.name: a for a in plan.actions}
+    assert actions[f"{TITLE} cd1-poster.png"].action == REMOVE
+    assert actions[f"{TITLE} cd1-poster.png"].backup
+
+    publish_item(rt, built.movie)
+
+    assert not built.path(f"{TITLE} cd1-poster.png").exists()
+    assert built.path(f"{TITLE} cd1-poster.jpg").is_file()
+    row = db.CacheImageFile.get(db.CacheImageFile.file_hash == sha(theirs))
+    assert row.source_type == "library" and row.format == "png"
