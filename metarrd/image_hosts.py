@@ -20,7 +20,7 @@ User-added images have their own rule (user_urls.py: public addresses only).
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from metarrd.config import ProvidersConfig
 
@@ -34,10 +34,17 @@ OFFICIAL: dict[str, tuple[str, frozenset[str]]] = {
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+def _split(url: str) -> SplitResult:
+    """`url`'s parts as the request reaches them: urllib3's parse_url (requests', and a
+    browser's) ends the host at a backslash, urlsplit does not: it read
+    `http://127.0.0.1:8080\\@image.tmdb.org/` as image.tmdb.org's, fetched from 127.0.0.1."""
+    return urlsplit(url.strip().replace("\\", "/"))
+
+
 def _host_port(url: str) -> tuple[str, int] | None:
     """(host name, port) of an http(s) URL; None for another scheme or an unreadable one."""
     try:
-        parts = urlsplit(url.strip())
+        parts = _split(url)
         scheme = parts.scheme.lower()
         if scheme not in _DEFAULT_PORTS or not parts.hostname:
             return None
@@ -49,7 +56,7 @@ def _host_port(url: str) -> tuple[str, int] | None:
 def shown_host(url: str) -> str:
     """The host (and port) of `url` as a log line names it; never its user or password."""
     try:
-        parts = urlsplit(url.strip())
+        parts = _split(url)
     except ValueError:
         return "an unreadable address"
     netloc = parts.netloc.rpartition("@")[2]

@@ -3,7 +3,10 @@ the configured ones, never an address a provider's answer makes up."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
+import requests
 
 from metarrd.config import ProvidersConfig, parse_config
 from metarrd.enrich.candidates import from_fanart, from_tvdb, tvdb_image_url
@@ -55,6 +58,23 @@ def test_the_real_shapes_of_the_providers_image_addresses_pass(provider, url):
 def test_an_address_off_the_providers_image_hosts_is_refused_naming_its_host(provider, url, host):
     assert refused_host(OFFICIAL, provider, url) == host
     assert fetchable(OFFICIAL, url, provider) is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080\\@image.tmdb.org/t/p/original/x.jpg",
+        "http://127.0.0.1:8080\\image.tmdb.org/t/p/original/x.jpg",
+        "https://127.0.0.1:8080\\.image.tmdb.org:443/x.jpg",
+    ],
+)
+def test_a_backslash_ends_the_host_as_it_does_for_the_request(url):
+    """requests (urllib3's parse_url) ends the host at a backslash, urlsplit read the name after
+    it: an answer naming `http://127.0.0.1:8080\\@image.tmdb.org/...` was fetched from the loopback
+    address as an image of TMDB's."""
+    assert urlsplit(requests.Request("GET", url).prepare().url).netloc == "127.0.0.1:8080"
+    assert refused_host(OFFICIAL, "tmdb", url) == "127.0.0.1:8080"
+    assert fetchable(OFFICIAL, url) is None
 
 
 def test_images_of_others_than_the_providers_are_not_this_rules():
