@@ -135,6 +135,11 @@ class RedirectNotTrusted(requests.RequestException):
     host whose certificate the usual CAs do not trust: that bundle is for its host only."""
 
 
+class RedirectRefused(requests.RequestException):
+    """A redirect to an address its request may not go to (`HttpClient.request`'s `redirects`:
+    a provider's image sent on from its image hosts to the user's network)."""
+
+
 class OwnCA(str):
     """A CA bundle (its path) that verifies the host of `origin` only (a media player's
     `ca_file`); a redirect to any other host, port or scheme is verified against `elsewhere`
@@ -197,7 +202,17 @@ class _Session(requests.Session):
                 ) from None
         return super().send(request, **kwargs)
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._hops = threading.local()  # the current request's `redirects` check, per thread
+
     def rebuild_auth(self, prepared_request, response) -> None:
+        refused = getattr(self._hops, "refused", None)  # every hop, before it is sent
+        if refused is not None and (why := refused(prepared_request.url)) is not None:
+            raise RedirectRefused(
+                f"{redact(response.url)} was redirected (HTTP {response.status_code}) to "
+                f"{redact(prepared_request.url)}, not followed: {why}"
+            )
         if self.should_strip_auth(response.request.url, prepared_request.url):
             if prepared_request.body is not None:  # a 301/302/303 has dropped it by now
                 raise RedirectCarriesBody(
@@ -465,6 +480,7 @@ class HttpClient:
         patient: bool = True,
         max_body: int | None = None,
         verify: str | None = None,
+        redirects: Callable[[str], str | None] | None = None,
     ) -> requests.Response:
         """Send with the retry policy; return a 2xx response or raise a ProviderError.
 
@@ -479,7 +495,10 @@ class HttpClient:
 
         `verify`: a CA bundle (PEM file) to check this host's certificate against instead of
         the usual ones (a media player's self-signed certificate); a redirect to another host
-        is checked against the usual ones (`OwnCA`)."""
+        is checked against the usual ones (`OwnCA`).
+
+        `redirects`: why a redirect's URL may not be followed (None: it may), asked of each
+        hop before it is sent; a refused one is a ProviderError (`RedirectRefused`)."""
         rank = getattr(self._local, "rank", 0)
         hold = self.host_wait(url)
         if hold > 0:
@@ -499,8 +518,10 @@ class HttpClient:
                 with self._host_slot(url).held(rank):
                     # from the slot on: a request waiting for its turn is not the host's doing
                     deadline = Deadline(urlsplit(url).netloc, self.header_timeout)
+                    hops = self.session._hops
                     with current(deadline):
                         try:
+                            hops.refused = redirects
                             resp = self.session.request(
                                 method,
                                 url,
@@ -517,6 +538,8 @@ class HttpClient:
                         except Exception:
                             deadline.check()  # what urllib3 made of the socket cut: overdue
                             raise
+                        finally:
+                            hops.refused = None
                     if deadline.expired:  # cut in a header line: urllib3 took it for the end
                         resp.close()
                         deadline.check()
@@ -541,7 +564,12 @@ class HttpClient:
                     f"cannot request {redact(url)}: an API key or token in the configuration "
                     "starts with a space or holds a line break",
                 ) from None
-            except (RedirectChangesMethod, RedirectCarriesBody, RedirectNotTrusted) as exc:
+            except (
+                RedirectChangesMethod,
+                RedirectCarriesBody,
+                RedirectNotTrusted,
+                RedirectRefused,
+            ) as exc:
                 raise ProviderError(provider, str(exc)) from None
             except (requests.RequestException, urllib3.exceptions.LocationValueError) as exc:
                 # a bad URL and the like: retrying won't help. urllib3's LocationParseError for a
@@ -675,20 +703,22 @@ class HttpClient:
         first_bytes: int | None = None,
         patient: bool = True,
         recheck: bool = False,
+        redirects: Callable[[str], str | None] | None = None,
     ) -> Download:
         """Stream `url` into the binary file `out`; refuse bodies larger than `max_bytes`.
 
         `first_bytes`: ask for only that many (Range); a server that ignores it sends it all
         (`Download.partial` tells which). A URL known to be gone raises NotFound unasked, unless
-        `recheck` (ENRICH asks again; it is PUBLISH that must not)."""
+        `recheck` (ENRICH asks again; it is PUBLISH that must not). `redirects`: as `request`'s."""
         why = None if recheck else self.gone(url)
         if why is not None:
             raise NotFound(provider, f"{why}: {redact(url)} (not asked again)", status=404)
         headers = {"Range": f"bytes=0-{first_bytes - 1}"} if first_bytes else None
         try:
             resp = self.request(
-                "GET", url, provider=provider, stream=True, headers=headers, patient=patient
-            )
+                "GET", url, provider=provider, stream=True, headers=headers, patient=patient,
+                redirects=redirects,
+            )  # fmt: skip
         except NotFound:
             self.mark_gone(url, "the provider does not have it (HTTP 404)")
             raise

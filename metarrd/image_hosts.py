@@ -20,6 +20,7 @@ User-added images have their own rule (user_urls.py: public addresses only).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import SplitResult, urlsplit
 
 from metarrd.config import ProvidersConfig
@@ -100,6 +101,18 @@ def refusal(provider: str, host: str) -> str:
         f"{provider} gave an image address on {host}, not one of {provider}'s image hosts: "
         f"not fetched (set [providers.{provider}] image_hosts if your mirror serves them there)"
     )
+
+
+def redirects(providers: ProvidersConfig, provider: str) -> Callable[[str], str | None]:
+    """What a download of `provider`'s image asks of each redirect (`HttpClient.download`): a
+    redirect is followed only to its image hosts too, or one of them sent on to 192.168.1.1
+    (a plain-http mirror's man in the middle) was fetched all the same."""
+
+    def refused(url: str) -> str | None:
+        host = refused_host(providers, provider, url)
+        return None if host is None else refusal(provider, host)
+
+    return refused
 
 
 def fetchable(providers: ProvidersConfig, url: str, provider: str = "tmdb") -> str | None:

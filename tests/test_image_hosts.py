@@ -3,6 +3,9 @@ the configured ones, never an address a provider's answer makes up."""
 
 from __future__ import annotations
 
+import io
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
@@ -10,8 +13,9 @@ import requests
 
 from metarrd.config import ProvidersConfig, parse_config
 from metarrd.enrich.candidates import from_fanart, from_tvdb, tvdb_image_url
-from metarrd.errors import ConfigError
-from metarrd.image_hosts import fetchable, refused_host
+from metarrd.errors import ConfigError, ProviderError
+from metarrd.http import HttpClient
+from metarrd.image_hosts import fetchable, redirects, refused_host
 from metarrd.providers.tvdb import ARTWORK_HOST
 
 OFFICIAL = ProvidersConfig()  # every base_url the providers' own
@@ -143,3 +147,61 @@ def test_tvdbs_site_relative_paths_go_to_the_configured_image_host():
     assert url == "http://10.0.0.5:8081/banners/v4/movie/169/posters/1.jpg"
     assert refused_host(config, "tvdb", url) is None
     assert TvdbClient(OFFICIAL.tvdb, http=None).artwork_host == ARTWORK_HOST
+
+
+class _Hits(BaseHTTPRequestHandler):
+    """Redirects /img to `_Hits.to`; records every path asked."""
+
+    to = ""
+    seen: list[str] = []
+
+    def do_GET(self):  # noqa: N802
+        _Hits.seen.append(f"{self.server.server_address[1]}{self.path}")
+        if self.path == "/img":
+            self.send_response(302)
+            self.send_header("Location", _Hits.to)
+        else:
+            self.send_response(200)
+            self.send_header("Content-Type", "image/jpeg")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def two_ports():
+    servers = [ThreadingHTTPServer(("127.0.0.1", 0), _Hits) for _ in range(2)]
+    for srv in servers:
+        threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}).start()
+    _Hits.seen = []
+    yield [srv.server_address[1] for srv in servers]
+    for srv in servers:
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_a_redirect_off_the_image_hosts_is_not_followed(two_ports):
+    """An image host (or a man in the middle of a plain-http one) answering 302 to an address
+    of the user's network: the download stops there, the address is never asked."""
+    images, lan = two_ports
+    config = _config(fanart={"image_hosts": [f"http://127.0.0.1:{images}"]})
+    _Hits.to = f"http://127.0.0.1:{lan}/cgi-bin/luci"
+    client = HttpClient(timeout=2, max_retries=0)
+    with pytest.raises(ProviderError, match=f"not followed: fanart gave .* 127.0.0.1:{lan}"):
+        client.download(
+            f"http://127.0.0.1:{images}/img",
+            io.BytesIO(),
+            provider="fanart",
+            redirects=redirects(config, "fanart"),
+        )
+    assert _Hits.seen == [f"{images}/img"]
+    _Hits.to = f"http://127.0.0.1:{images}/fanart/a.jpg"  # on its own hosts: followed
+    client.download(
+        f"http://127.0.0.1:{images}/img",
+        io.BytesIO(),
+        provider="fanart",
+        redirects=redirects(config, "fanart"),
+    )
+    assert _Hits.seen[1:] == [f"{images}/img", f"{images}/fanart/a.jpg"]

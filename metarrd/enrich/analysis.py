@@ -56,7 +56,7 @@ from metarrd.errors import (
     TryAgain,
 )
 from metarrd.http import Download, HttpClient, redact
-from metarrd.image_hosts import refusal, refused_host
+from metarrd.image_hosts import redirects, refusal, refused_host
 from metarrd.imaging import (
     MAX_IMAGE_BYTES,
     Header,
@@ -651,6 +651,7 @@ class Analyser:
                 download = http.download(
                     url, out, provider=provider, max_bytes=MAX_IMAGE_BYTES,
                     first_bytes=first_bytes, patient=False, recheck=True,
+                    redirects=redirects(self.config.providers, provider),
                 )  # fmt: skip
             got = out.got(download)
         except TryAgain as exc:

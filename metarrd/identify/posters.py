@@ -12,7 +12,7 @@ from typing import Any
 
 from metarrd import cache
 from metarrd.errors import MetarrdError
-from metarrd.image_hosts import refusal, refused_host
+from metarrd.image_hosts import redirects, refusal, refused_host
 from metarrd.imaging import ImageRejected, analyse_with_preview, write_preview
 from metarrd.runtime import Runtime
 
@@ -49,7 +49,10 @@ def _preview(rt: Runtime, poster_path: str, previews: Path, tmp_dir: Path) -> st
             log.warning("candidate poster %s: %s", poster_path, refusal("tmdb", host))
             return None
         with open(tmp, "wb") as out:
-            rt.http.download(url, out, provider="tmdb", max_bytes=MAX_BYTES)
+            rt.http.download(
+                url, out, provider="tmdb", max_bytes=MAX_BYTES,
+                redirects=redirects(rt.config.providers, "tmdb"),
+            )  # fmt: skip
         info, data = analyse_with_preview(tmp, max_pixels=MAX_PIXELS)
         return write_preview(previews, tmp, info.sha256, data)  # w185: the poster itself
     except (MetarrdError, ImageRejected, OSError) as exc:

@@ -28,7 +28,7 @@ from metarrd.errors import (
     ProviderUnavailable,
 )
 from metarrd.files import MAX_FILE_BYTES, UnsafeFile, copy_regular, display, link_target_outside
-from metarrd.image_hosts import refusal, refused_host
+from metarrd.image_hosts import redirects, refusal, refused_host
 from metarrd.imaging import (
     DECODE_BUDGET,
     ImageInfo,
@@ -283,7 +283,10 @@ def _fetch(
                 fetch_user_image(rt.config, url, tmp)
             else:
                 with os.fdopen(fd, "wb") as out:
-                    rt.http.download(url, out, provider=provider)
+                    rt.http.download(
+                        url, out, provider=provider,
+                        redirects=redirects(rt.config.providers, provider),
+                    )  # fmt: skip
         # a download is checked as enrich checked it (its answer may have changed since)
         budget = None if provider == LIBRARY_SOURCE else DECODE_BUDGET
         info = analyse_image(tmp, max_pixels=rt.config.artwork.max_pixels, budget=budget)
