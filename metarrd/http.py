@@ -548,8 +548,8 @@ class HttpClient:
                         self._read_body(resp, max_body, deadline, provider=provider, url=url)
             except requests.Timeout as exc:
                 reason = str(exc) if isinstance(exc, Overdue) else "timed out"
-                if isinstance(exc, Overdue) and not self.retry_overdue:
-                    raise ProviderError(provider, f"{reason} for {redact(url)}") from None
+                if isinstance(exc, Overdue) and not self.retry_overdue:  # may answer later
+                    raise ProviderUnavailable(provider, f"{reason} for {redact(url)}") from None
                 wait = self.backoff_for(attempt)
             except (
                 requests.ConnectionError,

@@ -703,6 +703,53 @@ def test_the_users_own_image_is_fetched_again_only_from_a_public_address(rt, bui
     assert any("local or private address" in note for note in result.skipped), result.skipped
 
 
+def test_the_users_own_image_too_slow_to_answer_again_is_tried_again_later(
+    make_rt, build, monkeypatch
+):
+    """An image the user added by its address, which the cache lost, whose host takes past the
+    deadline to answer at publish: it may answer later, as a provider that is down, so the
+    publish goes on without it and tries again (the user's client gives up such a request at
+    once, not thrice, and said so as a failure for good: skipped, never fetched again)."""
+    import socket
+
+    from metarrd import http
+
+    monkeypatch.setattr(http, "HEADERS_SECONDS", 0.5)
+    rt = make_rt(artwork={"user_url_allow": ["127.0.0.1/32"]}, providers={"timeout_seconds": 0.15})
+    built = build(runtime=rt, art={"poster": ["jpeg"]}, cast=[])
+    poster = built.selected["poster"][0]
+    stop = threading.Event()
+
+    def drip(server: socket.socket) -> None:  # a header byte within every read timeout
+        conn, _ = server.accept()
+        with conn:
+            conn.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            while not stop.wait(0.02):
+                try:
+                    conn.sendall(b"a")
+                except OSError:  # cut at the deadline
+                    return
+
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        dripping = threading.Thread(target=drip, args=(server,), daemon=True)
+        dripping.start()
+        url = f"http://127.0.0.1:{server.getsockname()[1]}/mine.jpg"
+        db.ArtworkCandidate.update(provider="user", url=url, selected_by="user").where(
+            db.ArtworkCandidate.id == poster.id
+        ).execute()
+        shutil.rmtree(rt.config.cache_dir)
+        try:
+            result = publish_item(rt, built.movie)
+        finally:
+            stop.set()
+            dripping.join(10)
+
+    assert not any("mine.jpg" in note for note in result.skipped), result.skipped
+    (warning,) = result.warnings
+    assert warning.startswith("published without poster 1: user: 127.0.0.1:"), warning
+    assert "did not answer within 0.5 s" in warning
+
+
 def test_an_upload_the_cache_lost_is_said_to_be_uploaded_again(rt, build):
     """An upload the cache lost (a cache emptied by hand, or dropped by the publish of an
     older metarrd while it was not chosen) has no address to download it from: the preview
