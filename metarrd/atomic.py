@@ -3,7 +3,9 @@
 A write goes to a hidden temp file in the target's own directory (`.metarrd-tmp-…`), is fsynced,
 then `os.replace`d onto the target, and the directory is fsynced. A reader sees the old file or
 the new one, never half of one; a crash leaves at most a recognisable temp file, which the scanner
-ignores and `remove_stale_temp_files` cleans up.
+ignores and `remove_stale_temp_files` cleans up; but a file set aside (`set_aside`,
+`remove_unchanged`: `.metarrd-tmp-aside-…`), which may hold the user's bytes alone: the next
+publish of its folder copies it into the cache first.
 
 `AtomicBatch` gives the same promise for many files at the price of two durability barriers:
 every temp file is written first, all are made durable together (one `syncfs` per file system,
@@ -36,7 +38,7 @@ import secrets
 import shutil
 import stat
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +49,10 @@ from metarrd.files import LedOut, open_regular, opened_outside, regular_chunks
 log = logging.getLogger(__name__)
 
 TEMP_MARKER = ".metarrd-tmp-"
+# a file set aside from its name (`set_aside`, `remove_unchanged`): it may hold a save of the
+# user's that is nowhere else, so a clean-up of temp files never removes it (`remove_temp_files`);
+# the next publish of its folder copies it into the cache first (publish.apply)
+ASIDE_MARKER = TEMP_MARKER + "aside-"
 _COPY_CHUNK = 1024 * 1024
 WRITERS = 3  # writer threads of `AtomicBatch.stage_soon`/`stage_all_soon` (0: inline)
 
@@ -131,10 +137,15 @@ def new_file_mode() -> int:
     return 0o666 & ~_process_umask()
 
 
-def temp_path_for(target: Path) -> Path:
+def temp_path_for(target: Path, marker: str = TEMP_MARKER) -> Path:
     # Keep the name short enough for 255-byte file-name limits.
     stem = target.name.encode("utf-8")[:80].decode("utf-8", "ignore")
-    return target.with_name(f"{TEMP_MARKER}{secrets.token_hex(4)}-{stem}")
+    return target.with_name(f"{marker}{secrets.token_hex(4)}-{stem}")
+
+
+def is_aside(path: Path | str) -> bool:
+    """Whether `path` names a file `set_aside` (or `remove_unchanged`) renamed away."""
+    return os.path.basename(path).startswith(ASIDE_MARKER)
 
 
 def fsync_dir(directory: Path) -> None:
@@ -463,25 +474,41 @@ class AtomicBatch:
         staged = self.staged
         sync_files([s.tmp for s in staged], devices=[s.device for s in staged])
 
-    def land(self, staged: list[Staged], *, undo: bool = False) -> list[Landed]:
+    def land(
+        self,
+        staged: list[Staged],
+        *,
+        undo: bool = False,
+        guards: dict[Path, Guard] | None = None,
+    ) -> list[Landed]:
         """Rename these (durable) temp files onto their targets, in this order. A rename that
         fails raises an OSError naming its target (not the temp file). With `undo`, it raises
         `LandFailed` after putting back what the renames before it replaced: each file there
         was kept under a hard link (a temp name) just before its rename and is renamed back, a
         target that had nothing is removed again. A file system without hard links cannot
-        undo a replacement: such files stay landed, listed in `LandFailed.kept`."""
+        undo a replacement: such files stay landed, listed in `LandFailed.kept`.
+
+        `guards`: for a target whose file the caller knows (`Guard`), that file must still be
+        the one known at the instant it is replaced: one that may have changed is set aside
+        (`set_aside`: renamed to a temp name, read again, copied again when it changed) and
+        the new file takes its name only when no save made a new file there meanwhile
+        (`SavedMeanwhile` otherwise, an OSError like any failed rename)."""
         landed: list[Landed] = []
         olds: list[tuple[Path | None, bool]] = []  # per landed file: old file's link, was one
         try:
             for s in staged:
-                old = _link_old(s.target) if undo else (None, True)
-                try:
-                    os.replace(s.tmp, s.target)
-                except OSError as exc:
-                    if old[0] is not None:
-                        with contextlib.suppress(OSError):
-                            old[0].unlink()
-                    raise OSError(exc.errno, exc.strerror, str(s.target)) from None
+                guard = guards.get(s.target) if guards else None
+                if guard is not None and not guard.unchanged(s.target):
+                    old = _land_guarded(s, guard)
+                else:
+                    old = _link_old(s.target) if undo else (None, True)
+                    try:
+                        os.replace(s.tmp, s.target)
+                    except OSError as exc:
+                        if old[0] is not None:
+                            with contextlib.suppress(OSError):
+                                old[0].unlink()
+                        raise OSError(exc.errno, exc.strerror, str(s.target)) from None
                 olds.append(old)
                 self._dirs[s.target.parent] = s.device
                 st = os.lstat(s.target)
@@ -490,6 +517,10 @@ class AtomicBatch:
                 )
         except OSError as exc:
             if not undo:
+                for link, _ in olds:  # a file set aside holds what its copy holds
+                    if link is not None and is_aside(link):
+                        with contextlib.suppress(OSError):
+                            link.unlink()
                 raise
             raise LandFailed(exc, _undo(staged[: len(olds)], olds, landed)) from None
         finally:
@@ -533,6 +564,114 @@ class LandFailed(OSError):
     def __init__(self, exc: OSError, kept: list[Landed]) -> None:
         super().__init__(exc.errno, exc.strerror, exc.filename)
         self.kept = kept
+
+
+@dataclass(frozen=True)
+class Guard:
+    """What `AtomicBatch.land` (or `remove_copied`) may replace at a target: the file the
+    caller knows there. `copied`: the SHA-256 of the copy it made of that file (the user's,
+    copied into the cache); it is read again at the instant it goes. `seen`: the file's lstat
+    (size, mtime_ns, ctime_ns) when the plan read it (one of ours, no copy kept): one lstat
+    at the instant it goes; when it differs, a save landed since and the file is copied first,
+    like the user's. `copy(path)`: copies the file at `path` (set aside from the target) to
+    safety and returns the SHA-256 of what it copied."""
+
+    copy: Callable[[Path], str]
+    copied: str | None = None
+    seen: tuple[int, int, int] | None = None
+
+    def unchanged(self, target: Path) -> bool:
+        """Whether the file at `target` is surely the one known, with no read of its bytes."""
+        if self.copied is not None or self.seen is None:
+            return False
+        try:
+            st = os.lstat(target)
+        except OSError:
+            return False
+        return (st.st_size, st.st_mtime_ns, st.st_ctime_ns) == self.seen
+
+
+class SavedMeanwhile(FileExistsError):
+    """A file appeared at a target while its old file was set aside: a save of the user's,
+    newer than anything publish read; it stays, and the item's renames are put back."""
+
+    def __init__(self, target: Path) -> None:
+        super().__init__(
+            errno.EEXIST,
+            "saved again while it was being replaced; it is left as it is",
+            str(target),
+        )
+
+
+def set_aside(path: Path, guard: Guard) -> Path | None:
+    """Rename the file at `path` to a temp name beside it (`ASIDE_MARKER`: never removed as a
+    mere temp file) and make sure its bytes are copied: read again there, and copied again
+    (`guard.copy`) when they are not what `guard.copied` says (a save that landed since the
+    copy), or always when the guard knew only its lstat. From the rename on, a save of the
+    user's makes a new file at `path` rather than changing this one. Returns the aside name
+    (the caller removes it, or renames it back); None when nothing is at `path`. A failure to
+    read or copy puts the file back and raises. A symbolic link, or anything but a regular
+    file, has no bytes of its own to lose: set aside as it is."""
+    aside = temp_path_for(path, ASIDE_MARKER)
+    try:
+        os.rename(path, aside)
+    except FileNotFoundError:
+        return None
+    try:
+        if stat.S_ISREG(os.lstat(aside).st_mode):
+            now = sha256_unfollowed(aside) if guard.copied is not None else None
+            if now is None or now != guard.copied:
+                guard.copy(aside)
+    except BaseException:
+        _put_back(aside, path)
+        raise
+    return aside
+
+
+def remove_copied(path: Path, guard: Guard) -> bool:
+    """Remove the user's file at `path`, copied before (`guard`): set aside, its copy made
+    sure of (`set_aside`), then removed. True once removed, False when nothing was there."""
+    aside = set_aside(path, guard)
+    if aside is None:
+        return False
+    os.unlink(aside)
+    return True
+
+
+def _land_guarded(s: Staged, guard: Guard) -> tuple[Path | None, bool]:
+    """`s` onto its target, whose file is first set aside (`set_aside`); the new file takes the
+    name only while it is free (a hard link, which fails on a name taken): a save landing
+    after the file was set aside is never replaced (`SavedMeanwhile`). (the aside name, True),
+    or (None, False) when nothing was there, for `_undo`."""
+    try:
+        aside = set_aside(s.target, guard)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(s.target)) from None
+    try:
+        _rename_no_replace(s.tmp, s.target)
+    except OSError as exc:
+        if aside is not None:
+            _put_back(aside, s.target)
+        if isinstance(exc, SavedMeanwhile):
+            raise
+        raise OSError(exc.errno, exc.strerror, str(s.target)) from None
+    return aside, aside is not None
+
+
+def _rename_no_replace(tmp: Path, target: Path) -> None:
+    """`tmp` renamed `target` unless a file is there (`SavedMeanwhile`): a hard link then the
+    temp name's removal; where there are no hard links (some shares), a rename once no file
+    is seen there."""
+    try:
+        os.link(tmp, target, follow_symlinks=False)
+    except FileExistsError:
+        raise SavedMeanwhile(target) from None
+    except OSError:
+        if os.path.lexists(target):
+            raise SavedMeanwhile(target) from None
+        os.rename(tmp, target)
+        return
+    os.unlink(tmp)
 
 
 def _link_old(target: Path) -> tuple[Path | None, bool]:
@@ -725,10 +864,11 @@ def remove_stale_temp_files(directory: Path) -> list[Path]:
 
 def remove_temp_files(paths: list[Path]) -> list[Path]:
     """Remove these leftover temp files of ours (a crash's, seen when planning): only these,
-    not the temp files another item of the same folder is writing now."""
+    not the temp files another item of the same folder is writing now. Never a file set aside
+    (`is_aside`): it may hold the user's bytes alone; a publish of its folder deals with it."""
     removed = []
     for path in paths:
-        if not path.name.startswith(TEMP_MARKER):
+        if not path.name.startswith(TEMP_MARKER) or is_aside(path):
             continue
         try:
             if path.is_dir() and not path.is_symlink():
@@ -761,16 +901,17 @@ def remove_unchanged(path: Path, ours: Iterable[str | None]) -> bool:
     a new file at `path` instead of changing the one removed; the renamed file is read again,
     and put back when it changed before the rename after all (unless a newer save is at
     `path` by then: that one replaced it, as it would have replaced it there). Killed in
-    between, what is left is a temp file of ours, which a publish of the folder removes. A
-    regular file only, never followed through a link: `files.UnsafeFile` otherwise;
-    FileNotFoundError when it is gone."""
+    between, what is left is a file set aside (`ASIDE_MARKER`), which a publish of the folder
+    copies into the cache before removing it, unless it holds bytes of ours. A regular file
+    only, never followed through a link: `files.UnsafeFile` otherwise; FileNotFoundError when
+    it is gone."""
     ours = {h for h in ours if h}
-    if _sha256_unfollowed(path) not in ours:
+    if sha256_unfollowed(path) not in ours:
         return False
-    tmp = temp_path_for(path)
+    tmp = temp_path_for(path, ASIDE_MARKER)
     os.rename(path, tmp)
     try:
-        now = _sha256_unfollowed(tmp)
+        now = sha256_unfollowed(tmp)
     except OSError:
         now = None
     if now in ours:
@@ -780,7 +921,7 @@ def remove_unchanged(path: Path, ours: Iterable[str | None]) -> bool:
     return False
 
 
-def _sha256_unfollowed(path: Path) -> str:
+def sha256_unfollowed(path: Path) -> str:
     digest = hashlib.sha256()
     with open_regular(path, follow_symlinks=False) as fh:
         while chunk := fh.read(_COPY_CHUNK):

@@ -36,13 +36,18 @@ import peewee as pw
 
 from metarrd import db, dbrows
 from metarrd.atomic import (
+    ASIDE_MARKER,
     TEMP_MARKER,
     AtomicBatch,
+    Guard,
     Landed,
     LandFailed,
     Staged,
+    is_aside,
+    remove_copied,
     remove_temp_files,
     remove_unchanged,
+    sha256_unfollowed,
     temp_path_for,
 )
 from metarrd.config import player_label
@@ -105,6 +110,7 @@ class Job:
     result: PublishResult | None = None
     ordered: list[FileAction] = field(default_factory=list)  # write / replace / keep, in order
     left: set[Path] = field(default_factory=set)  # the user's, could not be backed up: untouched
+    guards: dict[Path, Guard] = field(default_factory=dict)  # what may be replaced or removed
     staged: list[Staged] = field(default_factory=list)
     landed: dict[Path, Landed] = field(default_factory=dict)
     forget: list[Path] = field(default_factory=list)  # ledger rows to drop
@@ -159,7 +165,8 @@ def apply_all(rt: Runtime, jobs: list[Job]) -> dict[int, PublishResult | Metarrd
         landed, undone = [], []
         for job in live:
             try:
-                job.landed = {s.target: s for s in batch.land(job.staged, undo=True)}
+                landed_now = batch.land(job.staged, undo=True, guards=job.guards)
+                job.landed = {s.target: s for s in landed_now}
                 removed_in |= _remove(job)
                 landed.append(job)
             except LandFailed as exc:  # what landed before is put back (or listed in exc.kept)
@@ -235,6 +242,9 @@ def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]
     nfo_wanted = next((a.wanted for a in plan.actions if a.wanted and a.wanted.kind == "nfo"), None)
     result.nfo_hash = nfo_wanted.sha256 if nfo_wanted else ""
     if plan.stale_temp:  # only those seen: another item of the folder may be writing its own
+        for path in plan.stale_temp:
+            if is_aside(path):
+                _recover_aside(rt, job, path)
         remove_temp_files(plan.stale_temp)
     for action in plan.actions:
         if action.backup and os.path.lexists(action.path):
@@ -242,7 +252,7 @@ def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]
                 _note(movie, result.skipped, link)  # nothing copied: the link is replaced
                 continue
             try:
-                sources.back_up(rt, movie.id, action.path, action.backup_type or "fanart")
+                sha = sources.back_up(rt, movie.id, action.path, action.backup_type or "fanart")
             except UnsafeFile as exc:
                 if action.kind == "nfo" and action.action == REPLACE:
                     # a link to a FIFO where the NFO goes: it cannot go there. One no longer
@@ -261,6 +271,7 @@ def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]
                 _note(movie, result.skipped, link)  # nothing to copy: the link is replaced
                 continue
             result.backed_up.append(str(action.path))
+            job.guards[action.path] = Guard(_copy_again(rt, job, action), copied=sha)
     order = {"art": 0, "actor": 1, "nfo": 2}
     job.ordered = [
         a
@@ -343,7 +354,12 @@ def _land_failed(job: Job, exc: LandFailed) -> ItemError:
     folder; a name the file system refuses): what the user can act on, and what stayed."""
     label = job.movie.label
     what = f"{label}: cannot publish: cannot replace {exc.filename} ({exc.strerror})"
-    if exc.errno in _NOT_WRITABLE:
+    if exc.errno == errno.EEXIST:  # atomic.SavedMeanwhile: the user's newest, left as it is
+        what = (
+            f"{label}: cannot publish: {exc.filename} was saved again while it was being "
+            "replaced: the save is left as it is (publish again to replace it, copied first)"
+        )
+    elif exc.errno in _NOT_WRITABLE:
         what += (
             ": the file is protected (immutable, read-only, or another user's in a shared folder)"
         )
@@ -379,7 +395,7 @@ def _remove(job: Job) -> set[Path]:
             job.forget.append(action.path)
             continue
         try:
-            gone = _unlink_unless_saved(action, plan.ledger.get(action.path))
+            gone = _unlink_unless_saved(action, plan.ledger.get(action.path), job.guards)
         except UnsafeFile as exc:  # no longer a file of ours: put there since the plan
             _note(job.movie, result.skipped, f"{exc}; left as it is")
         except OSError as exc:
@@ -402,15 +418,75 @@ def _remove(job: Job) -> set[Path]:
     return changed
 
 
-def _unlink_unless_saved(action: FileAction, ours: layout.LedgerEntry | None) -> bool:
+def _unlink_unless_saved(
+    action: FileAction, ours: layout.LedgerEntry | None, guards: dict[Path, Guard]
+) -> bool:
     """Remove a file no longer wanted: True once removed. Ours unchanged (no copy kept), or
     gone, when the plan read it: still ours only (`atomic.remove_unchanged`), else a save of
     the user's landed since and it stays (False), unless it is a link, whose target stays. A
-    file copied into the cache first (`action.backup`), or a link: unlinked."""
+    file copied into the cache first (`action.backup`): set aside, and copied again when a
+    save landed since its copy (`atomic.remove_copied`), then removed. A link: unlinked."""
+    if action.backup and (guard := guards.get(action.path)) is not None:
+        if not remove_copied(action.path, guard):
+            raise FileNotFoundError(errno.ENOENT, "gone", str(action.path))
+        return True
     if action.backup or ours is None or os.path.islink(action.path):
         os.unlink(action.path)
         return True
     return remove_unchanged(action.path, (ours.sha256, ours.pending))
+
+
+def _copy_again(rt: Runtime, job: Job, action: FileAction):
+    """The `Guard.copy` of `action`'s file: when it changed since the plan read it (or since
+    its copy), the file set aside is copied into the cache (or `backup/`) before it goes."""
+
+    def copy(aside: Path) -> str:
+        kind = action.backup_type or (action.wanted.backup_type if action.wanted else "")
+        sha = sources.back_up(rt, job.movie.id, aside, kind or "fanart", named=action.path)
+        assert job.result is not None
+        if str(action.path) not in job.result.backed_up:
+            job.result.backed_up.append(str(action.path))
+        _note(
+            job.movie,
+            job.result.skipped,
+            f"{action.path.name} was saved while it was being published: "
+            "copied into the cache before it was replaced",
+        )
+        return sha
+
+    return copy
+
+
+def _recover_aside(rt: Runtime, job: Job, path: Path) -> None:
+    """A file set aside by a publish (or a kind change) that was killed before it was done
+    (`atomic.set_aside`, `atomic.remove_unchanged`): it may hold a save of the user's that is
+    nowhere else. Bytes of ours (the item's ledger says) go; anything else is copied into the
+    cache (or `backup/`) first, like any file of the user's that publish replaces. One that
+    cannot be copied stays, said."""
+    ours = {h for e in job.plan.ledger.values() for h in (e.sha256, e.pending) if h}
+    name = path.name[len(ASIDE_MARKER) :].split("-", 1)[-1]
+    kind = "nfo" if name.lower().endswith(".nfo") else "fanart"
+    assert job.result is not None
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode) or sha256_unfollowed(path) in ours:
+            os.unlink(path)
+            return
+        sources.back_up(rt, job.movie.id, path, kind, named=path.with_name(name))
+        os.unlink(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        _note(
+            job.movie,
+            job.result.skipped,
+            f"{path}: left by an interrupted publish, and cannot be copied into the cache "
+            f"({exc.strerror or exc}); left as it is",
+        )
+        return
+    job.result.backed_up.append(str(path.with_name(name)))
+    log.info(
+        "item %d: %s, left by an interrupted publish, copied into the cache", job.movie.id, path
+    )
 
 
 def _same_file_by_case(path: Path, ours: dict[str, Path]) -> Path | None:

@@ -314,13 +314,19 @@ def _fetch(
     return None
 
 
-def back_up(rt: Runtime, movie_id: int, path: Path, image_type: str) -> Path:
+def back_up(
+    rt: Runtime, movie_id: int, path: Path, image_type: str, *, named: Path | None = None
+) -> str:
     """Copy a library file that is not ours into the cache (source `library`, kept for good)
-    before it is replaced or removed; returns where the copy is. Images go to the cache; anything
+    before it is replaced or removed; returns the SHA-256 of the copy, which the file must
+    still hold when it goes (`atomic.Guard`: a save landing between the copy and the
+    replacement is copied again). `named`: the file's name in the library when `path` is
+    where it was set aside (`atomic.set_aside`), for its row and extension. Images go to the cache; anything
     else (the user's NFO, a broken image) to `Config.backup_dir` (`<data_dir>/backup`, with a
     shared cache its `backup/`) as `<type>/<hh>/<sha256>.<ext>`. A row that names an older copy
     of the same bytes (in one host's own `<data_dir>/backup`, from before the cache was shared)
     names this one afterwards, which every host finds."""
+    named = path if named is None else named
     tmp, sha, size = stage_copy(rt, path)
     try:
         info = None
@@ -332,13 +338,13 @@ def back_up(rt: Runtime, movie_id: int, path: Path, image_type: str) -> Path:
         if raw:
             # not an image (the user's NFO, an HTML page named .jpg): the cache holds images only,
             # by their real format, so such files are kept under backup/ instead
-            ext = _safe_ext(path, "nfo" if image_type == "nfo" else "bin")
+            ext = _safe_ext(named, "nfo" if image_type == "nfo" else "bin")
             info = ImageInfo(0, 0, "", ext, sha, size, "")
             store = rt.config.backup_dir
         target = cache.move_into(store, image_type, tmp, info)
     finally:
         tmp.unlink(missing_ok=True)
-    values = row_values(target, None if raw else info, LIBRARY_SOURCE, str(path), LIBRARY_SOURCE)
+    values = row_values(target, None if raw else info, LIBRARY_SOURCE, str(named), LIBRARY_SOURCE)
     with db.write_transaction():
         row = db.CacheImageFile.get_or_none(
             db.CacheImageFile.movie == movie_id,
@@ -352,14 +358,14 @@ def back_up(rt: Runtime, movie_id: int, path: Path, image_type: str) -> Path:
             )
         elif row.source_type != LIBRARY_SOURCE:  # so that cache clean-up never takes it
             db.CacheImageFile.update(
-                source_type=LIBRARY_SOURCE, source_url=str(path), file_path=str(target)
+                source_type=LIBRARY_SOURCE, source_url=str(named), file_path=str(target)
             ).where(db.CacheImageFile.id == row.id).execute()
         elif row.file_path != str(target):  # an older copy (another host's disk): this one
             db.CacheImageFile.update(file_path=str(target)).where(
                 db.CacheImageFile.id == row.id
             ).execute()
-    log.info("item %d: copied %s into the cache (%s) before replacing it", movie_id, path, target)
-    return target
+    log.info("item %d: copied %s into the cache (%s) before replacing it", movie_id, named, target)
+    return sha
 
 
 def stage_copy(rt: Runtime, src: Path) -> tuple[Path, str, int]:

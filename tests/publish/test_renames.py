@@ -5,6 +5,7 @@ changed; never half-published, never with ledger rows for files that did not lan
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import subprocess
 from pathlib import Path
@@ -119,9 +120,17 @@ def test_a_first_publish_that_fails_leaves_no_file_no_folder_no_ledger_row(rt, b
         assert built.reload().publish_state == db.UNPUBLISHED
 
 
-def test_without_hard_links_what_landed_stays_and_is_recorded(rt, build, monkeypatch):
-    built = build(art={"poster": ["jpeg"]}, cast=[])
-    built.path(f"{BASE}-poster.jpg").write_bytes(b"the user's poster")
+def test_without_hard_links_what_landed_stays_and_is_recorded(rt, build, kit, monkeypatch):
+    """Where there are no hard links (some shares), a file of ours replaced before the rename
+    that fails cannot be kept under a link to be put back: the new one stays, recorded as
+    ours. The user's file, set aside by a rename before it is replaced, is put back."""
+    built = build(art={"poster": ["jpeg"], "fanart": ["jpeg"]}, cast=[])
+    publish_item(rt, built.movie)  # ours, then a new poster, the user's own fanart, a new plot
+    kit.add_asset(built.movie, "poster", rank=0, score=10.0)
+    db.Movie.update(plot="A new plot.").where(db.Movie.id == built.movie.id).execute()
+    fanart = built.path(f"{BASE}-fanart.jpg")
+    fanart.write_bytes(kit.image_bytes("fanart"))
+    users = fanart.read_bytes()
     _refuse_renames_onto(monkeypatch, f"{BASE}.nfo")
 
     def no_links(*args, **kwargs):
@@ -129,13 +138,13 @@ def test_without_hard_links_what_landed_stays_and_is_recorded(rt, build, monkeyp
 
     monkeypatch.setattr(os, "link", no_links)
 
-    with pytest.raises(ItemError, match=r"could not put back the 1 file written.*-poster\.jpg"):
-        publish_item(rt, built.movie)
+    with pytest.raises(ItemError, match=r"could not put back the 2 files written.*-poster\.jpg"):
+        publish_item(rt, built.reload())
 
     poster = built.path(f"{BASE}-poster.jpg")
-    assert poster.read_bytes() != b"the user's poster"  # replaced, after its copy into the cache
+    assert ledger()[poster.name] == (hashlib.sha256(poster.read_bytes()).hexdigest(), None)
+    assert fanart.read_bytes() == users  # put back, its copy in the cache all the same
     assert db.CacheImageFile.get_or_none(db.CacheImageFile.source_type == "library")
-    assert ledger() == {poster.name: (built.selected["poster"][0].content_hash, None)}
     assert not [n for n in tree(built.folder) if TEMP_MARKER in n]
 
 

@@ -1,0 +1,154 @@
+"""A save of the user's landing between publish's look at a file and the rename or removal that
+takes it away is never lost (docs/publish.md, "nothing of the user's is lost"). Each race is
+made deterministic by the save landing from inside the step between the two: after the user's
+file was copied into the cache, after the plan read our own file, after a file was set aside.
+And a file set aside by a publish killed before it was done is copied into the cache by the
+next publish of its folder, not removed as a mere temp file of ours."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from metarrd import db
+from metarrd.atomic import TEMP_MARKER, remove_stale_temp_files
+from metarrd.errors import ItemError
+from metarrd.publish import publish_item, sources
+
+BASE = "The Matrix (1999)"
+ASIDE_MARKER = f"{TEMP_MARKER}aside-"  # the name of a file set aside (`atomic.ASIDE_MARKER`)
+# tinyMediaManager's movie NFO, the user's words, saved twice
+USER_NFO = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes" ?>\n'
+    b"<!--created on 2024-03-02 18:11:54 - tinyMediaManager 5.0.2-->\n<movie>\n"
+    b"  <title>The Matrix</title>\n  <userrating>9.0</userrating>\n</movie>\n"
+)
+USER_NFO_SAVED = USER_NFO.replace(b"9.0", b"10.0")
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def copied(data: bytes) -> bool:
+    """A `library` row names a file in the cache (or backup/) holding `data`."""
+    C = db.CacheImageFile
+    rows = C.select().where(C.file_hash == sha(data), C.source_type == "library")
+    return any(Path(r.file_path).read_bytes() == data for r in rows)
+
+
+def _saved_after_its_copy(monkeypatch, path: Path, data: bytes) -> None:
+    """The user saves `data` at `path` once publish copied the file there into the cache."""
+    real = sources.back_up
+
+    def then_saved(rt, movie_id, at, *args, **kwargs):
+        sha256 = real(rt, movie_id, at, *args, **kwargs)
+        if at == path and path.read_bytes() != data:
+            path.write_bytes(data)  # in place, as `echo > file` or a tag editor saves
+        return sha256
+
+    monkeypatch.setattr(sources, "back_up", then_saved)
+
+
+def _asides(folder: Path) -> list[str]:
+    return [n for n in os.listdir(folder) if n.startswith(TEMP_MARKER)]
+
+
+def test_the_users_nfo_saved_after_its_copy_is_copied_again_before_it_is_replaced(
+    rt, build, monkeypatch
+):
+    built = build()
+    nfo = built.path(f"{BASE}.nfo")
+    nfo.write_bytes(USER_NFO)
+    _saved_after_its_copy(monkeypatch, nfo, USER_NFO_SAVED)
+
+    result = publish_item(rt, built.movie)
+
+    assert copied(USER_NFO) and copied(USER_NFO_SAVED)  # the save was lost: no copy of it
+    assert b"<uniqueid" in nfo.read_bytes()  # ours
+    assert str(nfo) in result.backed_up
+    assert any("saved while it was being published" in n for n in result.skipped)
+    assert not _asides(built.folder)
+
+
+def test_the_users_image_saved_after_its_copy_is_copied_again_before_it_is_removed(
+    rt, build, kit, monkeypatch
+):
+    """Another image for the poster's slot (`-poster.png` beside our `-poster.jpg`) is copied
+    into the cache, then removed after the item's renames."""
+    built = build()
+    theirs = built.path(f"{BASE}-poster.png")
+    first, saved = kit.image_bytes("poster", "png"), kit.image_bytes("poster", "png")
+    theirs.write_bytes(first)
+    _saved_after_its_copy(monkeypatch, theirs, saved)
+
+    result = publish_item(rt, built.movie)
+
+    assert not theirs.exists() and str(theirs) in result.removed
+    assert copied(first) and copied(saved)
+    assert not _asides(built.folder)
+
+
+def test_a_save_made_as_a_new_file_while_the_old_is_set_aside_is_never_replaced(
+    rt, build, kit, monkeypatch
+):
+    """Editors save a new file and rename it over the name. One landing after publish set the
+    user's file aside (to read it again) takes the free name: it is the user's newest, so it
+    stays, the item's renames are put back, and the publish says to publish again."""
+    built = build(art={"poster": ["jpeg"], "fanart": ["jpeg"]})
+    nfo = built.path(f"{BASE}.nfo")
+    nfo.write_bytes(USER_NFO)
+    before = {p.name: p.read_bytes() for p in built.folder.iterdir() if p.is_file()}
+    real = os.rename
+
+    def set_aside_then_saved(src, dst):
+        real(src, dst)
+        if Path(src) == nfo and ASIDE_MARKER in os.fspath(dst):
+            tmp = nfo.with_name("tmm-save.tmp")
+            tmp.write_bytes(USER_NFO_SAVED)
+            real(tmp, nfo)
+
+    monkeypatch.setattr(os, "rename", set_aside_then_saved)
+
+    with pytest.raises(ItemError, match="saved again while it was being replaced"):
+        publish_item(rt, built.movie)
+
+    assert nfo.read_bytes() == USER_NFO_SAVED
+    after = {p.name: p.read_bytes() for p in built.folder.iterdir() if p != nfo}
+    assert after == {n: b for n, b in before.items() if n != nfo.name}  # new images gone again
+    assert copied(USER_NFO)
+    monkeypatch.undo()
+    publish_item(rt, built.reload())  # again: the save copied, then replaced
+    assert copied(USER_NFO_SAVED) and b"<uniqueid" in nfo.read_bytes()
+
+
+def test_a_file_set_aside_by_a_killed_publish_is_copied_by_the_next_not_removed(rt, build, kit):
+    """Killed after the user's file was set aside and before ours took its name: the file set
+    aside may hold a save that is nowhere else (landed after its copy). A clean-up of temp
+    files (the daemon's start, a show's season folders) leaves it; the next publish of the
+    folder copies it into the cache, then removes it. One that holds bytes of ours goes."""
+    built = build(art={"poster": ["jpeg"]})
+    publish_item(rt, built.movie)
+    poster = built.path(f"{BASE}-poster.jpg")
+    ours = poster.read_bytes()
+    saved = kit.image_bytes("poster")
+    aside = poster.with_name(f"{ASIDE_MARKER}0badcafe-{poster.name}")
+    poster.rename(aside)
+    aside.write_bytes(saved)
+    ours_aside = built.path(f"{ASIDE_MARKER}12345678-{BASE}-fanart.jpg")
+    ours_aside.write_bytes(ours)  # a poster of ours that `remove_unchanged` had set aside
+    stray = built.path(f"{TEMP_MARKER}deadbeef-{BASE}.nfo")
+    stray.write_bytes(b"<movie>half of ours")
+
+    assert remove_stale_temp_files(built.folder) == [stray]
+    assert aside.read_bytes() == saved
+
+    result = publish_item(rt, built.reload())
+
+    assert copied(saved) and str(poster) in result.backed_up
+    assert not copied(ours)
+    assert poster.read_bytes() == ours  # written again
+    assert not _asides(built.folder)
