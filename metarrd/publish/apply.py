@@ -272,6 +272,14 @@ def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]
                 continue
             result.backed_up.append(str(action.path))
             job.guards[action.path] = Guard(_copy_again(rt, job, action), copied=sha)
+    for action in plan.by_action(REPLACE):
+        if not action.backup and (known := plan.ledger.get(action.path)) is not None:
+            # ours when the plan looked (read, or known by its lstat): still that file by its
+            # lstat when it is replaced, else a save landed since and it is copied first
+            seen = job.seen.get(action.path)
+            if seen is None and known.mtime_ns is not None and known.ctime_ns is not None:
+                seen = (known.size, known.mtime_ns, known.ctime_ns)
+            job.guards[action.path] = Guard(_copy_again(rt, job, action), seen=seen)
     order = {"art": 0, "actor": 1, "nfo": 2}
     job.ordered = [
         a

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from metarrd import db
+from metarrd import atomic, db
 from metarrd.atomic import TEMP_MARKER, remove_stale_temp_files
 from metarrd.errors import ItemError
-from metarrd.publish import publish_item, sources
+from metarrd.publish import apply, publish_item, sources
 
 BASE = "The Matrix (1999)"
 ASIDE_MARKER = f"{TEMP_MARKER}aside-"  # the name of a file set aside (`atomic.ASIDE_MARKER`)
@@ -90,6 +90,50 @@ def test_the_users_image_saved_after_its_copy_is_copied_again_before_it_is_remov
     assert not theirs.exists() and str(theirs) in result.removed
     assert copied(first) and copied(saved)
     assert not _asides(built.folder)
+
+
+def test_our_file_saved_after_the_plan_read_it_is_copied_before_it_is_replaced(
+    rt, build, kit, monkeypatch
+):
+    """Our poster, replaced by a newly chosen one with no copy kept (the plan found it ours):
+    the user saves over it after the plan looked (a cover fixed in an image editor), before
+    the rename. By its lstat at the rename it is no longer the file read: it is copied first."""
+    built = build(art={"poster": ["jpeg"]})
+    publish_item(rt, built.movie)
+    poster = built.path(f"{BASE}-poster.jpg")
+    ours = poster.read_bytes()
+    kit.add_asset(built.movie, "poster", rank=0, score=10.0)
+    fixed = kit.image_bytes("poster")
+    real = apply._record_intent
+
+    def then_saved(jobs):
+        assert poster.read_bytes() == ours  # still ours: the plan is right until now
+        poster.write_bytes(fixed)
+        real(jobs)
+
+    monkeypatch.setattr(apply, "_record_intent", then_saved)
+
+    result = publish_item(rt, built.reload())
+
+    assert copied(fixed)  # replaced with no copy: the user's fix was gone
+    assert poster.read_bytes() not in (ours, fixed)  # the new choice
+    assert str(poster) in result.written and str(poster) in result.backed_up
+    assert not _asides(built.folder)
+
+
+def test_our_file_unchanged_at_the_rename_is_replaced_with_no_copy(rt, build, kit, monkeypatch):
+    """The usual case costs one lstat, no read and no copy."""
+    built = build(art={"poster": ["jpeg"]})
+    publish_item(rt, built.movie)
+    kit.add_asset(built.movie, "poster", rank=0, score=10.0)
+    monkeypatch.setattr(
+        atomic, "set_aside", lambda *a: pytest.fail("our unchanged file was set aside")
+    )
+
+    result = publish_item(rt, built.reload())
+
+    assert str(built.path(f"{BASE}-poster.jpg")) in result.written and not result.backed_up
+    assert not db.CacheImageFile.get_or_none(db.CacheImageFile.source_type == "library")
 
 
 def test_a_save_made_as_a_new_file_while_the_old_is_set_aside_is_never_replaced(
