@@ -454,11 +454,12 @@ def _copy_again(rt: Runtime, job: Job, action: FileAction):
         assert job.result is not None
         if str(action.path) not in job.result.backed_up:
             job.result.backed_up.append(str(action.path))
+        verb = "replaced" if action.action == REPLACE else "removed"
         _note(
             job.movie,
             job.result.skipped,
             f"{action.path.name} was saved while it was being published: "
-            "copied into the cache before it was replaced",
+            f"copied into the cache before it was {verb}",
         )
         return sha
 

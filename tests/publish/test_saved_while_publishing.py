@@ -89,6 +89,7 @@ def test_the_users_image_saved_after_its_copy_is_copied_again_before_it_is_remov
 
     assert not theirs.exists() and str(theirs) in result.removed
     assert copied(first) and copied(saved)
+    assert any("copied into the cache before it was removed" in n for n in result.skipped)
     assert not _asides(built.folder)
 
 
