@@ -52,6 +52,7 @@ from metarrd.atomic import remove_unchanged, sync_dirs
 from metarrd.config import ALL_SEASONS, ASSET_TYPES, LIBRARY_SOURCE, Config, LibraryConfig
 from metarrd.fields import CAST_LOCK
 from metarrd.identify import absolute_numbers, episode_folders, parse_episode, show_title
+from metarrd.mounts import share_gone
 from metarrd.paths import is_inside
 from metarrd.user_urls import PROVIDER as USER_IMAGE
 
@@ -356,8 +357,10 @@ def remove_disowned(library: db.Library) -> None:
     and stays, and the event says so. Only regular files inside the library, never followed
     through a link, and never one the user saves meanwhile (`atomic.remove_unchanged`). Their
     rows go once the files are gone, in a transaction of their own: the kind change's, or a
-    scan's after a crash (each scan of the library calls this first). Not in a write
-    transaction."""
+    scan's after a crash (each scan of the library calls this first); not the row of a file
+    behind a share not there (a link on the way leading nowhere, `mounts.share_gone`), which is
+    not gone: it waits for the share, else our file stayed for good, known as no one's. Not in
+    a write transaction."""
     L = db.LibraryFile
     rows = [
         row
@@ -369,10 +372,13 @@ def remove_disowned(library: db.Library) -> None:
     kept: list[str] = []
     removed = 0
     emptied: set[str] = set()
+    waiting: set[str] = set()  # behind a share not there: not gone, removed once it is back
     for path, sha256, pending in sorted(rows):
         try:
             gone = remove_unchanged(Path(path), (sha256, pending))
         except FileNotFoundError:
+            if share_gone(path, library.path, None) is not None:
+                waiting.add(path)
             continue
         except OSError as exc:  # a link, a folder, unreadable: not ours to remove
             log.warning("library %s: %s left as it is: %s", library.name, path, exc)
@@ -393,8 +399,9 @@ def remove_disowned(library: db.Library) -> None:
     folders = {Path(d) if os.path.isdir(d) else Path(d).parent for d in emptied}
     sync_dirs(sorted(folders))
     with db.write_transaction():
-        for start in range(0, len(rows), 500):
-            part = [p for p, *_ in rows[start : start + 500]]
+        done = [row for row in rows if row[0] not in waiting]
+        for start in range(0, len(done), 500):
+            part = [p for p, *_ in done[start : start + 500]]
             L.delete().where(L.path.in_(part), L.movie.is_null()).execute()
         if removed:
             db.record_event(

@@ -670,3 +670,39 @@ def test_a_show_folder_that_becomes_a_film_gives_it_the_shows_locked_cast(
     assert roles(show.id) == expected  # the show (kept, missing) keeps its own
     said = db.Event.get(db.Event.movie == film.id, db.Event.message.contains("its folder was"))
     assert "(cast)" in said.message
+
+
+def test_our_files_behind_a_share_not_there_wait_for_it_to_be_removed(
+    tmp_path, simulator, backend, capsys
+):
+    """A show's folder a link to another NAS (`Firefly (2002)` -> `/mnt/nas2/Firefly (2002)`),
+    nas2 not mounted when the kind change's removal runs: its tvshow.nfo is not found, but is
+    not gone. Its ledger row was deleted all the same, so once nas2 was back our tvshow.nfo
+    stayed for good, known as no one's (the user's), and Kodi's movie scan read it as the
+    film's. The row waits for the share; the scan that finds the file removes it."""
+    root = tmp_path / "tv"
+    put(root, FILMS[0])
+    nas = tmp_path / "nas2"
+    share = nas / "Firefly (2002)"
+    share.mkdir(parents=True)
+    (root / "Firefly (2002)").symlink_to(share, target_is_directory=True)
+    movies = write_config(tmp_path, simulator, root, "movie")
+    movies.write_text(
+        movies.read_text().replace("[providers]", "follow_symlinks = true\n[providers]")
+    )
+    assert _run(movies, "scan") == 0, capsys.readouterr()
+    body = b"<tvshow><title>Firefly</title></tvshow>\n"
+    nfo = root / "Firefly (2002)/tvshow.nfo"
+    nfo.write_bytes(body)
+    L = db.LibraryFile
+    L.create(movie=None, path=str(nfo), kind="nfo", size=len(body),
+             sha256=hashlib.sha256(body).hexdigest())  # fmt: skip
+    nas.rename(tmp_path / "nas2-unmounted")  # the link leads nowhere
+
+    assert _run(movies, "scan") == 0, capsys.readouterr()
+    assert L.select().where(L.path == str(nfo), L.movie.is_null()).exists()
+
+    (tmp_path / "nas2-unmounted").rename(nas)  # mounted again
+    assert _run(movies, "scan") == 0, capsys.readouterr()
+    assert not nfo.exists() and share.is_dir()
+    assert not L.select().where(L.movie.is_null()).exists()
