@@ -88,10 +88,11 @@ def _follow(config: Config, movie: db.Movie, new: str) -> bool:
             old_place = VideoPlace.of(movie)
             movie.parts = [new if p == old else p for p in movie.parts or []]
             was_published = movie.publish_state == db.PUBLISHED
+            hints = _name_to_read(movie, new)
             db.Movie.update(
                 path=new,
                 parts=movie.parts,
-                hints=_name_to_read(movie, new),
+                **({"hints": hints} if hints is not None else {}),
                 missing=False,
                 publish_state=db.OUTDATED if was_published else movie.publish_state,
                 updated_at=db.now(),
@@ -121,19 +122,26 @@ def _read_since(movie: db.Movie, path: str) -> bool:
 
 
 def _name_to_read(movie: db.Movie, new: str) -> dict | None:
-    """The hints of `movie` for its new path: an episode whose new name gives it other numbers
-    (`tv.numbered_otherwise`) loses the mark that its name was read (`name_rules`), so the scan
-    that follows reads it again (scan.tv._reads_the_same), as it reads a file it finds moved.
-    Its size and time are the old file's, so without it the scan took it for unchanged, and a
-    file Sonarr renamed into another season (`Specials/S00E05.mkv` to `Season 1/S01E05.mkv`,
-    after TheTVDB renumbered it) kept the old numbers, and the old episode's data. Renamed to
-    the same numbers, it is not read again (a whole series renamed: no file opened)."""
+    """The hints of `movie` for its new path, or None when they stay as they are: an episode
+    whose new name gives it other numbers (`tv.numbered_otherwise`) loses the mark that its
+    name was read (`name_rules`), so the scan that follows reads it again
+    (scan.tv._reads_the_same), as it reads a file it finds moved. Its size and time are the old
+    file's, so without it the scan took it for unchanged, and a file Sonarr renamed into
+    another season (`Specials/S00E05.mkv` to `Season 1/S01E05.mkv`, after TheTVDB renumbered
+    it) kept the old numbers, and the old episode's data. Renamed to the same numbers, it is
+    not read again (a whole series renamed: no file opened). Called in the rename's write
+    transaction: the hints are read again there, so that what another job wrote in them while
+    the rename waited for the lock (an enrich's keywords) stays."""
     from metarrd.scan.tv import numbered_otherwise  # imports this module
 
-    hints = movie.hints
-    if not hints or "name_rules" not in hints or not numbered_otherwise(movie, new):
-        return hints
-    return {key: value for key, value in hints.items() if key != "name_rules"}
+    if movie.kind != db.EPISODE:
+        return None
+    item = db.Movie.get_or_none(db.Movie.id == movie.id)
+    if item is None or "name_rules" not in (item.hints or {}):
+        return None
+    if not numbered_otherwise(item, new):
+        return None
+    return {key: value for key, value in item.hints.items() if key != "name_rules"}
 
 
 def carry_sidecars(old: str, new: str) -> int:

@@ -349,3 +349,26 @@ def test_a_notification_not_sent_yet_follows_the_renamed_folder(make_rt, build, 
 
     rows = [(r.path, r.state) for r in db.PlayerNotification.select()]
     assert rows == [(str(moved / "Heat (1995).mkv"), "pending")]
+
+
+def test_a_rename_keeps_what_another_job_wrote_in_the_items_hints_meanwhile(rt, build, monkeypatch):
+    """Radarr's rename of `Heat (1995).mkv` while an enrich of the item holds the write lock:
+    the enrich commits its keywords (the hint a later identification removes them from the
+    tags by) while the rename waits; the rename wrote the item's hints as it had read them
+    before, and the enrich's were lost."""
+    import metarrd.scan.tv as scan_tv
+
+    built = build("Heat (1995)", art={}, cast=[])
+    old, new = built.movie.path, built.path("Heat.1995.1080p.BluRay.mkv")
+    Path(old).rename(new)
+    real = scan_tv.holds_first_episode
+
+    def enriched_meanwhile(item, path):
+        hints = {**(db.Movie.get_by_id(item.id).hints or {}), "enrich_keywords": ["heist"]}
+        db.Movie.update(hints=hints).where(db.Movie.id == item.id).execute()
+        return real(item, path)
+
+    monkeypatch.setattr(scan_tv, "holds_first_episode", enriched_meanwhile)
+    assert follow_renames(rt.config, {old: str(new)}) == [built.movie.id]
+    assert built.reload().path == str(new)
+    assert built.reload().hints["enrich_keywords"] == ["heist"]
