@@ -1439,7 +1439,7 @@ def _record(
         pr.streams is not None
         and not is_new
         and movie.id not in moved
-        and movie.publish_state == db.PUBLISHED
+        and published_now([movie.id])
         and restreamed([(movie, pr.streams)])
     ):  # replaced where it is: its NFO describes the old file
         db.mark_outdated(movie.id)
@@ -1569,6 +1569,20 @@ _STREAM_COLUMNS = {
     db.AudioStream: ("codec", "language", "channels"),
     db.SubtitleStream: ("language",),
 }  # fmt: skip
+
+
+def published_now(ids: list[int]) -> set[int]:
+    """Of the items `ids`, those "Published" as the database says now, read in the scan's write
+    transaction: the scan's own rows were read before it read the files, and a publish that
+    landed meanwhile (the user's click, an auto-publish) wrote the old file's streams, the only
+    ones recorded yet, under "Published"."""
+    M = db.Movie
+    out: set[int] = set()
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        query = M.select(M.id).where(M.id.in_(part), M.publish_state == db.PUBLISHED)
+        out.update(i for (i,) in query.tuples())
+    return out
 
 
 def restreamed(items: list[tuple[db.Movie, StreamDetails]]) -> list[int]:

@@ -128,3 +128,36 @@ def test_a_published_episode_replaced_under_its_name_is_to_republish(trt):
     assert "<codec>hevc</codec>" in details and "<hdrtype>hdr10</hdrtype>" in details
     assert db.Movie.get_by_id(episode.id).publish_state == db.PUBLISHED
     assert built.reload().publish_state == db.PUBLISHED
+
+
+def test_a_movie_published_while_the_scan_reads_its_new_file_is_to_republish(
+    rt, build, monkeypatch
+):
+    """The item "Republish?" (an edit) when the watcher's scan of its replaced file starts; its
+    publish (the user's click, an auto-publish) lands while the scan reads the new file, and
+    writes the old file's streams, the only ones recorded yet. The scan decided on the state it
+    had read before the probe, not "Published": the item stayed "Published", its NFO the old
+    file's."""
+    from metarrd.scan import stage as scan_stage
+
+    built = build("Heat (1995)", streams=False, art={"poster": ["jpeg"]}, cast=[])
+    video = Path(built.movie.path)
+    replaced(video, H264)
+    assert scan(rt).changed == [built.movie.id]
+    publish_item(rt, built.reload())
+    db.mark_outdated(built.movie.id)  # edited since
+    nfo = built.path("Heat (1995).nfo")
+    replaced(video, HEVC)
+    real = scan_stage.probe
+
+    def published_meanwhile(rt_, root, video_):
+        pr = real(rt_, root, video_)
+        publish_item(rt, built.reload())
+        return pr
+
+    monkeypatch.setattr(scan_stage, "probe", published_meanwhile)
+    report = scan(rt)
+
+    assert "<codec>h264</codec>" in codecs(nfo)  # the publish meanwhile: the old file's
+    assert report.restreamed == [built.movie.id]
+    assert db.Movie.get_by_id(built.movie.id).publish_state == db.OUTDATED
