@@ -92,6 +92,7 @@ from metarrd.scan.stage import (
     apply_nfo_values,
     date_added_from_mtime,
     out_of_sight,
+    published_now,
     restreamed,
     unmounted,
 )
@@ -1272,15 +1273,14 @@ def scan_show(
         for item in moved.values():
             db.mark_outdated(item.id)  # its published NFO and thumb stayed where it was
         moved_ids = {item.id for item in moved.values()}
+        read = [
+            (item, pr.streams)
+            for item, is_new, pr in recorded
+            if not is_new and pr.streams is not None and item.id not in moved_ids
+        ]
+        published = published_now([item.id for item, _streams in read])
         for item_id in restreamed(
-            [
-                (item, pr.streams)
-                for item, is_new, pr in recorded
-                if not is_new
-                and pr.streams is not None
-                and item.id not in moved_ids
-                and item.publish_state == db.PUBLISHED
-            ]
+            [(item, streams) for item, streams in read if item.id in published]
         ):  # replaced where it is: its NFO describes the old file
             db.mark_outdated(item_id)  # and its show's
             report.restreamed.append(item_id)
@@ -2076,11 +2076,13 @@ def _record_episode(
     """The episode item with what was read from disk; a known one saved, a new one not yet
     (`_insert_new` inserts them together)."""
     is_new = item is None
+    whole = False  # saved whole: a film made an episode, its other columns a new episode's
     if is_new:
         item = db.Movie(library=library, path=str(pr.path), kind=db.EPISODE, show=show)
         item.date_added = date_added_from_mtime(pr.mtime_ns)
     elif item.kind != db.EPISODE:
         item = _film_to_episode(item, library, show)
+        whole = True
     name = pr.name
     stored = (item.hints or {}).get("name_absolute")  # a range comes back as a list
     if _in_absolute_order(show, name) and absolute_numbers(stored) == absolute_numbers(
@@ -2153,7 +2155,10 @@ def _record_episode(
     item.last_error = "; ".join(problems) or None
     item.updated_at = db.now()
     if not is_new:
-        item.save()
+        # only what the scan changed, as a movie's scan saves: the item was read before its
+        # file was, and a web edit, an identify or a publish that landed meanwhile keeps its
+        # columns (saved whole, they were set back: a lock, a title, "Published")
+        item.save(only=None if whole else item.dirty_fields)
     return item, is_new, pr
 
 

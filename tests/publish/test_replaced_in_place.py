@@ -161,3 +161,59 @@ def test_a_movie_published_while_the_scan_reads_its_new_file_is_to_republish(
     assert "<codec>h264</codec>" in codecs(nfo)  # the publish meanwhile: the old file's
     assert report.restreamed == [built.movie.id]
     assert db.Movie.get_by_id(built.movie.id).publish_state == db.OUTDATED
+
+
+def test_an_episode_published_while_the_scan_reads_its_new_file_is_to_republish(trt, monkeypatch):
+    """As a movie's: the episode's publish lands while the TV scan reads its replaced file."""
+    from metarrd.scan import tv as scan_tv
+
+    built = build_show(trt, files={PILOT: (1, [1])}, art={}, thumbs=False)
+    video = built.path(PILOT)
+    (episode,) = built.episodes.values()
+    replaced(video, H264)
+    scan(trt)
+    publish_item(trt, built.show)
+    db.mark_outdated(episode.id)  # edited since
+    replaced(video, HEVC)
+    real = scan_tv.probe_episode
+
+    def published_meanwhile(*args):
+        pr = real(*args)
+        publish_item(trt, db.Movie.get_by_id(episode.id))
+        return pr
+
+    monkeypatch.setattr(scan_tv, "probe_episode", published_meanwhile)
+    report = scan(trt)
+
+    assert "<codec>h264</codec>" in codecs(video.with_suffix(".nfo"))
+    assert report.restreamed == [episode.id]
+    assert db.Movie.get_by_id(episode.id).publish_state == db.OUTDATED
+
+
+def test_an_episode_edited_while_the_scan_reads_its_new_file_keeps_the_edit(trt, monkeypatch):
+    """The user locks the episode's title on its page while the TV scan reads its replaced
+    file: the scan saved the item it had read before, whole, and the edit and its lock were
+    set back."""
+    from metarrd.scan import tv as scan_tv
+
+    built = build_show(trt, files={PILOT: (1, [1])}, art={}, thumbs=False)
+    video = built.path(PILOT)
+    (episode,) = built.episodes.values()
+    replaced(video, H264)
+    scan(trt)
+    replaced(video, HEVC)
+    real = scan_tv.probe_episode
+
+    def edited_meanwhile(*args):
+        pr = real(*args)
+        db.Movie.update(title="Pilot (Extended)", locked_fields=["title"]).where(
+            db.Movie.id == episode.id
+        ).execute()
+        return pr
+
+    monkeypatch.setattr(scan_tv, "probe_episode", edited_meanwhile)
+    assert scan(trt).changed == [episode.id]
+
+    item = db.Movie.get_by_id(episode.id)
+    assert (item.title, item.locked_fields) == ("Pilot (Extended)", ["title"])
+    assert db.VideoStream.get(db.VideoStream.movie == episode.id).codec == "hevc"
