@@ -797,9 +797,6 @@ def _rejoin_split_stacks(
         k = known.get(video.file)
         if k is None or k[10] != db.MOVIE:
             continue  # a new stack is `_grown_into`'s, a new part left `_shrunk_to`'s
-        at = next((i for i, (v, _m) in enumerate(todo) if v.file == video.file), None)
-        if at is not None and (todo[at][1] is None or todo[at][1].id != k[0]):
-            continue  # this scan has another reading of it
         pairs = []  # (the stack's row, its part's row)
         for part in video.files[1:]:
             p = known.get(part)
@@ -809,6 +806,11 @@ def _rejoin_split_stacks(
                 pairs.append((k, p))
         if _one_part(video.file, k[5]):
             pairs.extend((s, k) for f in video.files if (s := later.get(f)) is not None)
+        if not pairs:  # the common case: `todo` (every changed file) is not searched
+            continue
+        at = next((i for i, (v, _m) in enumerate(todo) if v.file == video.file), None)
+        if at is not None and (todo[at][1] is None or todo[at][1].id != k[0]):
+            continue  # this scan has another reading of it
         for stack_row, part_row in pairs:
             if stack_row[0] == part_row[0] or k[0] not in (stack_row[0], part_row[0]):
                 continue  # one of them went into the other already
