@@ -143,8 +143,9 @@ def remove_unused(cache_dir: Path, previews_dir: Path, files: set[str], previews
 
     The people no item plays any more go first, in the same transaction, and their pictures
     join `files` (`forget_unlinked_actors`): every item that goes, is merged or is identified
-    again comes here once committed, so the actors' rows and pictures do not grow for ever on
-    a library with churn. Not while the cache does not answer: their rows stay for next time."""
+    again, and every enrich that drops a role, comes here once committed, so the actors' rows
+    and pictures do not grow for ever on a library with churn. Not while the cache does not
+    answer: their rows stay for next time."""
     from metarrd import db
 
     cache_dir, previews_dir = Path(cache_dir), Path(previews_dir)
@@ -179,11 +180,12 @@ def remove_unused(cache_dir: Path, previews_dir: Path, files: set[str], previews
 _ROWS = 500  # ids per IN (...), far below SQLite's and PostgreSQL's limits
 
 
-def forget_unlinked_actors(actor_ids: list[int] | None = None) -> set[str]:
-    """The people of `actor_ids` (None: every person) whom no item plays any more (their items
-    deleted, re-identified, or their casts changed) go, with their cache rows. Returns the
-    cache files they named, for `cache.remove_unused` once committed (a file another row still
-    uses stays there).
+def forget_unlinked_actors() -> set[str]:
+    """The people no item plays any more (their items deleted, re-identified, or their casts
+    changed) go, with their cache rows. Returns the cache files they named, for `remove_unused`
+    to remove in the same transaction (a file another row still uses stays there): the rows
+    go with their files, or stay for the next clean-up (killed before it, the cache on a hung
+    mount), never a picture left behind that no row names.
 
     Call inside a write transaction: every enrich writes its roles under the same write lock,
     so no person is linked to an item between the look and the DELETE (on PostgreSQL too:
@@ -193,16 +195,11 @@ def forget_unlinked_actors(actor_ids: list[int] | None = None) -> set[str]:
     from metarrd import db
 
     A, R, C = db.Actor, db.MovieActor, db.CacheImageFile
-    query = A.select(A.id, A.image_cache_path).where(
-        ~pw.fn.EXISTS(R.select(R.id).where(R.actor == A.id))
+    found = list(
+        A.select(A.id, A.image_cache_path)
+        .where(~pw.fn.EXISTS(R.select(R.id).where(R.actor == A.id)))
+        .tuples()
     )
-    if actor_ids is None:
-        found = list(query.tuples())
-    else:
-        found = []
-        for start in range(0, len(actor_ids), _ROWS):
-            chunk = actor_ids[start : start + _ROWS]
-            found.extend(query.where(A.id.in_(chunk)).tuples())
     files = {path for _id, path in found if path}
     ids = [actor_id for actor_id, _path in found]
     for start in range(0, len(ids), _ROWS):

@@ -6,8 +6,8 @@ downloads that are needed (a person whose picture is already cached costs nothin
 `apply_cast` waits for them, caches the new pictures under `<data_dir>/cache/actor/<hh>/` and
 writes the actors and the movie's roles. The absolute provider URL of each picture stays in
 `Actor.thumb_url`, for the NFO. A person without a picture simply has no thumbnail. A person
-dropped from the cast whom no item plays any more goes, with their cached picture
-(`cache.forget_unlinked_actors`, then `cache.remove_unused` once committed).
+dropped from the cast whom no item plays any more goes, with their cached picture, at the
+`cache.remove_unused` that follows the commit (`cache.forget_unlinked_actors`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from metarrd import cache, db
+from metarrd import db
 from metarrd.enrich.analysis import Analyser, AnalysisResult
 from metarrd.enrich.candidate_store import image_columns, insert_all, save_all
 from metarrd.enrich.metadata import CastMember
@@ -136,21 +136,22 @@ def _store_thumbs(thumbs: list[tuple[db.Actor, AnalysisResult]]) -> None:
     insert_all(db.CacheImageFile, new)
 
 
-def apply_cast(movie_id: int, plan: CastPlan) -> set[str]:
+def apply_cast(movie_id: int, plan: CastPlan) -> bool:
     """Wait for the thumbnails, then write actors and roles (call inside a write transaction).
 
-    Returns the cache files of the people no item plays any more
-    (`cache.forget_unlinked_actors`), for `cache.remove_unused` once committed.
+    Returns whether a role went: its person may be played by no item any more, for
+    `cache.remove_unused` once committed (`cache.forget_unlinked_actors`).
     """
     return apply_casts({movie_id: plan})
 
 
-def apply_casts(plans: dict[int, CastPlan]) -> set[str]:
+def apply_casts(plans: dict[int, CastPlan]) -> bool:
     """`apply_cast` for many items at once (a show's episodes): each person written once, the
     roles of every item in a few statements, not a handful per item.
 
-    Returns the cache files of the people dropped from these casts whom no item plays any
-    more (their rows go: `cache.forget_unlinked_actors`), for `cache.remove_unused` once committed.
+    Returns whether a role went, for `cache.remove_unused` once committed: the people no item
+    plays any more go there, with their pictures, in one transaction (`forget_unlinked_actors`);
+    killed before it, or while the cache does not answer, they go at the next one.
     """
     people: dict[int, CastMember] = {}
     thumb_urls: dict[int, str | None] = {}
@@ -202,12 +203,11 @@ def apply_casts(plans: dict[int, CastPlan]) -> set[str]:
         part = movie_ids[start : start + _CHUNK]
         for r in db.MovieActor.select().where(db.MovieActor.movie.in_(part)):
             existing[r.movie_id][r.actor_id] = r
-    gone, new_roles, recast, dropped = [], [], [], set()
+    gone, new_roles, recast = [], [], []
     for movie_id, plan in plans.items():
         wanted = {actors[m.tmdb_id].id: m for m in plan.members}
         rows = existing[movie_id]
         gone += [r.id for actor_id, r in rows.items() if actor_id not in wanted]
-        dropped.update(actor_id for actor_id in rows if actor_id not in wanted)
         for actor_id, m in wanted.items():
             row = rows.get(actor_id)
             if row is None:
@@ -222,7 +222,7 @@ def apply_casts(plans: dict[int, CastPlan]) -> set[str]:
         db.MovieActor.delete().where(db.MovieActor.id.in_(gone[start : start + _CHUNK])).execute()
     for start in range(0, len(new_roles), _CHUNK):
         db.MovieActor.insert_many(new_roles[start : start + _CHUNK]).execute()
-    return cache.forget_unlinked_actors(sorted(dropped))
+    return bool(gone)
 
 
 def _shown(actor: db.Actor) -> tuple:

@@ -273,7 +273,7 @@ class _Enrichment:
         self.pending: dict[str, Future[AnalysisResult]] = {}  # url -> download + analysis
         self.outcomes: dict[str, AnalysisResult] = {}
         self.unsaved: list[db.ArtworkCandidate] = []  # analysed, saved with the selection
-        self.unlinked: set[str] = set()  # cache files of people no item plays any more
+        self.recast = False  # a role went: its person may be played by no item any more
         self.previews: dict[int, Future[str | None]] = {}  # library row id -> preview
         self.tvdb_id: int | None = movie.tvdb_id
         self.an: Analyser | None = None
@@ -352,11 +352,9 @@ class _Enrichment:
                 self.result.outdated = False
             with db.write_transaction():
                 self._record_done()
-        if dropped or self.unlinked:  # previews the providers no longer list, pictures of people
-            # no item plays any more
-            cache.remove_unused(
-                self.config.cache_dir, self.config.previews_dir, self.unlinked, dropped
-            )
+        if dropped or self.recast:  # previews the providers no longer list, people no item
+            # plays any more with their pictures
+            cache.remove_unused(self.config.cache_dir, self.config.previews_dir, set(), dropped)
         self.result.seconds = time.monotonic() - started
         log.info("%s: %s (%.1f s)", self.label, self.result, self.result.seconds)
         return self.result
@@ -609,7 +607,7 @@ class _Enrichment:
             PROVIDED_HINT: provided_marks(after, {**new, **fallback}),
         }
         if plan.members and CAST_LOCK not in (movie.locked_fields or []):
-            self.unlinked = cast.apply_cast(movie.id, plan)  # no cast from TMDB: keep ours
+            self.recast = cast.apply_cast(movie.id, plan)  # no cast from TMDB: keep ours
         after_cast = cast.cast_snapshot(movie.id)
         self.result.actors = len(after_cast)
         imdb = details.get("imdb_id") or (details.get("external_ids") or {}).get("imdb_id")

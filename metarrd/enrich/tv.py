@@ -242,7 +242,7 @@ class _ShowEnrichment:
         self.rt, self.config, self.show = rt, preferences.effective(rt.config), show
         self.only = only  # those episodes alone (`_scope`); None: the whole show
         self.asked = asked  # episodes asked for: their failures are their caller's to record
-        self.unlinked: set[str] = set()  # cache files of people no item plays any more
+        self.recast = False  # a role went: its person may be played by no item any more
         self.label = f"item {show.id} ({show.title or show.path})"
         self.result = TvEnrichResult(show.id, show.title or "", show.year)
         self.seasons = (
@@ -336,11 +336,9 @@ class _ShowEnrichment:
             with db.write_transaction():
                 self._record_done(settled)
         dropped = {rel for art in self.arts.values() for rel in art.dropped}
-        if dropped or self.unlinked:  # previews the providers no longer list, pictures of
-            # people no item plays any more
-            cache.remove_unused(
-                self.config.cache_dir, self.config.previews_dir, self.unlinked, dropped
-            )
+        if dropped or self.recast:  # previews the providers no longer list, people no item
+            # plays any more with their pictures
+            cache.remove_unused(self.config.cache_dir, self.config.previews_dir, set(), dropped)
         self.result.seconds = time.monotonic() - started
         log.info("%s: %s (%.1f s)", self.label, self.result, self.result.seconds)
         return self.result
@@ -674,7 +672,7 @@ class _ShowEnrichment:
             updates.append((target, item, changes, extra))
         if self.only is not None:  # the episodes enriched, for the line
             r.codes = ", ".join(_code(item) for t, item, _c, _e in updates if t[0] == "episode")
-        self.unlinked = cast.apply_casts(to_cast)  # every person once, every item's roles at once
+        self.recast = cast.apply_casts(to_cast)  # every person once, every item's roles at once
         after_casts = cast.cast_snapshots([item.id for _t, item, _c, _e in updates])
         differ = {
             item.id: bool(changes or extra)

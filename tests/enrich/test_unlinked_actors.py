@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from metarrd import db
+from metarrd import cache, db
 from metarrd.enrich import enrich_item
 from metarrd.identify import identify_item
 
@@ -64,3 +64,50 @@ def test_the_cast_of_a_movie_identified_again_goes_with_its_pictures(rt, simulat
     assert not any(_kept(actor) for actor in people)
     assert not any(p.exists() for p in pictures)
     assert db.CacheImageFile.select().where(db.CacheImageFile.actor.is_null(False)).count() == 0
+
+
+def _dropped_from_the_matrix(rt, simulator, monkeypatch) -> tuple[db.Movie, db.Actor, Path]:
+    movie = make_movie(rt)
+    enrich_item(rt, movie)
+    gone = _pictured(movie)[-1]
+    matrix = simulator.catalog.get(603)
+    monkeypatch.setattr(matrix, "cast", [c for c in matrix.cast if c[0] != gone.name])
+    return movie, gone, Path(gone.image_cache_path)
+
+
+def test_a_person_dropped_by_an_enrich_killed_before_the_clean_up_goes_at_the_next(
+    rt, simulator, monkeypatch
+):
+    """The enrich commits the new cast, then removes what no row uses any more: killed in
+    between (a restart, the OOM killer), the person's rows were gone already and their cached
+    picture, named by no row, stayed in the cache for good. The next clean-up, whatever
+    deletion calls it, takes them and their picture."""
+    movie, gone, picture = _dropped_from_the_matrix(rt, simulator, monkeypatch)
+    remove_unused = cache.remove_unused
+    monkeypatch.setattr(cache, "remove_unused", lambda *args: 0)  # killed before it ran
+    enrich_item(rt, db.Movie.get_by_id(movie.id))
+    assert picture.is_file()
+    monkeypatch.setattr(cache, "remove_unused", remove_unused)
+
+    remove_unused(rt.config.cache_dir, rt.config.previews_dir, set(), set())
+
+    assert not _kept(gone) and not picture.exists()
+
+
+def test_a_person_dropped_while_the_cache_does_not_answer_goes_once_it_does(
+    rt, simulator, monkeypatch
+):
+    """The cache on a hung mount while an enrich drops a person: nothing is removed there
+    then, and their rows went all the same, so their picture stayed for good once the mount
+    answered. They go at the first clean-up after it answers."""
+    movie, gone, picture = _dropped_from_the_matrix(rt, simulator, monkeypatch)
+    cache_dir = rt.config.cache_dir
+    unanswered = cache.unanswered
+    monkeypatch.setattr(cache, "unanswered", lambda folder, **kw: folder == cache_dir)
+    enrich_item(rt, db.Movie.get_by_id(movie.id))
+    assert picture.is_file()
+    monkeypatch.setattr(cache, "unanswered", unanswered)
+
+    cache.remove_unused(cache_dir, rt.config.previews_dir, set(), set())
+
+    assert not _kept(gone) and not picture.exists()
