@@ -386,6 +386,24 @@ def test_discs_jellyfin_does_not_stack_write_nothing_above_them(rt, build, names
     assert sorted(p.name for p in above.iterdir()) == sorted(names)
 
 
+def test_a_disc_in_a_collections_folder_does_not_look_into_its_other_films(
+    rt, build, monkeypatch
+):
+    """`Alien Collection/Alien (1979)/VIDEO_TS` beside `Aliens (1986)/`, `Alien 3 (1992)/`...:
+    whether the disc is the first of a Jellyfin disc stack was asked by listing every film
+    folder of the collection (and their `VIDEO_TS/`), at each publish of each disc in it.
+    Names that make no stack of two parts are no disc stack: nothing below them is listed."""
+    above, (alien,) = disc_stack(rt, build, ["Alien (1979)"])
+    for name in ("Aliens (1986)", "Alien 3 (1992)", "Alien Resurrection (1997)"):
+        (above / name / "VIDEO_TS").mkdir(parents=True)
+    listed: list[Path] = []
+    real = discs._listdir
+    monkeypatch.setattr(discs, "_listdir", lambda folder: listed.append(folder) or real(folder))
+    publish_item(rt, alien)
+    assert [p for p in listed if p.parent == above] == []
+    assert not (above / f"{above.name}.nfo").exists()
+
+
 def test_no_nfo_above_discs_beside_a_video(rt, build):
     """A folder holding a video beside its disc folders is no disc stack to Jellyfin (FindMovie
     then makes no movie of the folder)."""
@@ -478,4 +496,6 @@ def test_the_users_nfo_in_other_letters_is_not_named_a_second_nfo_on_a_share_tha
 
     assert [str(disc.path(f"{TITLE}.nfo"))] == first.backed_up
     assert not [n for n in first.skipped + again.skipped if "Kodi reads no NFO" in n]
-    assert disc.path(f"{TITLE}.NFO").read_bytes() != theirs  # ours, in the letters kept
+    # ours: the user's file was set aside before ours took the name (atomic.Guard), so the
+    # folder lists it in our letters now
+    assert disc.path(f"{TITLE}.nfo").read_bytes() != theirs
