@@ -20,7 +20,7 @@ from pathlib import Path
 
 from metarrd.atomic import TEMP_MARKER
 from metarrd.files import display
-from metarrd.jellyfin_names import EXTRAS_FOLDERS, disc_stack_first
+from metarrd.jellyfin_names import EXTRAS_FOLDERS, disc_stack_first, stack_part
 from metarrd.publish import layout
 from metarrd.publish.layout import Wanted, Warned
 from metarrd.scan import disc_file, nfo_present
@@ -91,8 +91,11 @@ def jellyfin_disc_stack_nfo(folder: Path, roots: set[str]) -> Path | None:
     above = folder.parent
     if above == folder or {os.path.normpath(above), os.path.normpath(folder)} & roots:
         return None  # the folder above a disc in a library's folder is no library's: not read
+    names = _listdir(above)
+    if sum(stack_part(name) is not None for name in names) < 2:
+        return None  # no stack of two parts: its folders are not looked into (a collection's)
     discs: dict[str, str] = {}
-    for name in _listdir(above):
+    for name in names:
         path = above / name
         if name.startswith(".") or name.casefold() in EXTRAS_FOLDERS:
             continue
