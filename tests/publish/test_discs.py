@@ -386,9 +386,7 @@ def test_discs_jellyfin_does_not_stack_write_nothing_above_them(rt, build, names
     assert sorted(p.name for p in above.iterdir()) == sorted(names)
 
 
-def test_a_disc_in_a_collections_folder_does_not_look_into_its_other_films(
-    rt, build, monkeypatch
-):
+def test_a_disc_in_a_collections_folder_does_not_look_into_its_other_films(rt, build, monkeypatch):
     """`Alien Collection/Alien (1979)/VIDEO_TS` beside `Aliens (1986)/`, `Alien 3 (1992)/`...:
     whether the disc is the first of a Jellyfin disc stack was asked by listing every film
     folder of the collection (and their `VIDEO_TS/`), at each publish of each disc in it.
