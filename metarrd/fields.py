@@ -79,3 +79,35 @@ def follow_title(title: str | None, old_sort: str | None, *old_titles: str | Non
     if old_sort and all(old_sort != sort_title(t) for t in old_titles):
         return old_sort
     return sort_title(title)
+
+
+# A show's status as `<status>` says it so both players read it (docs/players.md). Jellyfin's
+# SeriesNfoParser takes the text as its SeriesStatus enum (`Enum.TryParse`, any letter case:
+# Continuing, Ended, and Unreleased since 10.9; 10.9.2 added "Returning Series", "Returning",
+# "Pilot" as Continuing and "Canceled", "Cancelled" as Ended, TvParserHelpers.cs); any other
+# text leaves the show with no status. Kodi shows the text as it is (its TheTVDB scraper's were
+# Continuing and Ended; tinyMediaManager and Sonarr write those too). So TMDB's words (kept on
+# the item, shown on its page) are written as the enum's: "Pilot" as Jellyfin's own TMDB fetcher
+# takes it, "Planned" and "In Production" (Jellyfin's fetcher: none) as Unreleased, as Sonarr's
+# "Upcoming" (a Jellyfin before 10.9 reads none of these three, as it read none of TMDB's
+# words); a status of the user's of other words is written as it is.
+_NFO_STATUS = {
+    "continuing": "Continuing",
+    "returning series": "Continuing",
+    "returning": "Continuing",
+    "pilot": "Continuing",
+    "ended": "Ended",
+    "canceled": "Ended",
+    "cancelled": "Ended",
+    "unreleased": "Unreleased",
+    "planned": "Unreleased",
+    "in production": "Unreleased",
+    "upcoming": "Unreleased",
+}
+
+
+def nfo_status(status: str | None) -> str | None:
+    """`<status>` for a show's status: "Continuing" for TMDB's "Returning Series", "Ended" for
+    "Canceled", "Unreleased" for "Planned"; another text as it is; None for none."""
+    text = " ".join((status or "").split())
+    return _NFO_STATUS.get(text.casefold(), text) or None

@@ -10,8 +10,8 @@ written last, absolute actor thumb URLs only, no scraper URL text), plus:
   the trailer is the user's, else TMDB's);
   `episodeguide` = one-line JSON of our ids, only when asked (the caller's rule: every
   video file of the show gets its NFO in the same publish — a real Kodi 20.1 drops the whole
-  show otherwise); `status`, `studio`
-  (networks), `namedseason number="N"` (the season items' names, and the user's of a season
+  show otherwise); `status` (TMDB's words as Jellyfin's SeriesStatus: Continuing, Ended,
+  Unreleased, `fields.nfo_status`), `studio` (networks), `namedseason number="N"` (the season items' names, and the user's of a season
   with no item); no `<thumb>` URLs (the art is written as files).
 - an episode file's NFO holds one XML declaration, then one `<episodedetails>` block per
   episode of the file, in file-name order, back to back (not one XML document: Kodi walks the
@@ -45,6 +45,7 @@ from datetime import datetime
 
 from lxml import etree
 
+from metarrd.fields import nfo_status
 from metarrd.identify import named_seasons
 from metarrd.publish import nfo
 from metarrd.publish.nfo import (
@@ -197,7 +198,7 @@ def render_tvshow(show: ShowData) -> bytes:
     premiered, year = nfo.premiered_and_year(show.premiered, show.year)
     nfo._sub(root, "premiered", premiered)
     nfo._sub(root, "year", str(year) if year else None)
-    nfo._sub(root, "status", show.status)
+    nfo._sub(root, "status", nfo_status(show.status))
     nfo._list(root, "studio", show.studios)
     nfo._sub(root, "trailer", show.trailer)
     nfo._actors(root, show.actors, show.extra)

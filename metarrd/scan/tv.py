@@ -28,7 +28,7 @@ from metarrd import cache, db, ignore_files
 from metarrd.atomic import TEMP_MARKER, sha256_file
 from metarrd.config import EPISODE_THUMB, LIBRARY_SOURCE, Config, LibraryConfig
 from metarrd.errors import LeaseLost
-from metarrd.fields import DETAIL_FIELDS, SUMMED_FIELDS, block_lock_name
+from metarrd.fields import DETAIL_FIELDS, SUMMED_FIELDS, block_lock_name, nfo_status
 from metarrd.files import (
     cannot_look,
     display,
@@ -1551,8 +1551,15 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
                           nfo_seen=list(nfo_seen))  # fmt: skip
             if nfo_hash != show.source_nfo_hash:
                 before_names = named_seasons(show.nfo_extra or [])
-                if nfo.status and not show.is_locked("status"):
-                    show.status = nfo.status  # as apply_nfo_values takes the other fields
+                # as apply_nfo_values takes the other fields; a text saying the status the show
+                # has (our `<status>Continuing</status>` of TMDB's "Returning Series") keeps its
+                # words, which the item page shows
+                if (
+                    nfo.status
+                    and not show.is_locked("status")
+                    and nfo_status(nfo.status) != nfo_status(show.status)
+                ):
+                    show.status = nfo.status
                 apply_nfo_values(show, nfo.data)
                 show.source_nfo_hash = nfo_hash
         stored["scan_errors"] = errors

@@ -155,6 +155,47 @@ def test_tvshow_nfo_rules():
     assert without.find("episodeguide") is None
 
 
+# Jellyfin's SeriesStatus (MediaBrowser.Model/Entities/SeriesStatus.cs): what its
+# SeriesNfoParser's `Enum.TryParse(status, true, ...)` takes, in any letter case (10.8 has no
+# Unreleased: no status there, as TMDB's "Planned" never was one; 10.9.2's
+# TvParserHelpers.TryParseSeriesStatus takes a few of TMDB's words too, none of these)
+JELLYFIN_SERIES_STATUS = ("Continuing", "Ended", "Unreleased")
+
+
+def _jellyfin_reads(text: str) -> str | None:
+    """The SeriesStatus `Enum.TryParse(text, ignoreCase: true)` gives, or None (no status)."""
+    return next((n for n in JELLYFIN_SERIES_STATUS if n.casefold() == text.casefold()), None)
+
+
+# TMDB's `status` of a show (its TV details' documented values), then what Sonarr and Kodi's old
+# TheTVDB scraper wrote (a user's tvshow.nfo the scan took), then a user's own words
+@pytest.mark.parametrize(
+    ("status", "written"),
+    [
+        ("Returning Series", "Continuing"),
+        ("Ended", "Ended"),
+        ("Canceled", "Ended"),
+        ("Planned", "Unreleased"),
+        ("In Production", "Unreleased"),
+        ("Pilot", "Continuing"),
+        ("Continuing", "Continuing"),
+        ("Upcoming", "Unreleased"),
+        ("continuing", "Continuing"),
+        ("On hiatus", "On hiatus"),
+        (None, None),
+        ("  ", None),
+    ],
+)
+def test_a_shows_status_is_written_as_jellyfin_reads_it(status, written):
+    """Jellyfin reads `<status>` as its SeriesStatus enum and leaves a show with no status for
+    any other text: before 10.9.2 TMDB's "Returning Series" and "Canceled" were no status, and
+    "Planned" and "In Production" still are. Kodi shows the text as it is."""
+    root = etree.fromstring(render_tvshow(replace(SHOW, status=status)))
+    assert root.findtext("status") == written
+    if written is not None and written != "On hiatus":  # the user's words: Kodi's alone
+        assert _jellyfin_reads(written) == written
+
+
 def test_kodis_unknown_uniqueid_of_an_item_scanned_before_is_not_written():
     """An item scanned before the scan read `type="unknown"` as one of our ids holds it among
     the user's elements: it is the same id as one of ours under Kodi's name for no type."""

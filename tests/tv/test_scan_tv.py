@@ -14,6 +14,7 @@ from PIL import Image
 from metarrd import db
 from metarrd.atomic import sha256_file
 from metarrd.identify import NAME_RULES
+from metarrd.publish.tv_nfo import ShowData, render_tvshow
 from metarrd.scan import scan
 from tests.caseless import caseless
 
@@ -1598,6 +1599,31 @@ def test_the_users_tvshow_nfo_status_is_the_shows_unless_locked(tv_rt, tmp_path)
     os.utime(firefly, ns=(1_000_000_000, 1_000_000_000))
     scan(tv_rt)
     assert db.Movie.get_by_id(show.id).status == "Canceled"
+
+
+def test_a_published_status_read_back_keeps_tmdbs_words(tv_rt, tmp_path):
+    """Publish writes TMDB's "Returning Series" as `<status>Continuing</status>` (the word
+    Jellyfin reads); the scan reading that tvshow.nfo back put "Continuing" on the show, and
+    the item page no longer said TMDB's words. A status of the NFO that says another (the
+    user's edit of the file) is still taken."""
+    shows = tmp_path / "tv"
+    put(shows, "Firefly (2002)/Season 1/Firefly - S01E01 - Serenity.mkv")
+    nfo = shows / "Firefly (2002)/tvshow.nfo"
+    nfo.write_text("<tvshow><title>Firefly</title></tvshow>")
+    scan(tv_rt)
+    show = db.Movie.get(db.Movie.title == "Firefly", db.Movie.kind == db.SHOW)
+    show.status = "Returning Series"  # enrich's, TMDB's words
+    show.save()
+    nfo.write_bytes(render_tvshow(ShowData(title="Firefly", status=show.status)))
+    assert b"<status>Continuing</status>" in nfo.read_bytes()
+    os.utime(nfo, ns=(1_000_000_000, 1_000_000_000))
+    scan(tv_rt)
+    assert db.Movie.get_by_id(show.id).status == "Returning Series"
+
+    nfo.write_text("<tvshow><title>Firefly</title><status>Ended</status></tvshow>")
+    os.utime(nfo, ns=(2_000_000_000, 2_000_000_000))
+    scan(tv_rt)
+    assert db.Movie.get_by_id(show.id).status == "Ended"
 
 
 def test_an_nfo_swapped_for_a_link_after_the_look_is_not_read(tv_rt, tmp_path, monkeypatch):
