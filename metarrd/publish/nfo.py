@@ -131,6 +131,9 @@ class CastMember:
     role: str = ""
     order: int | None = None
     thumb: str | None = None  # absolute provider URL
+    # Jellyfin's PersonKind as `<type>` ("GuestStar": an episode's guest star; Jellyfin takes a
+    # person with none as an Actor, Kodi reads no `<type>`)
+    kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -535,6 +538,7 @@ def _actors(
         el = etree.SubElement(parent, "actor")
         _sub(el, "name", a.name)
         _sub(el, "role", a.role)
+        _sub(el, "type", a.kind)  # where Jellyfin's own NFO saver puts it
         if a.order is not None:
             _sub(el, "order", str(int(a.order)))
         if is_absolute_url(a.thumb):

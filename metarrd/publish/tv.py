@@ -989,11 +989,14 @@ def _own_guests(
     """The `<actor>`s of episode `key`'s block: the file's cast rows (every guest star of its
     episodes) less those TMDB lists as guests of another of its episodes and not of this one
     (`episode_details[*]["guests"]`), as Kodi's TMDB scraper gives each episode its own
-    `guest_stars`; anyone else (the user's, a block enriched before guests were kept) stays."""
+    `guest_stars`; anyone else (the user's, a block enriched before guests were kept) stays.
+    Each is a guest star to Jellyfin (`<type>GuestStar</type>`, as its own NFO saver and TMDB
+    fetcher have them; Kodi reads no `<type>`): an episode's cast rows are its guest stars only,
+    the show's cast left out (enrich `guest_stars`)."""
     own = set((details.get(key) or {}).get("guests") or ())
     others = {i for k in numbers if k != key for i in (details.get(k) or {}).get("guests") or ()}
     drop = others - own
-    return tv_nfo.cast_members(r for r in cast if r.actor.tmdb_id not in drop)
+    return tv_nfo.cast_members((r for r in cast if r.actor.tmdb_id not in drop), tv_nfo.GUEST_STAR)
 
 
 def _users_blocks(ep: db.Movie, numbers: list[tuple[int, int]]) -> list[dict[str, Any]]:

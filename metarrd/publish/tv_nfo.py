@@ -72,6 +72,9 @@ __all__ = [
     "render_tvshow",
 ]
 
+# an episode's guest star as Jellyfin's PersonKind (`<actor><type>`: its NFO reader, 10.8 on)
+GUEST_STAR = "GuestStar"
+
 SHOW_OWNED = nfo.OWNED | {"showtitle", "episodeguide", "status", "namedseason", "season", "episode"}
 # an episode's fields Kodi reads that no TV provider gives and `_episode` does not write (its
 # original title, sort title, mpaa, premiered, genres, studio...): the user's block keeps them
@@ -364,6 +367,9 @@ def _text(root: etree._Element) -> str:
     return nfo.neutralise_scraper_urls(text, _TV_SCRAPER_URLS)
 
 
-def cast_members(roles: Iterable) -> tuple[CastMember, ...]:
-    """`db.MovieActor` rows (actor loaded) as NFO actors."""
-    return tuple(CastMember(r.actor.name, r.role or "", r.order, r.actor.thumb_url) for r in roles)
+def cast_members(roles: Iterable, kind: str | None = None) -> tuple[CastMember, ...]:
+    """`db.MovieActor` rows (actor loaded) as NFO actors, each of Jellyfin's PersonKind `kind`
+    when given (`<type>`)."""
+    return tuple(
+        CastMember(r.actor.name, r.role or "", r.order, r.actor.thumb_url, kind) for r in roles
+    )

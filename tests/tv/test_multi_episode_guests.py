@@ -58,3 +58,43 @@ def test_each_block_of_a_multi_episode_file_has_its_own_guest_stars(
         for a in b.findall("actor"):
             if a.findtext("thumb"):
                 assert a.findtext("name").replace(" ", "_") in actors
+
+
+def test_guest_stars_are_guest_stars_to_jellyfin_and_read_back_alike(
+    tv_rt, tmp_path, monkeypatch, capsys
+):
+    """An episode's `<actor>`s are its TMDB `guest_stars`, but were written as plain actors:
+    Jellyfin, which reads `<type>GuestStar</type>` (as its own NFO saver and TMDB fetcher have
+    them), listed them as the episode's regular cast. Kodi reads only `name`, `role`, `order` and
+    `thumb` of an `<actor>` (VideoInfoTag.cpp ParseNative) and its export writes no `<type>`; our
+    scan reads the NFO back as it did. The show's cast stays plain actors."""
+    from metarrd import cli
+    from metarrd.scan.tv_nfo import read_episode_nfo
+
+    monkeypatch.setattr(cli, "load_config", lambda _path: tv_rt.config)
+    show = tmp_path / "tv" / BB
+    video = put(show.parent, f"{BB}/Season 02/Breaking Bad - S02E01-E03.mkv")
+    assert cli.main(["scan"]) == 0, capsys.readouterr()
+    assert cli.main(["enrich", "--all"]) == 0, capsys.readouterr()
+    assert cli.main(["publish", "--all"]) == 0, capsys.readouterr()
+
+    blocks = _blocks(video.with_suffix(".nfo"))
+    guests = [a for b in blocks for a in b.findall("actor")]
+    # Jellyfin's PersonKind.GuestStar (Jellyfin.Data/Enums/PersonKind.cs), which its NFO reader
+    # takes from `<type>` with `Enum.TryParse(..., true, ...)` (10.8: the exact "GuestStar");
+    # none, or text of no member, is an Actor
+    assert guests and all(a.findtext("type") == "GuestStar" for a in guests)
+    # where Jellyfin's own saver puts it: after the role, before the order
+    assert [c.tag for c in guests[0]][:4] == ["name", "role", "type", "order"]
+    tvshow = etree.fromstring((show / "tvshow.nfo").read_bytes())
+    assert tvshow.findall("actor") and all(a.find("type") is None for a in tvshow.iter("actor"))
+
+    read = read_episode_nfo(video.with_suffix(".nfo"))
+    assert [[(a.name, a.role, a.order, a.thumb) for a in block.data.actors] for block in read] == [
+        [
+            (a.findtext("name"), a.findtext("role"), int(a.findtext("order")), a.findtext("thumb"))
+            for a in b.findall("actor")
+        ]
+        for b in blocks
+    ]
+    assert not any(block.data.warnings for block in read)
