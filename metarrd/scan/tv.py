@@ -66,6 +66,7 @@ from metarrd.scan.local_files import (
     IMAGE_EXTS,
     LocalArtwork,
     classify_image,
+    in_other_letters,
     nfo_present,
     not_a_file,
     refused_link,
@@ -1503,7 +1504,7 @@ def _same_episodes(item: db.Movie, pr: EpisodeProbe) -> bool:
 
 def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanReport) -> db.Movie:
     hints = show_folder_hints(show_dir.name)
-    nfo_path = show_dir / SHOW_NFO
+    nfo_path = users_nfo(show_dir / SHOW_NFO)
     nfo = None
     errors: list[str] = []
     nfo_hash = None
@@ -1684,9 +1685,22 @@ def _record_season_nfos(
             db.record_event("scan.warning", f"{label}: {warning}", movie=item, level="warning")
 
 
+def users_nfo(path: Path) -> Path:
+    """`path`, or the NFO its folder lists at it in other letters when nothing is there as
+    spelt (`TVSHOW.NFO`, `Tvshow.nfo`, `Season.nfo`, `Show - S01E01.NFO`, from a tool on
+    Windows): Kodi (and Jellyfin, Emby, tinyMediaManager for a `season.nfo`) asks for the name
+    as spelt, and a share that ignores case gives it in any letters, where metarrd may see the
+    NAS's own case-sensitive disk (`local_files.in_other_letters`, as the movie scan reads
+    `Heat (1995).NFO`). Raises as `nfo_present` does for a folder that cannot be looked into."""
+    if nfo_present(path):
+        return path
+    other = in_other_letters(path)
+    return other if other is not None and nfo_present(other) else path
+
+
 def _where(path: Path) -> str:
     """What gives a season NFO its season: its folder's name, or its own (`season02.nfo`)."""
-    return "folder's" if path.name == SEASON_NFO else "name's"
+    return "folder's" if path.name.casefold() == SEASON_NFO else "name's"
 
 
 def _season_nfo_files(
@@ -1720,6 +1734,7 @@ def _season_nfo_files(
             in_folders.append((f"{SEASON_NFO} of {entry.name}", path, number))
     for label, path, number in in_folders + in_show:
         try:
+            path = users_nfo(path)
             if not nfo_present(path):
                 continue
             st = os.stat(path)
@@ -1918,8 +1933,8 @@ def _analysed(config: Config, found) -> tuple[list, list[str]]:
 def _opens_now(path: Path) -> bool:
     """Can this episode file whose reading, or its NFO's, was refused (`STREAMS_REFUSED`) be
     opened now, and the NFO beside it when there is one?"""
-    nfo_path = path.with_suffix(".nfo")
     try:
+        nfo_path = users_nfo(path.with_suffix(".nfo"))
         nfo = [nfo_path] if nfo_present(nfo_path) else []
     except OSError:
         return False
@@ -1933,8 +1948,8 @@ def _episode_nfo_changed(
     One that is there and cannot be read (0600 of the other user tinyMediaManager runs as, EIO
     on a share) is said, as the item's `scan.error` in `report`: passed over in silence, the
     user's edit was never taken in. The item keeps what it had."""
-    nfo_path = path.with_suffix(".nfo")
     try:
+        nfo_path = users_nfo(path.with_suffix(".nfo"))
         if not nfo_present(nfo_path) or refused_link(nfo_path, config) is not None:
             return False
         if _written_by_us(nfo_path):
@@ -1974,6 +1989,7 @@ def probe_episode(
         pr.refused = isinstance(exc, PermissionError)
     nfo_path = path.with_suffix(".nfo")
     try:
+        nfo_path = users_nfo(nfo_path)
         present = nfo_present(nfo_path)
     except OSError as exc:  # its folder cannot be looked into now (made 0700, EIO on a share)
         present = False

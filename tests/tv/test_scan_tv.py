@@ -1857,3 +1857,45 @@ def test_a_show_folder_back_brings_back_only_the_seasons_a_file_is_in(tv_rt, tmp
     assert not db.Movie.get_by_id(show.id).missing
     assert {s.season: s.missing for s in seasons()} == {1: False, 2: True}
     assert [(v.number, v.files) for v in season_views(db.Movie.get_by_id(show.id))] == [(1, 1)]
+
+
+@pytest.mark.parametrize(
+    ("show_nfo", "season_nfo", "episode_nfo"),
+    [("TVSHOW.NFO", "SEASON.NFO", "Dexter - S01E01 - Dexter.NFO"), ("Tvshow.nfo", "Season.nfo",
+     "dexter - s01e01 - dexter.nfo")],
+)  # fmt: skip
+def test_the_users_tv_nfos_in_other_letters_are_read_as_kodi_reads_them_over_smb(
+    tv_rt, tmp_path, show_nfo, season_nfo, episode_nfo
+):
+    """`TVSHOW.NFO`, `Season.nfo`, `<episode>.NFO` (a tool on Windows wrote them so): on the
+    NAS's own disk, which metarrd reads, none is at the name Kodi asks for (`tvshow.nfo`,
+    `<episode>.nfo`; Jellyfin's and tinyMediaManager's `season.nfo`); over the NAS's SMB share,
+    whose Samba looks names up without case, Kodi reads each all the same. The scan passed
+    them over: the user's ids, titles and plots not taken in, nor an edit of them later."""
+    show = tmp_path / "tv" / "Dexter (2006)"
+    video = put(show, "Season 01/Dexter - S01E01 - Dexter.mkv")
+    (show / show_nfo).write_text(
+        '<tvshow><title>Dexter</title><uniqueid type="tvdb" default="true">79349</uniqueid>'
+        '<uniqueid type="tmdb">1405</uniqueid><plot>Mine.</plot></tvshow>'
+    )
+    (video.parent / season_nfo).write_text(
+        "<season><seasonnumber>1</seasonnumber><title>Miami</title></season>"
+    )
+    episode = video.parent / episode_nfo
+    episode.write_text(
+        "<episodedetails><title>Pilot</title><season>1</season><episode>1</episode>"
+        "<plot>My plot.</plot></episodedetails>"
+    )
+
+    scan(tv_rt)
+
+    item = db.Movie.get(db.Movie.kind == db.SHOW)
+    assert item.hints["nfo_tvdb_id"] == 79349 and item.hints["nfo_tmdb_id"] == 1405
+    assert item.plot == "Mine."
+    assert db.Movie.get(db.Movie.kind == db.SEASON, db.Movie.season == 1).title == "Miami"
+    pilot = db.Movie.get(db.Movie.path == str(video))
+    assert (pilot.title, pilot.plot) == ("Pilot", "My plot.")
+    episode.write_text(episode.read_text().replace("My plot.", "Edited."))
+    os.utime(episode, ns=(1_000_000_000, 1_000_000_000))
+    scan(tv_rt, [show])
+    assert db.Movie.get(db.Movie.path == str(video)).plot == "Edited."
