@@ -639,9 +639,10 @@ def _shown_by_others(
     in `folder` still names (`.actors/` is one per folder, its files recorded for the movie
     that published them last): path -> that movie's label. They are left; that movie takes
     their ledger rows at its next publish. Asked of the database only when this movie drops
-    an actor's file."""
+    an actor's file. Names compare as a share that ignores case does (`paths.folded`): there
+    `Carrie-Anne_Moss.jpg` and the other movie's `Carrie-anne_Moss.jpg` are one file."""
     wanted_paths = {w.path for w in wanted}
-    gone = {p.name: p for p, e in ledger.items() if e.kind == "actor" and p not in wanted_paths}
+    gone = [p for p, e in ledger.items() if e.kind == "actor" and p not in wanted_paths]
     if not gone:
         return {}
     M, MA = db.Movie, db.MovieActor
@@ -659,10 +660,11 @@ def _shown_by_others(
     )
     shown: dict[Path, str] = {}
     for role in roles:
-        for name, path in gone.items():
+        for path in gone:
             if (
                 path not in shown
-                and layout.actor_file_name(role.actor.name, path.suffix[1:]) == name
+                and folded(layout.actor_file_name(role.actor.name, path.suffix[1:]))
+                == folded(path.name)
                 and _actors_home(rt, role.movie) == folder
             ):
                 shown[path] = role.movie.label

@@ -12,9 +12,10 @@ from pathlib import Path
 
 from metarrd import db
 from metarrd.publish import preview_publish, publish_item
-from metarrd.publish.layout import KEEP, REPLACE
+from metarrd.publish.layout import KEEP, REMOVE, REPLACE
 from metarrd.scan import scan
 from tests.caseless import caseless
+from tests.publish.conftest import into_one_folder
 from tests.publish.test_publish import cached_hashes, files_under
 
 BASE = "The Matrix (1999)"
@@ -150,3 +151,29 @@ def test_our_files_under_a_folder_named_in_other_letters_are_not_removed(rt, bui
     assert files_under(folder) == before
     assert result.removed == []
     assert not preview_publish(rt, built.movie).changes
+
+
+def test_an_actor_photo_another_movie_of_the_folder_names_in_other_letters_is_not_removed(
+    rt, build, monkeypatch
+):
+    """`.actors/` is one per folder. One movie names "Carrie-Anne Moss", the other of its folder
+    "Carrie-anne Moss" (a TMDB edit between their enrichments, a name the user typed): on a
+    share that ignores case, `Carrie-Anne_Moss.jpg` and `Carrie-anne_Moss.jpg` are one file.
+    The first movie losing her removed it under its name, and with it the photo the other
+    movie's NFO still names: its names were compared byte for byte."""
+    first = build("The Matrix (1999)", cast=[("Carrie-Anne Moss", "Trinity", "jpeg")])
+    second = build("The Matrix Reloaded (2003)", cast=[("Carrie-anne Moss", "Trinity", "jpeg")])
+    into_one_folder(first, second)
+    caseless(monkeypatch)
+    publish_item(rt, first.reload())
+    publish_item(rt, second.reload())
+    (stored,) = os.listdir(first.path(".actors"))
+    photo = first.path(f".actors/{stored}")
+    kept = photo.read_bytes()
+
+    db.MovieActor.delete().where(db.MovieActor.movie == first.movie).execute()
+    plan = {a.path.name: a.action for a in preview_publish(rt, first.reload()).actions}
+    publish_item(rt, first.reload())
+
+    assert plan.get("Carrie-Anne_Moss.jpg") != REMOVE
+    assert os.listdir(first.path(".actors")) == [stored] and photo.read_bytes() == kept
