@@ -224,15 +224,35 @@ def _clashes(jobs: list[apply.Job]) -> dict[int, ItemError]:
     folder with one base name (`Alien (1979).mkv` and `.avi`), a stack beside a single file of
     its stacked title. Each would back up and overwrite the other's files on every publish, so
     the one that does not own them (in the ledger, or earlier in this batch) is refused. The
-    owner must still be there (not missing); `.actors/` is shared by every movie of a folder."""
+    owner must still be there (not missing); `.actors/` is shared by every movie of a folder.
+    In a folder that ignores case (a share: `_ignores_case`), names in other letters are one
+    name (`Alien (1979).mkv` and `alien (1979).avi`), and a file of ours there the folder lists
+    in other letters is owned under that spelling."""
+    caseless = {job.movie.id for job in jobs if _ignores_case(Path(job.movie.path))}
     paths = {
         str(a.path): job
         for job in jobs
         for a in job.plan.by_action(WRITE, REPLACE, KEEP)
         if a.kind != "actor"
     }
+    spelt: dict[str, str] = {}  # our name -> the folder's name for that file in other letters
+    listings: dict[Path, list[str]] = {}
+    for job in jobs:
+        if job.movie.id not in caseless:
+            continue
+        for a in job.plan.by_action(REPLACE, KEEP):  # there already, maybe in other letters
+            if a.kind == "actor":
+                continue
+            if a.path.parent not in listings:
+                listings[a.path.parent] = _listdir(a.path.parent)
+            names = listings[a.path.parent]
+            if a.path.name not in names:
+                name = folded(a.path.name)
+                other = next((n for n in names if folded(n) == name), None)
+                if other is not None:
+                    spelt[str(a.path)] = str(a.path.parent / other)
     owners: dict[str, int] = {}
-    keys = list(paths)
+    keys = list(paths) + list(spelt.values())
     L = db.LibraryFile
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
@@ -241,13 +261,18 @@ def _clashes(jobs: list[apply.Job]) -> dict[int, ItemError]:
     live = {m.id: m for m in db.Movie.select().where(db.Movie.id.in_(ids), ~db.Movie.missing)}
     live.update({job.movie.id: job.movie for job in jobs})
     claimed: dict[str, db.Movie] = {}
+    claimed_caseless: dict[tuple[str, str], db.Movie] = {}  # (folder, folded name) -> item
     clashes: dict[int, ItemError] = {}
     for job in jobs:
+        ignores_case = job.movie.id in caseless
         for a in job.plan.by_action(WRITE, REPLACE, KEEP):
             path = str(a.path)
             if a.kind == "actor":
                 continue
-            other = live.get(owners.get(path)) or claimed.get(path)  # type: ignore[arg-type]
+            owner = owners.get(path) or owners.get(spelt.get(path, ""))
+            other = live.get(owner) or claimed.get(path)  # type: ignore[arg-type]
+            if other is None and ignores_case:
+                other = claimed_caseless.get((str(a.path.parent), folded(a.path.name)))
             if other is not None and other.id != job.movie.id:
                 clashes[job.movie.id] = ItemError(
                     f"{job.movie.label}: cannot publish: {a.path.name} is the name of "
@@ -257,8 +282,27 @@ def _clashes(jobs: list[apply.Job]) -> dict[int, ItemError]:
                 )
                 break
         else:
-            claimed.update({str(a.path): job.movie for a in job.plan.by_action(WRITE, REPLACE)})
+            written = [a.path for a in job.plan.by_action(WRITE, REPLACE)]
+            claimed.update({str(p): job.movie for p in written})
+            if ignores_case:
+                claimed_caseless.update(
+                    {(str(p.parent), folded(p.name)): job.movie for p in written}
+                )
     return clashes
+
+
+def _ignores_case(video: Path) -> bool:
+    """Whether the folder of `video` (there: a file) ignores letter case, as a share does: its
+    name in other letters (`ALIEN (1979).MKV`) is the very file, by lstat. Not when that name
+    is another file, or nothing, or the name has no letters to change."""
+    other = video.name.swapcase()
+    if other == video.name:
+        return False
+    try:
+        st, st_other = os.lstat(video), os.lstat(video.with_name(other))
+    except OSError:
+        return False
+    return (st.st_dev, st.st_ino) == (st_other.st_dev, st_other.st_ino)
 
 
 def preview_publish(rt: Runtime, movie: db.Movie) -> PublishPlan:

@@ -10,8 +10,11 @@ import os
 import unicodedata
 from pathlib import Path
 
+import pytest
+
 from metarrd import db
-from metarrd.publish import preview_publish, publish_item
+from metarrd.errors import ItemError
+from metarrd.publish import preview_publish, publish_item, publish_many
 from metarrd.publish.layout import KEEP, REMOVE, REPLACE
 from metarrd.scan import scan
 from tests.caseless import caseless
@@ -177,3 +180,43 @@ def test_an_actor_photo_another_movie_of_the_folder_names_in_other_letters_is_no
 
     assert plan.get("Carrie-Anne_Moss.jpg") != REMOVE
     assert os.listdir(first.path(".actors")) == [stored] and photo.read_bytes() == kept
+
+
+def test_two_videos_whose_names_differ_in_case_only_are_refused_as_sharing_names(
+    rt, build, monkeypatch
+):
+    """`Alien (1979).mkv` and `alien (1979).avi` in one folder: on a share that ignores case
+    their `.nfo` and `-poster.jpg` are one file each, as for two videos of one base name. The
+    names were compared byte for byte: the later publish took the first's NFO and poster for
+    the user's, backed them up and replaced them, and so on at every publish of either."""
+    first = build("Alien (1979)", art={"poster": ["jpeg"]}, cast=[])
+    second = build("Alien copy", art={"poster": ["jpeg"]}, cast=[])
+    avi = first.path("alien (1979).avi")
+    avi.write_bytes(b"\x00" * 23)
+    db.Movie.update(path=str(avi)).where(db.Movie.id == second.movie.id).execute()
+    caseless(monkeypatch)
+
+    outcomes = publish_many(rt, [first.reload(), second.reload()])  # in one batch
+
+    assert not isinstance(outcomes[0], ItemError) and isinstance(outcomes[1], ItemError)
+    assert "alien (1979)" in str(outcomes[1]) and "nothing was changed" in str(outcomes[1])
+    before = files_under(first.folder)
+    with pytest.raises(ItemError, match=r"is the name of .*Alien \(1979\)\.mkv"):  # the ledger's
+        publish_item(rt, second.reload())
+    assert files_under(first.folder) == before
+    assert {r.movie_id for r in db.LibraryFile.select()} == {first.movie.id}
+
+
+def test_two_videos_whose_names_differ_in_case_only_both_publish_where_case_counts(rt, build):
+    """On a disk that tells `Alien (1979).nfo` from `alien (1979).nfo` (ext4, a NAS's own
+    disk), each video has its own files: neither is refused."""
+    first = build("Alien (1979)", art={"poster": ["jpeg"]}, cast=[])
+    second = build("Alien copy", art={"poster": ["jpeg"]}, cast=[])
+    avi = first.path("alien (1979).avi")
+    avi.write_bytes(b"\x00" * 23)
+    db.Movie.update(path=str(avi)).where(db.Movie.id == second.movie.id).execute()
+
+    outcomes = publish_many(rt, [first.reload(), second.reload()])
+
+    assert not any(isinstance(o, ItemError) for o in outcomes)
+    assert first.path("alien (1979).nfo").exists() and first.path("Alien (1979).nfo").exists()
