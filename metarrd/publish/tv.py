@@ -38,7 +38,7 @@ from metarrd.atomic import TEMP_MARKER, remove_stale_temp_files
 from metarrd.errors import ItemError, MetarrdError, not_enriched
 from metarrd.files import MAX_FILE_BYTES, kind_of, read_regular
 from metarrd.identify import names_no_season, season_of_folder
-from metarrd.paths import is_inside
+from metarrd.paths import folded, is_inside
 from metarrd.publish import actors, apply, layout, sources, tv_layout, tv_nfo
 from metarrd.publish.apply import PublishResult
 from metarrd.publish.gather import ItemRows, load_rows, stream_details
@@ -48,6 +48,7 @@ from metarrd.publish.stage import (
     Missing,
     Prepared,
     _folder_locks,
+    _ignores_case,
     _listdir,
     _sha,
     _taken_over,
@@ -664,12 +665,18 @@ def _shared_names(members: _Members) -> dict[int, str]:
     `S01E01.nfo`, each publish replacing the other's. The first (by season, episode, path)
     keeps the names, the others are taken out of `members.published` (no NFO, no thumb; what
     is there stays, as for an episode not enriched yet), like a movie that does not own its
-    names (`stage._clashes`). Returns why, per episode id."""
+    names (`stage._clashes`). In a folder that ignores case (a share), names that differ only
+    in letters are one name (`Show S01E01.avi`, `show s01e01.mkv`). Returns why, per episode
+    id."""
     blocked: dict[int, str] = {}
     owners: dict[tuple[Path, str], db.Movie] = {}
+    caseless: dict[Path, bool] = {}  # folder -> whether it ignores case
     for ep in members.published:
         video = Path(ep.path)
-        owner = owners.setdefault((video.parent, video.stem), ep)
+        if video.parent not in caseless:
+            caseless[video.parent] = _ignores_case(video)
+        stem = folded(video.stem) if caseless[video.parent] else video.stem
+        owner = owners.setdefault((video.parent, stem), ep)
         if owner is not ep:
             blocked[ep.id] = (
                 f"{video.stem}.{layout.NFO_EXT} is the NFO name of {Path(owner.path).name} too: "

@@ -13,6 +13,7 @@ from metarrd.errors import ItemError
 from metarrd.publish import apply, preview_publish, publish_item, publish_many
 from metarrd.scan import apply_nfo_values
 from metarrd.scan.tv_nfo import read_show_nfo
+from tests.caseless import caseless
 from tests.publish.conftest import add_asset, read_only
 from tests.publish.tvshow import HARD_CASE, UNNUMBERED, build_show, tv_runtime
 
@@ -673,3 +674,25 @@ def test_the_summary_line_tells_warnings_apart_from_files_skipped(trt):
     line = str(publish_item(trt, db.Movie.get_by_id(built.show.id)))
     assert ", 4 skipped (Breaking Bad - S01E01 - Pilot.mkv gets no NFO now: " in line, line
     assert "(remove or rename it); and 3 more), 2 warnings (Breaking Bad - S02E01-E03" in line
+
+
+def test_two_videos_whose_names_differ_in_case_only_do_not_take_turns_on_a_share(trt, monkeypatch):
+    """`Show S01E01.avi` beside `show s01e01.mkv`: on a share that ignores case their
+    `.nfo` and `-thumb.jpg` are one file each, as for two videos of one name. Their names were
+    compared byte for byte: both were written, the later over the earlier, at every publish."""
+    files = {"Season 01/Show S01E01.avi": (1, [1]), "Season 01/show s01e01.mkv": (1, [1])}
+    built = build_show(trt, files=files)
+    db.VideoStream.create(movie=built.episodes["Season 01/show s01e01.mkv"].id, codec="hevc")
+    caseless(monkeypatch)
+
+    result = publish_item(trt, built.show)
+
+    listed = os.listdir(built.path("Season 01"))
+    (nfo,) = [n for n in listed if n.lower().endswith("s01e01.nfo")]
+    assert "hevc" not in (built.path("Season 01") / nfo).read_text()  # the .avi's
+    assert any(
+        "show s01e01.mkv gets no NFO now: show s01e01.nfo is the NFO name of Show S01E01.avi" in n
+        for n in result.skipped
+    )
+    again = publish_item(trt, built.reload())
+    assert again.written == [] and again.removed == []
