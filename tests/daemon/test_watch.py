@@ -853,7 +853,7 @@ def test_what_publish_wrote_queues_no_scan_and_a_later_edit_of_it_does(rt, monke
 
     temps: list[Path] = []
     real = atomic.temp_path_for
-    monkeypatch.setattr(atomic, "temp_path_for", lambda t: temps.append(p := real(t)) or p)
+    monkeypatch.setattr(atomic, "temp_path_for", lambda t, *a: temps.append(p := real(t, *a)) or p)
     folder = _published_alien(rt)
     nfo = folder / "Alien (1979).nfo"
     assert db.LibraryFile.get_or_none(db.LibraryFile.path == str(nfo)) is not None
