@@ -896,8 +896,13 @@ def read_published(folder: Path) -> Published:
     pattern = re.compile(prefix + r"([A-Za-z0-9]+)\.(jpg|png)")
     art = {m.group(1).lower(): str(p) for p in folder.iterdir() if (m := pattern.fullmatch(p.name))}
     assert {"poster", "fanart", "clearlogo"} <= art.keys(), f"{base}: published art {sorted(art)}"
-    if first != base:  # a stack: nothing under the first part's name but its NFO
-        assert [p.name for p in folder.glob(f"{glob.escape(first)}-*")] == []
+    if first != base:  # a stack: under the first part's name only Jellyfin's copies, one a type
+        jellyfin = re.compile(
+            re.escape(first) + r"-(poster|fanart|clearlogo|clearart|discart|banner|landscape|thumb)"
+            r"\.(jpg|png)"
+        )
+        under_first = [p.name for p in folder.glob(f"{glob.escape(first)}-*")]
+        assert [n for n in under_first if not jellyfin.fullmatch(n)] == [], under_first
     if base in DISCS:  # a disc: nothing under the folder's name but its NFO
         assert [p.name for p in folder.glob(f"{glob.escape(base)}*")] == [f"{base}.nfo"]
     return Published(
