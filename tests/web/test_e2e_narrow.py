@@ -421,3 +421,28 @@ def test_the_table_view_names_an_item_to_review_as_its_filter_and_poster_do(site
     assert badge.inner_text() == poster == "To review"
     assert "ready for your review" in badge.get_attribute("title")
     assert problems == [] and csp_violations(page) == []
+
+
+def test_settings_with_long_paths_of_no_hyphen_fit_a_phones_screen(backend, browser, tmp_path):
+    """A data folder and a library whose folders' names hold no hyphen or space
+    (`/srv/mediaserver_storage_of_the_household_library_movies_uhd_collection`): each name was
+    one unbreakable word, and the settings page scrolled sideways on a phone (459 px at 390 px
+    wide; CI's temp paths happened to hold hyphens, where the browser breaks a line)."""
+    from metarrd.web import DevServer, create_app
+    from tests.conftest import make_config
+
+    long = tmp_path / "mediaserver_storage_of_the_household_library_movies_uhd_collection"
+    config = make_config(long, libraries={"Movies": long / "movies_in_ultra_high_definition"})
+    server = DevServer(create_app(config)).start()
+    try:
+        page = browser.new_context(
+            viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+        ).new_page()
+        page.goto(server.url + "/settings")
+        assert page.locator("code", has_text=str(long)).count() == 1  # the data folder, shown
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 390, f"/settings scrolls sideways on a phone ({width}px)"
+    finally:
+        server.stop()
+        if not db.database.is_closed():
+            db.database.close()
