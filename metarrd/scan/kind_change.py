@@ -51,6 +51,7 @@ from metarrd import cache, db
 from metarrd.atomic import remove_unchanged, sync_dirs
 from metarrd.config import ALL_SEASONS, ASSET_TYPES, LIBRARY_SOURCE, Config, LibraryConfig
 from metarrd.fields import CAST_LOCK
+from metarrd.files import UnsafeFile
 from metarrd.identify import absolute_numbers, episode_folders, parse_episode, show_title
 from metarrd.mounts import share_gone
 from metarrd.paths import is_inside
@@ -359,8 +360,10 @@ def remove_disowned(library: db.Library) -> None:
     rows go once the files are gone, in a transaction of their own: the kind change's, or a
     scan's after a crash (each scan of the library calls this first); not the row of a file
     behind a share not there (a link on the way leading nowhere, `mounts.share_gone`), which is
-    not gone: it waits for the share, else our file stayed for good, known as no one's. Not in
-    a write transaction."""
+    not gone: it waits for the share, else our file stayed for good, known as no one's; nor
+    the row of a file an I/O error left (EIO, ESTALE, an SMB server refusing to rename a file
+    a player holds open), which is ours still: the next scan tries again, and the first one's
+    event says so once. Not in a write transaction."""
     L = db.LibraryFile
     rows = [
         row
@@ -373,6 +376,7 @@ def remove_disowned(library: db.Library) -> None:
     removed = 0
     emptied: set[str] = set()
     waiting: set[str] = set()  # behind a share not there: not gone, removed once it is back
+    failed: dict[str, str] = {}  # not read or not removed (an I/O error): still ours, retried
     for path, sha256, pending in sorted(rows):
         try:
             gone = remove_unchanged(Path(path), (sha256, pending))
@@ -380,9 +384,14 @@ def remove_disowned(library: db.Library) -> None:
             if share_gone(path, library.path, None) is not None:
                 waiting.add(path)
             continue
-        except OSError as exc:  # a link, a folder, unreadable: not ours to remove
+        except UnsafeFile as exc:  # a link, a folder, a FIFO there now: not ours to remove
             log.warning("library %s: %s left as it is: %s", library.name, path, exc)
             kept.append(path)
+            continue
+        except OSError as exc:  # EIO, ESTALE, a share refusing to rename an open file
+            log.warning("library %s: %s not removed, tried again at the next scan: %s",
+                        library.name, path, exc)  # fmt: skip
+            failed[path] = exc.strerror or type(exc).__name__
             continue
         if not gone:
             kept.append(path)
@@ -399,7 +408,7 @@ def remove_disowned(library: db.Library) -> None:
     folders = {Path(d) if os.path.isdir(d) else Path(d).parent for d in emptied}
     sync_dirs(sorted(folders))
     with db.write_transaction():
-        done = [row for row in rows if row[0] not in waiting]
+        done = [row for row in rows if row[0] not in waiting and row[0] not in failed]
         for start in range(0, len(done), 500):
             part = [p for p, *_ in done[start : start + 500]]
             L.delete().where(L.path.in_(part), L.movie.is_null()).execute()
@@ -418,6 +427,14 @@ def remove_disowned(library: db.Library) -> None:
                 "as the film's): " + ", ".join(kept),
                 level="warning",
             )
+        E = db.Event
+        for path, error in sorted(failed.items()):
+            said = (
+                f"library {library.name}: its kind changed: {path}, a file metarrd published "
+                f"for what it was, could not be removed ({error}); each scan tries again"
+            )
+            if not E.select().where(E.kind == "scan.warning", E.message == said).exists():
+                db.record_event("scan.warning", said, level="warning")  # said once
 
 
 def reads_as_episode(path: str, root: str) -> bool:

@@ -706,3 +706,54 @@ def test_our_files_behind_a_share_not_there_wait_for_it_to_be_removed(
     assert _run(movies, "scan") == 0, capsys.readouterr()
     assert not nfo.exists() and share.is_dir()
     assert not L.select().where(L.movie.is_null()).exists()
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        OSError(5, "Input/output error"),  # EIO: a NAS's disk, a dropped SMB session
+        PermissionError(13, "Permission denied"),  # an SMB server: the file is open in Kodi
+    ],
+    ids=["EIO", "EACCES"],
+)
+def test_our_file_not_removed_for_an_io_error_is_removed_at_the_next_scan(
+    tmp_path, simulator, backend, capsys, monkeypatch, error
+):
+    """The tvshow.nfo of a show that went with the library's kind, its removal refused by the
+    NAS for a while (an I/O error, an SMB server refusing to rename a file a player holds
+    open): its ledger row was deleted and the scan said it was changed since, the user's, so
+    our file stayed for good and Kodi's movie scan read the show's NFO as the film's. The row
+    stays, the scan says so once, and the next scan removes the file."""
+    root = tmp_path / "tv"
+    put(root, FILMS[0])
+    movies = write_config(tmp_path, simulator, root, "movie")
+    assert _run(movies, "scan") == 0, capsys.readouterr()
+    body = b"<tvshow><title>Firefly</title></tvshow>\n"
+    nfo = root / "Firefly (2002)/tvshow.nfo"
+    nfo.parent.mkdir()
+    nfo.write_bytes(body)
+    L = db.LibraryFile
+    L.create(movie=None, path=str(nfo), kind="nfo", size=len(body),
+             sha256=hashlib.sha256(body).hexdigest())  # fmt: skip
+    rename = os.rename
+
+    def refused(src, dst, *args, **kwargs):
+        if Path(src) == nfo:
+            raise type(error)(error.errno, error.strerror, str(src))
+        return rename(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "rename", refused)
+    for _ in range(2):
+        assert _run(movies, "scan") == 0, capsys.readouterr()
+        assert nfo.read_bytes() == body
+        assert L.select().where(L.path == str(nfo), L.movie.is_null()).exists()
+    E = db.Event
+    assert not E.select().where(E.message.contains("were changed since")).exists()
+    warnings = list(E.select().where(E.kind == "scan.warning", E.message.contains(str(nfo))))
+    assert len(warnings) == 1 and error.strerror in warnings[0].message  # said once
+
+    monkeypatch.setattr(os, "rename", rename)  # the NAS lets go
+    assert _run(movies, "scan") == 0, capsys.readouterr()
+    assert not nfo.exists()
+    assert not L.select().where(L.movie.is_null()).exists()
+    assert not E.select().where(E.message.contains("were changed since")).exists()
