@@ -549,15 +549,19 @@ _LEDGER_UPSERT = (  # dbrows.insert_rows: one statement a batch on SQLite
 _LEDGER_INTENT = (
     _LEDGER_COLUMNS + "cache_file_id, pending_sha256) VALUES ",
     "(?, ?, ?, '', 0, ?, ?, ?)",
-    " ON CONFLICT (path) DO UPDATE SET pending_sha256 = excluded.pending_sha256",
+    # the item takes the row: one owned by no item (a kind change's, not yet removed) would be
+    # removed by `remove_disowned` once the pending bytes landed there, the item's new file
+    " ON CONFLICT (path) DO UPDATE SET "
+    "movie_id = excluded.movie_id, pending_sha256 = excluded.pending_sha256",
 )
 
 
 def _record_intent(jobs: list[Job]) -> None:
     """Before the renames: each target's row says which bytes may land there (`pending_sha256`),
-    leaving what it says is there (`sha256`) as it is. Killed between a rename and the ledger
-    transaction, the next publish still knows the file for ours (to keep, replace or remove),
-    rather than taking it for the user's and leaving it there for good."""
+    leaving what it says is there (`sha256`) as it is; the row is the item's from now on (one
+    owned by no item is not `remove_disowned`'s to remove then). Killed between a rename and
+    the ledger transaction, the next publish still knows the file for ours (to keep, replace
+    or remove), rather than taking it for the user's and leaving it there for good."""
     when = str(db.now())
     rows = []
     for job in jobs:

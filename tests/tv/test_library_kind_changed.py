@@ -23,6 +23,8 @@ from metarrd.cli import main
 from metarrd.config import load_config
 from metarrd.enrich import add_user_image, change_selection
 from metarrd.identify.episodes import episode_marker
+from metarrd.publish import apply
+from metarrd.scan.kind_change import remove_disowned
 from tests.conftest import backend_toml
 
 from .conftest import put
@@ -757,3 +759,38 @@ def test_our_file_not_removed_for_an_io_error_is_removed_at_the_next_scan(
     assert not nfo.exists()
     assert not L.select().where(L.movie.is_null()).exists()
     assert not E.select().where(E.message.contains("were changed since")).exists()
+
+
+def test_a_film_published_where_a_row_is_owned_by_no_item_keeps_its_new_file(
+    tmp_path, simulator, backend, capsys, monkeypatch
+):
+    """The NFO of an episode of a TV library set to a movie library, its row owned by no item
+    (a kind change killed before it removed it), at the path a film publishes its NFO to. The
+    publish records the bytes about to land (`pending_sha256`) before the renames, its item
+    only after: another process's removal of what no item owns, between the two, found the
+    film's new NFO ours and owned by no one, and removed it. The intent takes the row."""
+    root = tmp_path / "tv"
+    film = put(root, FILMS[0])
+    movies = write_config(tmp_path, simulator, root, "movie")
+    assert _run(movies, "scan") == 0, capsys.readouterr()
+    item = db.Movie.get(db.Movie.path == str(film))
+    assert item.identification_status == db.IDENTIFIED, item.last_error
+    assert _run(movies, "enrich", "--all") == 0, capsys.readouterr()
+    nfo = film.with_suffix(".nfo")
+    old = b"<episodedetails><title>Heat</title></episodedetails>\n"
+    nfo.write_bytes(old)
+    L = db.LibraryFile
+    L.create(movie=None, path=str(nfo), kind="nfo", size=len(old),
+             sha256=hashlib.sha256(old).hexdigest())  # fmt: skip
+    record_ledger, raced = apply._record_ledger, []
+
+    def after_another_workers_removal(jobs):  # landed, not yet in the ledger
+        raced.append(nfo.read_bytes())
+        remove_disowned(db.Library.get())
+        record_ledger(jobs)
+
+    monkeypatch.setattr(apply, "_record_ledger", after_another_workers_removal)
+    assert _run(movies, "publish", "--all") == 0, capsys.readouterr()
+    assert raced and b"<movie>" in raced[0]
+    assert nfo.read_bytes() == raced[0]  # the film's NFO stays
+    assert L.get(L.path == str(nfo)).movie_id == item.id
