@@ -71,8 +71,10 @@ def _follow(config: Config, movie: db.Movie, new: str) -> bool:
     if old == new:
         # replaced in place: an upgrade named as the file it replaced (Radarr's and Sonarr's
         # formats without the quality). Its item stays; what we published of it described the
-        # old file (the NFO's <streamdetails>), so it is published again, as a renamed one is
-        db.mark_outdated(movie.id)
+        # old file (the NFO's <streamdetails>), so it is published again, as a renamed one is;
+        # under the write lock, so that a job whose claim is lost writes nothing (`fenced_by`)
+        with db.write_transaction():
+            db.mark_outdated(movie.id)
         log.info("item %d: %s replaced by an upgrade of the same name", movie.id, new)
         return True
     unused = None

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from metarrd import db
+from metarrd.errors import LeaseLost
 from metarrd.players import kodi as kodi_protocol
 from metarrd.players import process_notifications
 from metarrd.publish import publish_item
@@ -372,3 +373,26 @@ def test_a_rename_keeps_what_another_job_wrote_in_the_items_hints_meanwhile(rt, 
     assert follow_renames(rt.config, {old: str(new)}) == [built.movie.id]
     assert built.reload().path == str(new)
     assert built.reload().hints["enrich_keywords"] == ["heist"]
+
+
+def test_a_replaced_in_place_upgrade_followed_by_a_job_whose_claim_is_lost_writes_nothing(
+    rt, build
+):
+    """Radarr's upgrade named as the file it replaced, its webhook's job run by a worker frozen
+    past its lease (SIGSTOP, a paused VM) whose job another worker took over: every write of
+    the job is checked against its claim (`db.fenced_by`), but marking the item 'Republish?'
+    was made outside a write transaction, so the stale worker wrote it all the same."""
+    built = build("Heat (1995)", art={"poster": ["jpeg"]}, cast=[])
+    _scanned_as_is(built)
+    publish_item(rt, built.reload())
+    assert built.reload().publish_state == db.PUBLISHED
+    path = built.movie.path
+    with open(path, "ab") as fh:  # the upgrade: another file, the same name
+        fh.write(b"\0" * 4096)
+
+    def lost() -> None:
+        raise LeaseLost("taken over by another worker")
+
+    with db.fenced_by(lost), pytest.raises(LeaseLost):
+        follow_renames(rt.config, {path: path})
+    assert built.reload().publish_state == db.PUBLISHED
