@@ -92,7 +92,11 @@ def _save_upload(data: BinaryIO, tmp: Path) -> None:
 
 def _store(config, movie_id, asset_type, tmp, info, preview, source) -> db.ArtworkCandidate:
     rel = write_preview(config.previews_dir, tmp, info.sha256, preview)
-    path = cache.move_into(config.cache_dir, asset_type, tmp, info)
+    # a copy, `tmp` kept until the rows are committed: the same bytes may be in the cache
+    # already (the poster TMDB offers too), named by no row, or only by an item that goes, or
+    # unselected in a publish that ends now, and cleaned up (`cache.remove_unused`,
+    # `drop_unselected`) before our rows name the file; an upload has nowhere to come again from
+    path = cache.store(config.cache_dir, asset_type, tmp, info)
     key = source if source != "upload" else f"{UPLOAD_KEY}{info.sha256}"
     with db.write_transaction():
         db.CacheImageFile.get_or_create(
@@ -135,6 +139,9 @@ def _store(config, movie_id, asset_type, tmp, info, preview, source) -> db.Artwo
             asset_id=asset.id,
             asset_type=asset_type,
         )
+    # put back if a clean-up took it meanwhile: our rows name it now, and both clean-ups look
+    # under the write lock, so none removes it any more
+    cache.store(config.cache_dir, asset_type, tmp, info)
     # an address copied from a browser may carry a key in its query (`X-Plex-Token=`)
     where = "an upload" if source == "upload" else redact(source)
     log.info("item %d: %s added by the user from %s", movie_id, asset_type, where)

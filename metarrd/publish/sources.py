@@ -419,6 +419,23 @@ def drop_unselected(rt: Runtime, movie_id: int, hashes: set[str] | None = None) 
         hashes = unselected_hashes([movie_id]).get(movie_id, set())
     if not hashes:
         return 0
+    if cache.unanswered(rt.config.cache_dir):  # no unlink under the write lock while it hangs
+        log.warning(
+            "item %d: unselected images left in the image cache: it does not answer", movie_id
+        )
+        return 0
+    with db.write_transaction():  # no row takes one of them while we look, as remove_unused
+        # the user may have chosen or added one of them since they were read (an upload of
+        # the very poster TMDB offers, its file already in the cache: it has no row yet, or
+        # its rows are committed now): asked again, under the lock
+        hashes = hashes & unselected_hashes([movie_id]).get(movie_id, set())
+        removed = _drop(rt, movie_id, hashes)
+    if removed:
+        log.info("item %d: %s removed from the cache", movie_id, count(removed, "unselected image"))
+    return removed
+
+
+def _drop(rt: Runtime, movie_id: int, hashes: set[str]) -> int:
     removed = 0
     for digest in sorted(hashes):
         users_of: dict[str, list[db.CacheImageFile]] = {}
@@ -440,8 +457,6 @@ def drop_unselected(rt: Runtime, movie_id: int, hashes: set[str] | None = None) 
         db.ArtworkCandidate.update(is_downloaded=False).where(
             db.ArtworkCandidate.movie == movie_id, db.ArtworkCandidate.content_hash == digest
         ).execute()
-    if removed:
-        log.info("item %d: %s removed from the cache", movie_id, count(removed, "unselected image"))
     return removed
 
 
