@@ -425,6 +425,12 @@ class Analyser:
                 self._schedule(url, provider, then)
             return future
 
+    def forget(self, url: str) -> None:
+        """Download `url` anew when it is asked for again: what it gave is gone (a clean-up took
+        its file from the cache before our rows named it: `caching.cache_selected`)."""
+        with self._lock:
+            self._futures.pop(url, None)
+
     def probe(
         self,
         url: str,

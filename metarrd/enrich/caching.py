@@ -176,7 +176,27 @@ class _Placing:
                 [(row, target) for row, target, reason in results if not reason]
             )
             save_all(row for row, _target, _reason in results)
-        return failed
+        return failed + self._taken_meanwhile(results)
+
+    def _taken_meanwhile(self, results: list[tuple]) -> int:
+        """How many placed images are gone from the cache now that their rows are written: the
+        same picture was there already (another item's, or a download of ours that one item of
+        a show moved in), which `move_into` and `in_cache` relied on, and a clean-up
+        (`cache.remove_unused` after an item went, a publish's `drop_unselected`) took it before
+        our rows named it. Fetched and placed again in the next round; our rows name it now, so
+        no clean-up removes it any more (both look under the write lock). In the last round, the
+        publish downloads it again (`sources.asset_image`)."""
+        taken = 0
+        for row, target, reason in results:
+            if reason or target.is_file():
+                continue
+            taken += 1
+            log.info(
+                "%s: %s removed from the cache meanwhile: placed again", self.label, row.asset_type
+            )
+            self.outcomes.pop(row.url, None)  # the bytes went with it: downloaded again
+            self.an.forget(row.url)
+        return taken
 
     def _measured(self, row: db.ArtworkCandidate, outcome: AnalysisResult) -> bool:
         """Take the whole file's facts; True when they contradict the probe (to score again)."""
