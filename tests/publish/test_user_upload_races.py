@@ -1,7 +1,8 @@
 """The user's image whose bytes are in the cache already (the very poster TMDB offers, saved
 from its site and uploaded): the cache file is one, and a clean-up that runs while the upload is
 stored must not take it. An upload has no address to download it from again. Each race is made
-deterministic by the clean-up landing from inside the step between the two."""
+deterministic by the clean-up landing from inside the step between the two. The sweep after a
+publish removes files under the write lock, so not while the cache does not answer."""
 
 from __future__ import annotations
 
@@ -77,3 +78,21 @@ def test_an_upload_of_a_picture_the_publish_is_sweeping_stays(rt, build, monkeyp
     mine = A.get_by_id(added[0].id)
     assert mine.is_downloaded
     _published_with(rt, built, mine, data)
+
+
+def test_the_sweep_waits_for_a_cache_that_does_not_answer(rt, build, monkeypatch):
+    """The sweep removes files under the write lock: not while the cache hangs (a hard NFS
+    mount whose server is gone), which would hold every writer for as long. Left for the next
+    publish, rows and file."""
+    built = build()
+    _theirs, data = add_asset(rt, built.movie, "poster", selected=False)
+    path = Path(C.get(C.file_hash == hashlib.sha256(data).hexdigest()).file_path)
+    hung = rt.config.cache_dir
+    monkeypatch.setattr(cache, "unanswered", lambda folder, **kw: Path(folder) == Path(hung))
+
+    assert sources.drop_unselected(rt, built.movie.id) == 0
+
+    assert path.read_bytes() == data
+    assert C.select().where(C.file_path == str(path)).exists()
+    monkeypatch.undo()
+    assert sources.drop_unselected(rt, built.movie.id) == 1 and not path.exists()
