@@ -341,10 +341,21 @@ def back_up(
             ext = _safe_ext(named, "nfo" if image_type == "nfo" else "bin")
             info = ImageInfo(0, 0, "", ext, sha, size, "")
             store = rt.config.backup_dir
-        target = cache.move_into(store, image_type, tmp, info)
+        # a copy, `tmp` kept until the row is committed: the same bytes may be in the cache
+        # already (TMDB's poster another item downloaded), named by no row that keeps them,
+        # and a clean-up (`cache.remove_unused`, another item's `drop_unselected`) may take
+        # the file before our row names it; then it is put back from `tmp`
+        target = cache.store(store, image_type, tmp, info)
+        _library_row(movie_id, image_type, sha, named, target, None if raw else info)
+        cache.store(store, image_type, tmp, info)  # our row names it now: no clean-up takes it
     finally:
         tmp.unlink(missing_ok=True)
-    values = row_values(target, None if raw else info, LIBRARY_SOURCE, str(named), LIBRARY_SOURCE)
+    log.info("item %d: copied %s into the cache (%s) before replacing it", movie_id, named, target)
+    return sha
+
+
+def _library_row(movie_id, image_type, sha, named, target, info) -> None:
+    values = row_values(target, info, LIBRARY_SOURCE, str(named), LIBRARY_SOURCE)
     with db.write_transaction():
         row = db.CacheImageFile.get_or_none(
             db.CacheImageFile.movie == movie_id,
@@ -364,8 +375,6 @@ def back_up(
             db.CacheImageFile.update(file_path=str(target)).where(
                 db.CacheImageFile.id == row.id
             ).execute()
-    log.info("item %d: copied %s into the cache (%s) before replacing it", movie_id, named, target)
-    return sha
 
 
 def stage_copy(rt: Runtime, src: Path) -> tuple[Path, str, int]:

@@ -171,3 +171,37 @@ def test_the_users_copies_stay_when_the_file_is_deleted_and_the_item_marked_miss
     assert extra.id in scan(rt).missing
 
     kept(extra.id, theirs), kept(extra.id, USER_NFO)
+
+
+def test_the_users_copy_stays_when_the_cache_file_it_shares_is_swept_meanwhile(
+    rt, build, monkeypatch
+):
+    """The user's poster is TMDB's own file, which another film had downloaded: its copy finds
+    that cache file already there, and the other film is identified as another film before the
+    copy's row names it: `cache.remove_unused` sees no row naming the file and removes it, and
+    the publish then replaces the user's poster."""
+    from metarrd import cache
+    from metarrd.identify import forget_enrichment
+    from metarrd.publish import sources
+
+    built = build()
+    other = build("Mad Max Fury Road (2015)", title="Mad Max: Fury Road", year=2015, tmdb_id=76341)
+    _downloaded, theirs = add_asset(rt, other.movie, "poster", selected=False)
+    built.path("The Matrix (1999)-poster.jpg").write_bytes(theirs)
+    real = sources.row_values
+    landed = []
+
+    def the_other_film_goes_first(path, info, source_type, *rest):
+        if source_type == "library" and not landed:  # the copy, about to be named by its row
+            landed.append(True)
+            with db.write_transaction():
+                forgotten = forget_enrichment(db.Movie.get_by_id(other.movie.id))
+            cache.remove_unused(rt.config.cache_dir, rt.config.previews_dir, *forgotten)
+        return real(path, info, source_type, *rest)
+
+    monkeypatch.setattr(sources, "row_values", the_other_film_goes_first)
+    result = publish_item(rt, built.movie)
+
+    assert landed and str(built.path("The Matrix (1999)-poster.jpg")) in result.backed_up
+    assert built.path("The Matrix (1999)-poster.jpg").read_bytes() != theirs
+    kept(built.movie.id, theirs)
