@@ -77,6 +77,19 @@ def store(cache_dir: Path, image_type: str, source: Path, info: ImageInfo) -> Pa
     return target
 
 
+def copy_into(cache_dir: Path, image_type: str, tmp_file: Path, info: ImageInfo) -> Path:
+    """Like `store`, for a temp file of ours the caller keeps until a row names the cache file
+    (a clean-up may take a file no row names, `remove_unused`: the caller then puts it back
+    from `tmp_file`). Copied a MB at a time: an upload may be tens of MB."""
+    target = cache_path(cache_dir, image_type, info)
+    if target.exists() and target.stat().st_size == info.size:
+        return target
+    ensure_dir(target.parent)
+    with open(tmp_file, "rb") as fh:
+        write_atomic(target, fh)
+    return target
+
+
 def move_into(cache_dir: Path, image_type: str, tmp_file: Path, info: ImageInfo) -> Path:
     """Like `store`, for a temp file of ours that may simply be renamed into place. It gets the
     mode of a new file (0666 less the umask), not the 0600 of `tempfile.mkstemp`: workers on

@@ -96,7 +96,7 @@ def _store(config, movie_id, asset_type, tmp, info, preview, source) -> db.Artwo
     # already (the poster TMDB offers too), named by no row, or only by an item that goes, or
     # unselected in a publish that ends now, and cleaned up (`cache.remove_unused`,
     # `drop_unselected`) before our rows name the file; an upload has nowhere to come again from
-    path = cache.store(config.cache_dir, asset_type, tmp, info)
+    path = cache.copy_into(config.cache_dir, asset_type, tmp, info)
     key = source if source != "upload" else f"{UPLOAD_KEY}{info.sha256}"
     with db.write_transaction():
         db.CacheImageFile.get_or_create(
@@ -141,7 +141,7 @@ def _store(config, movie_id, asset_type, tmp, info, preview, source) -> db.Artwo
         )
     # put back if a clean-up took it meanwhile: our rows name it now, and both clean-ups look
     # under the write lock, so none removes it any more
-    cache.store(config.cache_dir, asset_type, tmp, info)
+    cache.copy_into(config.cache_dir, asset_type, tmp, info)
     # an address copied from a browser may carry a key in its query (`X-Plex-Token=`)
     where = "an upload" if source == "upload" else redact(source)
     log.info("item %d: %s added by the user from %s", movie_id, asset_type, where)

@@ -345,9 +345,9 @@ def back_up(
         # already (TMDB's poster another item downloaded), named by no row that keeps them,
         # and a clean-up (`cache.remove_unused`, another item's `drop_unselected`) may take
         # the file before our row names it; then it is put back from `tmp`
-        target = cache.store(store, image_type, tmp, info)
+        target = cache.copy_into(store, image_type, tmp, info)
         _library_row(movie_id, image_type, sha, named, target, None if raw else info)
-        cache.store(store, image_type, tmp, info)  # our row names it now: no clean-up takes it
+        cache.copy_into(store, image_type, tmp, info)  # our row names it now: no clean-up takes it
     finally:
         tmp.unlink(missing_ok=True)
     log.info("item %d: copied %s into the cache (%s) before replacing it", movie_id, named, target)
