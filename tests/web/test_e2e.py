@@ -593,7 +593,9 @@ def test_tv_review_in_a_real_browser(tv_stack, browser, tmp_path):
     screenshot(page, shots, "show", full_page=False)
     open_editor(page, "status")  # TMDB's "Returning Series" of an ended show
     page.locator("#field-status input[name=value]").fill("Ended")
-    assert page.locator("#status-choices option").count() == 2  # Continuing, Ended offered
+    # the words Jellyfin reads as a status (fields.nfo_status), offered
+    values = page.locator("#status-choices option").evaluate_all("os => os.map(o => o.value)")
+    assert values == ["Continuing", "Ended", "Unreleased"]
     page.keyboard.press("Enter")
     page.locator("#field-status.is-locked .field-value", has_text="Ended").wait_for()
     page.locator("#tab-episodes").click()
