@@ -32,7 +32,7 @@ import re
 import stat
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -848,18 +848,7 @@ def _rejoin(video: FoundVideo, stack_row: tuple, part_row: tuple, config: Config
         files, previews = cache.files_of(gone.id)
         L = db.LibraryFile
         ours = dict(L.select(L.path, L.sha256).where(L.movie.in_([kept.id, gone.id])).tuples())
-        take_files(kept.id, gone.id, ours)
-        db.Movie.delete().where(db.Movie.id == gone.id).execute()
-        db.Movie.update(
-            path=video.file,
-            parts=list(video.files),
-            size=video.size,
-            mtime_ns=video.mtime_ns,
-            file_id=video.file_id,
-            missing=False,
-            updated_at=db.now(),
-        ).where(db.Movie.id == kept.id).execute()
-        db.mark_outdated(kept.id)  # what was published at the other names goes
+        _take_over(kept.id, gone.id, video, ours)  # what was published at the other names goes
         db.record_event(
             "scan.renamed",
             f"{split.path} is a part of the stack {stack.path}, which it was split from; "
@@ -952,13 +941,14 @@ def _edition(path: Path, root: Path) -> str | None:
     return edition.casefold() if edition else None
 
 
-def _merge_into(old: db.Movie, extra: db.Movie, video: FoundVideo) -> None:
-    """The item `old` takes the file of `extra`, which goes; the files `extra` published stay
-    ours, as `old`'s (its next publish keeps, replaces or removes them, as any of its own), and
-    so do the user's files it copied into the cache before replacing them. Called in a write
-    transaction."""
-    take_files(old.id, extra.id)
-    db.Movie.delete().where(db.Movie.id == extra.id).execute()
+def _take_over(
+    kept: int, gone: int, video: FoundVideo, ours: Mapping[str, str] | None = None
+) -> None:
+    """Item `kept` takes the files of item `gone`, which goes (`renames.take_files`; `ours`:
+    its ledger's paths -> SHA-256, of both items), and the video found, `video`; it is
+    "Republish?": what it published bears other names. Called in a write transaction."""
+    take_files(kept, gone, ours)
+    db.Movie.delete().where(db.Movie.id == gone).execute()
     db.Movie.update(
         path=video.file,
         parts=list(video.files),
@@ -967,8 +957,16 @@ def _merge_into(old: db.Movie, extra: db.Movie, video: FoundVideo) -> None:
         file_id=video.file_id,
         missing=False,
         updated_at=db.now(),
-    ).where(db.Movie.id == old.id).execute()
-    db.mark_outdated(old.id)  # its NFO and artwork bear the old file's name
+    ).where(db.Movie.id == kept).execute()
+    db.mark_outdated(kept)
+
+
+def _merge_into(old: db.Movie, extra: db.Movie, video: FoundVideo) -> None:
+    """The item `old` takes the file of `extra`, which goes; the files `extra` published stay
+    ours, as `old`'s (its next publish keeps, replaces or removes them, as any of its own), and
+    so do the user's files it copied into the cache before replacing them. Called in a write
+    transaction."""
+    _take_over(old.id, extra.id, video)  # its NFO and artwork bear the old file's name
     db.record_event(
         "scan.renamed",
         f"{old.path} was replaced by {video.file}, found beside it at an earlier scan; "
