@@ -835,6 +835,22 @@ def _merge_episode(old: db.Movie, copy: db.Movie, how: str = "moved to") -> None
     log.info("episode %d: %s %s %s (item %d merged)", old.id, old.path, how, copy.path, copy.id)
 
 
+def _read_new_name(item: db.Movie, new: str) -> tuple[db.Movie | None, EpisodeName | None]:
+    """(the show of the episode `item`, what the name of `new` says as a file of that show):
+    (None, None) when the show is gone, (show, None) when guessit cannot read the name (a
+    hostile one). Only the name is read."""
+    show = db.Movie.get_or_none(db.Movie.id == item.show_id)
+    if show is None:
+        return None, None
+    path = Path(new)
+    folder, outer = episode_folders(path, Path(show.path))
+    try:
+        title = (show.hints or {}).get("folder_title") or show.title
+        return show, parse_episode(path.name, title, folder, outer)
+    except Exception:  # guessit on a hostile name
+        return show, None
+
+
 def holds_first_episode(item: db.Movie, new: str) -> bool:
     """May the episode `item` follow the file `new` that a webhook says replaced its own (an
     upgrade, a rename)? Not when the new file's name gives the item's season without its
@@ -844,15 +860,8 @@ def holds_first_episode(item: db.Movie, new: str) -> bool:
     air date, an absolute number, another season's: identify maps those) does not stop it."""
     if item.kind != db.EPISODE or item.season is None or not item.episodes:
         return True
-    show = db.Movie.get_or_none(db.Movie.id == item.show_id)
-    if show is None:
-        return True
-    path = Path(new)
-    folder, outer = episode_folders(path, Path(show.path))
-    try:
-        title = (show.hints or {}).get("folder_title") or show.title
-        name = parse_episode(path.name, title, folder, outer)
-    except Exception:  # guessit on a hostile name: nothing is known of it
+    show, name = _read_new_name(item, new)
+    if name is None:  # no show, or a hostile name: nothing is known of it
         return True
     if name.season != item.season or not name.episodes:
         return True
@@ -866,15 +875,10 @@ def numbered_otherwise(item: db.Movie, new: str) -> bool:
     is renamed from `Specials/…S00E05` to `Season 1/…S01E05`. Only the name is read."""
     if item.kind != db.EPISODE:
         return False
-    show = db.Movie.get_or_none(db.Movie.id == item.show_id)
+    show, name = _read_new_name(item, new)
     if show is None:
         return False
-    path = Path(new)
-    folder, outer = episode_folders(path, Path(show.path))
-    try:
-        title = (show.hints or {}).get("folder_title") or show.title
-        name = parse_episode(path.name, title, folder, outer)
-    except Exception:  # guessit on a hostile name: the scan of the file says so
+    if name is None:  # guessit on a hostile name: the scan of the file says so
         return True
     hints = item.hints or {}
     if absolute_numbers(hints.get("name_absolute")) != absolute_numbers(name.absolute):
