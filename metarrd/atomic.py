@@ -619,7 +619,7 @@ def set_aside(path: Path, guard: Guard) -> Path | None:
         return None
     try:
         if stat.S_ISREG(os.lstat(aside).st_mode):
-            now = sha256_unfollowed(aside) if guard.copied is not None else None
+            now = sha256_file(aside, follow_symlinks=False) if guard.copied is not None else None
             if now is None or now != guard.copied:
                 guard.copy(aside)
     except BaseException:
@@ -884,10 +884,11 @@ def remove_temp_files(paths: list[Path]) -> list[Path]:
     return removed
 
 
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a regular file; `files.UnsafeFile` (an OSError) for a FIFO, device..."""
+def sha256_file(path: Path, *, follow_symlinks: bool = True) -> str:
+    """SHA-256 of a regular file; `files.UnsafeFile` (an OSError) for a FIFO, device... and,
+    with `follow_symlinks=False`, for a link."""
     digest = hashlib.sha256()
-    with open_regular(path) as fh:
+    with open_regular(path, follow_symlinks=follow_symlinks) as fh:
         while chunk := fh.read(_COPY_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
@@ -906,12 +907,12 @@ def remove_unchanged(path: Path, ours: Iterable[str | None]) -> bool:
     only, never followed through a link: `files.UnsafeFile` otherwise; FileNotFoundError when
     it is gone."""
     ours = {h for h in ours if h}
-    if sha256_unfollowed(path) not in ours:
+    if sha256_file(path, follow_symlinks=False) not in ours:
         return False
     tmp = temp_path_for(path, ASIDE_MARKER)
     os.rename(path, tmp)
     try:
-        now = sha256_unfollowed(tmp)
+        now = sha256_file(tmp, follow_symlinks=False)
     except OSError:
         now = None
     if now in ours:
@@ -919,14 +920,6 @@ def remove_unchanged(path: Path, ours: Iterable[str | None]) -> bool:
         return True
     _put_back(tmp, path)
     return False
-
-
-def sha256_unfollowed(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open_regular(path, follow_symlinks=False) as fh:
-        while chunk := fh.read(_COPY_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _put_back(tmp: Path, path: Path) -> None:

@@ -465,6 +465,15 @@ class _Capped:
         return self._raw.fileno()
 
 
+def names_in(folder: os.PathLike | str) -> list[str]:
+    """The names `os.listdir` gives in `folder`; none when it cannot be listed (gone, not a
+    folder, refused)."""
+    try:
+        return os.listdir(folder)
+    except OSError:
+        return []
+
+
 def sha256_regular(path: Path | str, max_bytes: int | None = None) -> str:
     """SHA-256 of a regular file (see `open_regular`)."""
     digest = hashlib.sha256()

@@ -47,12 +47,12 @@ from metarrd.atomic import (
     remove_copied,
     remove_temp_files,
     remove_unchanged,
-    sha256_unfollowed,
+    sha256_file,
     temp_path_for,
 )
 from metarrd.config import player_label
 from metarrd.errors import ItemError, MetarrdError
-from metarrd.files import UnsafeFile, display, kind_of, link_target_outside
+from metarrd.files import UnsafeFile, display, kind_of, link_target_outside, names_in
 from metarrd.paths import folded, is_inside
 from metarrd.publish import layout, sources
 from metarrd.publish.layout import KEEP, REMOVE, REPLACE, WRITE, FileAction, PublishPlan, Wanted
@@ -419,7 +419,7 @@ def _remove(job: Job) -> set[Path]:
         job.forget.append(action.path)
     # an `.actors/` left empty goes (also one it no longer uses: a folder stack's in CD1/)
     for actors_dir in sorted(d for d in changed if d.name == layout.ACTORS_DIR):
-        if actors_dir.is_dir() and not _listdir(actors_dir):
+        if actors_dir.is_dir() and not names_in(actors_dir):
             with contextlib.suppress(OSError):
                 actors_dir.rmdir()
                 changed.add(actors_dir.parent)
@@ -477,7 +477,10 @@ def _recover_aside(rt: Runtime, job: Job, path: Path) -> None:
     kind = "nfo" if name.lower().endswith(".nfo") else "fanart"
     assert job.result is not None
     try:
-        if not stat.S_ISREG(os.lstat(path).st_mode) or sha256_unfollowed(path) in ours:
+        if (
+            not stat.S_ISREG(os.lstat(path).st_mode)
+            or sha256_file(path, follow_symlinks=False) in ours
+        ):
             os.unlink(path)
             return
         sources.back_up(rt, job.movie.id, path, kind, named=path.with_name(name))
@@ -1014,10 +1017,3 @@ def _not_writable(movie: db.Movie, directory: Path, exc: OSError) -> ItemError:
 def _note(movie: db.Movie, notes: list[str], text: str) -> None:
     notes.append(text)
     log.warning("item %d: %s", movie.id, text)
-
-
-def _listdir(directory: Path) -> list[str]:
-    try:
-        return os.listdir(directory)
-    except OSError:
-        return []

@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 
 from metarrd.atomic import TEMP_MARKER
-from metarrd.files import display
+from metarrd.files import display, names_in
 from metarrd.jellyfin_names import EXTRAS_FOLDERS, disc_stack_first, stack_part
 from metarrd.publish import layout
 from metarrd.publish.layout import Wanted, Warned
@@ -91,7 +91,7 @@ def jellyfin_disc_stack_nfo(folder: Path, roots: set[str]) -> Path | None:
     above = folder.parent
     if above == folder or {os.path.normpath(above), os.path.normpath(folder)} & roots:
         return None  # the folder above a disc in a library's folder is no library's: not read
-    names = _listdir(above)
+    names = names_in(above)
     if sum(stack_part(name) is not None for name in names) < 2:
         return None  # no stack of two parts: its folders are not looked into (a collection's)
     discs: dict[str, str] = {}
@@ -116,10 +116,10 @@ def _jellyfin_disc(folder: Path) -> str | None:
     """`dvd` or `bluray` when Jellyfin takes `folder` for a disc of a disc stack (its
     `VIDEO_TS/` holding a `.vob`, its `BDMV/`, or a `VIDEO_TS.IFO` in it: MovieResolver.
     GetMultiDiscMovie, IsDvdDirectory, IsBluRayDirectory, IsDvdFile), any letter case."""
-    names = _listdir(folder)
+    names = names_in(folder)
     folders = [n for n in names if (folder / n).is_dir()]
     dvd = [n for n in folders if n.upper() == "VIDEO_TS"]
-    if any(n.lower().endswith(".vob") for d in dvd for n in _listdir(folder / d)):
+    if any(n.lower().endswith(".vob") for d in dvd for n in names_in(folder / d)):
         return "dvd"
     if any(n.upper() == "BDMV" for n in folders):
         return "bluray"
@@ -159,10 +159,3 @@ def _disc_nfo_notes(folder: Path, names: set[str], nfo_target: Path) -> list[str
         for n in sorted(names)
         if n.lower().endswith(".nfo") and n != nfo_target.name and not n.startswith(TEMP_MARKER)
     ]
-
-
-def _listdir(directory: Path) -> list[str]:
-    try:
-        return os.listdir(directory)
-    except OSError:
-        return []

@@ -47,7 +47,7 @@ from metarrd import db, workflow
 from metarrd.atomic import TEMP_MARKER, ensure_dir, sha256_file
 from metarrd.config import ASSET_TYPES, LibraryConfig
 from metarrd.errors import ItemError, MetarrdError, not_enriched
-from metarrd.files import MAX_FILE_BYTES, display, link_target_outside, read_regular
+from metarrd.files import MAX_FILE_BYTES, display, link_target_outside, names_in, read_regular
 from metarrd.paths import folded
 from metarrd.publish import actors, apply, discs, layout, nfo, sources
 from metarrd.publish.apply import PublishResult
@@ -244,7 +244,7 @@ def _clashes(jobs: list[apply.Job]) -> dict[int, ItemError]:
             if a.kind == "actor":
                 continue
             if a.path.parent not in listings:
-                listings[a.path.parent] = _listdir(a.path.parent)
+                listings[a.path.parent] = names_in(a.path.parent)
             names = listings[a.path.parent]
             if a.path.name not in names:
                 name = folded(a.path.name)
@@ -509,9 +509,9 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
     if movie.is_disc:
         wanted += discs.stack_nfo(nfo_file, folder, _roots(rt), notes)
     ledger = item.ledger
-    names = set(_listdir(folder))
-    actor_names = set(_listdir(actors_dir))
-    art_names = names if art_folder == folder else set(_listdir(art_folder))
+    names = set(names_in(folder))
+    actor_names = set(names_in(actors_dir))
+    art_names = names if art_folder == folder else set(names_in(art_folder))
     conflicts, leave = _neighbours(
         folder, base, art_base, wanted, ledger, names, actor_names, actors_dir
     )
@@ -1107,10 +1107,3 @@ def _note(movie: db.Movie, notes: list[str], text: str) -> None:
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _listdir(directory: Path) -> list[str]:
-    try:
-        return os.listdir(directory)
-    except OSError:
-        return []

@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from metarrd import db, workflow
+from metarrd import db, files, workflow
 from metarrd.atomic import TEMP_MARKER, remove_stale_temp_files
 from metarrd.errors import ItemError, MetarrdError, not_enriched
 from metarrd.files import MAX_FILE_BYTES, kind_of, read_regular
@@ -49,7 +49,6 @@ from metarrd.publish.stage import (
     Prepared,
     _folder_locks,
     _ignores_case,
-    _listdir,
     _sha,
     _taken_over,
     fitting_names,
@@ -426,7 +425,7 @@ def _prepare(
 
     def names_in(directory: Path) -> set[str]:
         if directory not in listings:
-            listings[directory] = set(_listdir(directory))
+            listings[directory] = set(files.names_in(directory))
         return listings[directory]
 
     conflicts = _conflicts(wanted, ledger, names_in)

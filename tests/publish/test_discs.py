@@ -284,8 +284,8 @@ def test_a_blu_ray_in_the_library_root_is_published_with_a_warning_to_move_it(
         db.Movie.id == alien.movie.id
     ).execute()
     listed: list[Path] = []
-    real = discs._listdir
-    monkeypatch.setattr(discs, "_listdir", lambda folder: listed.append(folder) or real(folder))
+    real = discs.names_in
+    monkeypatch.setattr(discs, "names_in", lambda folder: listed.append(folder) or real(folder))
 
     notes = publish_item(rt, alien.reload()).skipped
 
@@ -395,8 +395,8 @@ def test_a_disc_in_a_collections_folder_does_not_look_into_its_other_films(rt, b
     for name in ("Aliens (1986)", "Alien 3 (1992)", "Alien Resurrection (1997)"):
         (above / name / "VIDEO_TS").mkdir(parents=True)
     listed: list[Path] = []
-    real = discs._listdir
-    monkeypatch.setattr(discs, "_listdir", lambda folder: listed.append(folder) or real(folder))
+    real = discs.names_in
+    monkeypatch.setattr(discs, "names_in", lambda folder: listed.append(folder) or real(folder))
     publish_item(rt, alien)
     assert [p for p in listed if p.parent == above] == []
     assert not (above / f"{above.name}.nfo").exists()
