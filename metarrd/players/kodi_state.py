@@ -49,6 +49,8 @@ RESET_BY_REFRESH = ("playcount", "lastplayed", "userrating")
 # them in its database; RemoveTVShow drops them with the show)
 SHOW_STATE = ["userrating", "tag"]
 REFRESH_WAIT_SECONDS = 15.0  # how long to watch for a refreshed movie to be re-added
+# once re-added, how long to watch for the rest of what its refresh resets (`_refreshed`)
+REFRESH_SETTLE_SECONDS = 2.0
 
 
 def move_show(
@@ -557,9 +559,17 @@ def _refreshed(
     read it again after a refresh (a new id, a value of `expect` gone back to the NFO's, or
     one of its tags gone); after `REFRESH_WAIT_SECONDS`, the entry as it is (None: there is
     none), and False. A refresh never shows in `Library.IsScanningVideo`, so this is how it
-    is seen to be over."""
+    is seen to be over.
+
+    Kodi 20.1's refresh is not one write: the movie's row (its rating, its tags) comes back
+    before the file's play count and last played time are reset. On a loaded machine a look
+    fell between the two, the play count given back then was reset again and the movie showed
+    unwatched (the rating kept). So once a sign is seen the watch goes on until every value of
+    `expect` is back to the NFO's (`_all_reset`), for at most `REFRESH_SETTLE_SECONDS` more (a
+    Kodi that keeps some of them: what it kept is given back as well)."""
     folder = pathmap.kodi_folder(target.mapped_folder)
     deadline = kodi.now() + REFRESH_WAIT_SECONDS
+    settled: float | None = None  # a sign seen: until when the rest is waited for
     while True:
         entry = next(
             (
@@ -569,9 +579,12 @@ def _refreshed(
             ),
             None,
         )
+        now = kodi.now()
         if entry is not None and (entry["movieid"] != movieid or _was_reset(entry, expect)):
-            return entry, True
-        if kodi.now() >= deadline:
+            settled = now + REFRESH_SETTLE_SECONDS if settled is None else settled
+            if _all_reset(entry, expect) or now >= settled:
+                return entry, True
+        elif now >= deadline:
             return entry, False
         kodi.pause()  # Kodi 20.1 takes ~0.4 s
 
@@ -590,6 +603,18 @@ def _holds_any(own: dict[str, Any], kept: dict[str, Any], told: list[str]) -> bo
         elif value and own.get(name) == value:
             return True
     return False
+
+
+def _all_reset(entry: dict[str, Any], expect: dict[str, Any]) -> bool:
+    """Whether every value of `expect` is gone from the entry (each tag of it too): what a
+    refresh resets, all reset, so the refresh has written all it writes."""
+    for name, value in expect.items():
+        if name == "tag":
+            if kodi_tv.tags_among(value, entry.get("tag") or ()):
+                return False
+        elif entry.get(name) == value:
+            return False
+    return True
 
 
 def _was_reset(entry: dict[str, Any], expect: dict[str, Any]) -> bool:
