@@ -982,6 +982,8 @@ def _tell_players(rt, names: set[str]) -> None:
         line = f"{report.who}: {report}"
         if report.retrying:
             line += " (the daemon, `metarrd run`, retries it)"
+        elif report.looking:
+            line += " (the daemon, `metarrd run`, looks at it again)"
         print(escape_controls(line), flush=True)
 
 

@@ -620,7 +620,9 @@ class PlayerNotification(BaseModel):
     player = pw.ForeignKeyField(MediaPlayer, backref="notifications", on_delete="CASCADE")
     movie = pw.ForeignKeyField(Movie, null=True, on_delete="SET NULL")
     path = pw.TextField()  # our own path of the video file
-    state = pw.CharField(default="pending", index=True)  # pending | sent | failed
+    # pending | checking (told; the player's doing looked at again: players/notify.py) | sent
+    # | failed
+    state = pw.CharField(default="pending", index=True)
     attempts = pw.IntegerField(default=0)
     next_attempt_at = pw.DateTimeField(default=now)
     last_error = pw.TextField(null=True)

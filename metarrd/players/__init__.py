@@ -3,7 +3,8 @@
 - `test_players(rt, name=None)`: the connection test behind `metarrd players test`.
 - `process_notifications(rt, now=None, players=None)`: send the due, coalesced notification
   batches that PUBLISH queued; the daemon calls it periodically and shortly after a publish.
-- `due_in(rt, now=None)`: seconds until the next batch is due (None: nothing pending).
+- `due_in(rt, now=None)`: seconds until the next batch (or look at a `checking` row) is due
+  (None: nothing pending).
 
 See docs/players.md.
 """

@@ -1,6 +1,7 @@
 """One batch of targets for one Kodi: what to send, in which order, and what came of it.
 
-This module owns `deliver` (the Kodi protocol as `notify` calls it) and its plan:
+This module owns `deliver` (the Kodi protocol as `notify` calls it) and its plan, and
+`look_again` (a `checking` row's look: a refresh Kodi ran late, `kodi_state.after_late_refresh`):
 
 - A movie Kodi knows (found by its mapped path with `VideoLibrary.GetMovies`) gets
   `VideoLibrary.RefreshMovie` (`kodi_state.refresh_movie`: its play count, last played time
@@ -36,6 +37,7 @@ from metarrd.players import kodi_kept, kodi_tv
 from metarrd.players.kodi import Kodi
 from metarrd.players.kodi_state import (
     adopt_show,
+    after_late_refresh,
     find_moved,
     find_renamed_show,
     find_show,
@@ -48,6 +50,7 @@ from metarrd.players.kodi_state import (
 )
 from metarrd.players.plan import Target, coalesce, per_folder
 from metarrd.players.transport import (
+    LookAgain,
     PlayerBusy,
     PlayerError,
     PlayerProtocolError,
@@ -300,10 +303,16 @@ def deliver(
             if kind == "refresh":
                 movieid, old = arg
                 forgotten += kodi.forget_movie_images(movieid, members[0])
-                replaced = refresh_movie(kodi, movieid, members[0], old)
+                replaced, late = refresh_movie(kodi, movieid, members[0], old)
                 refreshed += 1
                 if replaced:
                     scanned.append(replaced)
+                if late:  # told; its entry is looked at again (`look_again`)
+                    results[members[0].key] = LookAgain(
+                        f"{kodi.label}: has not run the refresh of {members[0].mapped_path} "
+                        "yet; its play count, rating and tags are kept and given back once "
+                        "it has, or at the movie's next refresh"
+                    )
             elif kind == "refresh_show":
                 forgotten += kodi.forget_images(pathmap.kodi_folder(members[0].mapped_folder))
                 refresh_show(kodi, arg, members[0])
@@ -345,7 +354,9 @@ def deliver(
         {
             t.key: nfo_tags[t.key]
             for t in [*targets, *shows]
-            if t.key in nfo_tags and t.key in results and results[t.key] is None
+            if t.key in nfo_tags
+            and t.key in results
+            and (results[t.key] is None or isinstance(results[t.key], LookAgain))
         }
     )
     done = [f"refreshed {count(refreshed, 'known movie')}"] if refreshed else []
@@ -356,6 +367,38 @@ def deliver(
     if forgotten:
         done.append(f"dropped {count(forgotten, 'cached image')} of theirs")
     return results, done + scanned
+
+
+def look_again(
+    player: PlayerConfig, http: HttpClient, targets: Sequence[Target]
+) -> tuple[dict[int, PlayerError | None], list[str]]:
+    """The movies whose refresh Kodi had not run when they were told (`checking` rows): each
+    entry is looked at, and its kept play count, rating and tags given back once that refresh
+    has reset it (`kodi_state.after_late_refresh`; no RefreshMovie is sent). key -> None when
+    the row is done, LookAgain when the refresh is still to come, or the error; what was
+    done. After an unreachable or busy Kodi the rest is left for the next look."""
+    kodi = Kodi(player, http)
+    results: dict[int, PlayerError | None] = {}
+    done: list[str] = []
+    stop: PlayerError | None = None
+    for t in targets:
+        if stop is not None:
+            results[t.key] = stop
+            continue
+        try:
+            kodi.api()
+            gave = after_late_refresh(kodi, t)
+            results[t.key] = None
+            if gave:
+                done.append(gave)
+        except (PlayerUnreachable, PlayerBusy) as exc:
+            stop = results[t.key] = exc
+        except PlayerError as exc:
+            results[t.key] = exc
+        except Exception as exc:  # a surprise answer (a bug) fails this look, not the rest
+            log.exception("%s: the look at %s failed unexpectedly", kodi.label, t.mapped_path)
+            results[t.key] = PlayerError(f"{kodi.label}: unexpected error in a look: {exc}")
+    return results, done
 
 
 def _nfo_tags(targets: Sequence[Target]) -> dict[int, list[str]]:

@@ -6,7 +6,8 @@ time, user rating, tags: nothing a file holds) whenever an entry of ours is repl
 - `refresh_movie`: `VideoLibrary.RefreshMovie` of a known movie; Kodi 20.1 re-adds it from
   its NFO and resets its play count, last played time and rating, and its tags to the NFO's,
   so they are given back (the tags the user gave it in Kodi, not the NFO's it last read);
-  what a refresh Kodi is slow to finish could not get back is kept in the row for its next.
+  what a refresh Kodi is slow to finish could not get back is kept in the row, and given
+  back by `after_late_refresh` once Kodi has run it (or by the movie's next refresh).
 - `move_movie`: a movie Kodi has under a path gone on our side (matched by `uniqueid`: its
   folder or file renamed) has its new folder scanned, its state given to the new entry
   (`SetMovieDetails`), and only then the old entry removed (`RemoveMovie`); a new entry that
@@ -35,7 +36,7 @@ from metarrd import pathmap
 from metarrd.players import kodi_kept, kodi_tv, plan
 from metarrd.players.kodi import Kodi, KodiShow
 from metarrd.players.plan import Target
-from metarrd.players.transport import PlayerProtocolError
+from metarrd.players.transport import LookAgain, PlayerProtocolError
 from metarrd.text import count
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,9 @@ RESET_BY_REFRESH = ("playcount", "lastplayed", "userrating")
 # what a renamed show keeps of its own (`show_state`): the user's rating and tags (Kodi keeps
 # them in its database; RemoveTVShow drops them with the show)
 SHOW_STATE = ["userrating", "tag"]
+# what `after_late_refresh` says it gave back
+NAMES = {"playcount": "play count", "lastplayed": "last played time", "userrating": "rating",
+         "tag": "tags"}  # fmt: skip
 REFRESH_WAIT_SECONDS = 15.0  # how long to watch for a refreshed movie to be re-added
 # once re-added, how long to watch for the rest of what its refresh resets (`_refreshed`)
 REFRESH_SETTLE_SECONDS = 2.0
@@ -432,7 +436,7 @@ def stored_state(kodi: Kodi, movieid: int) -> dict[str, Any]:
 
 def refresh_movie(
     kodi: Kodi, movieid: int, target: Target, old: dict[str, Any] | None = None
-) -> str | None:
+) -> tuple[str | None, bool]:
     """`RefreshMovie` of a movie Kodi has at the target's path, keeping what the user did.
 
     Kodi 20.1 re-adds a refreshed movie from its NFO: the play count, last played time and
@@ -448,15 +452,19 @@ def refresh_movie(
 
     When Kodi is not seen to re-add the movie within `REFRESH_WAIT_SECONDS` (a big library, a
     slow NAS), what it resets is kept in the notification row (`kodi_kept.keep_movie`) and
-    given to the entry as it is; with no entry at all the item fails, retried. The movie's
-    next refresh (that attempt's) sets it on the entry first (the user's values since win),
+    given to the entry as it is; with no entry at all the item fails, retried. With the entry
+    there, Kodi's refresh may still be queued (its video library queue runs one job at a
+    time, a long scan first): the row's entry is looked at again (`after_late_refresh`), with
+    no other RefreshMovie, and gets it back once that refresh has reset it. The movie's next
+    refresh (that attempt's) sets it on the entry first (the user's values since win),
     refreshes and gives it back; but only when the entry shows it reset (`_holds_any`): one
     still holding a kept value was not reset since, and holds the user's latest.
 
     `old`: Kodi's entry of the same movie at a path gone on our side (renamed, and Kodi's
     own scan found the new folder first, so Kodi lists it twice). Its watched state, rating
     and tags go to this entry (this entry's own win where it has them), and once this
-    entry has them after its refresh, the old one is removed. What was done about `old`."""
+    entry has them after its refresh, the old one is removed. What was done about `old`, and
+    whether the entry is to be looked at again (its refresh not seen)."""
     api = kodi.api()
     own = stored_state(kodi, movieid)
     kept, told = kodi_kept.movie_kept(target.key)
@@ -521,16 +529,78 @@ def refresh_movie(
         kodi.call("VideoLibrary.SetMovieDetails", {api.name("movieid"): again["movieid"], **expect})
         if not seen:
             log.info(
-                "%s: %s showed no sign of its refresh within %g s; what it resets was given "
-                "to its entry and is kept for the movie's next refresh",
+                "%s: %s showed no sign of its refresh within %g s (still queued in Kodi?); "
+                "what it resets was given to its entry and is kept, and the entry is looked "
+                "at again to give it back once the refresh has run",
                 kodi.label,
                 target.mapped_path,
                 REFRESH_WAIT_SECONDS,
             )
-            return _removed(kodi, old, target, keep)
+            return _removed(kodi, old, target, keep), True
     if kept:
         kodi_kept.clear_movie(target.key)
-    return _removed(kodi, old, target, keep)
+    return _removed(kodi, old, target, keep), False
+
+
+def after_late_refresh(kodi: Kodi, target: Target) -> str | None:
+    """A look at a movie entry whose refresh Kodi had not run within `REFRESH_WAIT_SECONDS`
+    (`refresh_movie` gave the kept state to the entry as it was, and kept it in the row):
+    once that refresh has run (the entry holds none of the kept values: `_holds_any`, as the
+    movie's next refresh asks), the kept play count, last played time, rating and the user's
+    tags are given back with `SetMovieDetails`, and the row keeps them no more. No other
+    RefreshMovie is sent: one as late would call for another look. Values the user set in
+    Kodi since the reset win: a play count, a last played time, a rating other than its
+    NFO's; the NFO's tags stay, with the user's own. What was done, None when there was
+    nothing left to give (another refresh took the kept state). LookAgain while the entry
+    still holds a kept value (the refresh not run yet), or Kodi has no entry of it (re-adding
+    it right now)."""
+    kept, told = kodi_kept.movie_kept(target.key)
+    if not kept:
+        return None
+    folder = pathmap.kodi_folder(target.mapped_folder)
+    entry = next(
+        (
+            m
+            for m in kodi.movie_entries(folder, [*RESET_BY_REFRESH, "tag"])
+            if is_same_movie(m["file"], target)
+        ),
+        None,
+    )
+    if entry is None:
+        raise LookAgain(
+            f"{kodi.label}: {target.mapped_path} is not in Kodi (still re-adding it after "
+            "its refresh?); its play count, rating and tags are kept and given back once it is"
+        )
+    if _holds_any(entry, kept, [*(told or []), *(_published_nfo_tags(target) or [])]):
+        raise LookAgain(
+            f"{kodi.label}: has not run the refresh of {target.mapped_path} yet (its entry "
+            "still holds its play count, rating or tags); they are kept and given back once "
+            "it has, or at the movie's next refresh"
+        )
+    own = movie_state(entry)
+    nfo_rating = (
+        None if target.is_disc else kodi_tv.movie_nfo_userrating(target.path, target.libraries)
+    )
+    give = {k: v for k, v in kept.items() if k != "tag"}
+    # played or rated in Kodi since the refresh reset it: the user's (a rating the NFO gave is not)
+    give.update({k: v for k, v in own.items() if k in give and k != "tag" and v})
+    if own.get("userrating") == nfo_rating and "userrating" in kept:
+        give["userrating"] = kept["userrating"]
+    if kept.get("tag"):  # the NFO's, read by the refresh, and the user's own
+        give["tag"] = kodi_tv.tag_union(entry.get("tag") or [], kept["tag"])
+    kodi.call(
+        "VideoLibrary.SetMovieDetails", {kodi.api().name("movieid"): entry["movieid"], **give}
+    )
+    kodi_kept.clear_movie(target.key)
+    names = [NAMES[k] for k in NAMES if k in give]
+    given = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+    log.info(
+        "%s: %s was reset by a refresh Kodi ran late; gave back its %s",
+        kodi.label,
+        target.mapped_path,
+        given,
+    )
+    return f"gave {target.mapped_path} back its {given} after Kodi ran its refresh late"
 
 
 def _published_nfo_tags(target: Target) -> list[str] | None:

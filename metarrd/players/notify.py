@@ -11,6 +11,12 @@ PUBLISH adds one `PlayerNotification(state="pending")` per player and movie. Her
   `[daemon] notify_retry_minutes` after it was queued, then marked failed with a plain reason in
   the row, on the player (`MediaPlayer.last_error`, which the UI shows) and as an event. A path
   that the player's `path_map` does not cover fails at once: there is nothing sensible to send.
+- A row told whose player's own work is still to be looked at (`LookAgain`: Kodi had not run
+  the refresh of a watched movie, which resets its play count when it does) is `checking`:
+  the player's look (`LOOK_AGAIN`, never a second telling) is due at the same backoff from
+  when it was told, until `notify_retry_minutes` after; then it is `sent`. A later row of the
+  same player and item takes its place: it tells the player again, and takes over what was
+  kept.
 """
 
 from __future__ import annotations
@@ -31,7 +37,14 @@ from metarrd.http import HttpClient
 from metarrd.pathmap import PathNotMapped
 from metarrd.players import jellyfin, kodi_batch, plex
 from metarrd.players.plan import Target, make_target, stack_folder
-from metarrd.players.transport import PlayerError, PlayerNotAllowed, label, make_http
+from metarrd.players.transport import (
+    LookAgain,
+    PlayerError,
+    PlayerNotAllowed,
+    PlayerUnreachable,
+    label,
+    make_http,
+)
 from metarrd.text import count
 from metarrd.urls import hide_credentials
 
@@ -49,6 +62,8 @@ DELIVER: dict[str, Deliver] = {
     "jellyfin": jellyfin.deliver,
     "plex": plex.deliver,
 }
+# a `checking` row's look (`transport.LookAgain`): only Kodi asks for one
+LOOK_AGAIN: dict[str, Deliver] = {"kodi": kodi_batch.look_again}
 
 _busy: set[str] = set()  # players whose batch is being sent right now (by any thread)
 _busy_lock = threading.Lock()
@@ -70,6 +85,8 @@ class Pending:
     ids: tuple[tuple[str, str], ...] = ()  # its provider ids: to find it in a player by them
     folder: str | None = None  # a folder stack's: the folder above its parts (`stack_folder`)
     title: str = ""  # its title in our database: a name to look it up by in a player
+    checking: bool = False  # told, and to be looked at again (`LookAgain`); not told again
+    sent_at: datetime | None = None  # when it was told
 
 
 @dataclass
@@ -79,13 +96,19 @@ class PlayerReport:
     player: str
     who: str  # how messages name it: `Kodi "Living room"` (config.player_label)
     sent: int = 0
+    checked: int = 0  # rows told before, looked at again and done
+    looking: int = 0  # rows told, to be looked at again
     retrying: int = 0
     failed: int = 0
     done: list[str] = field(default_factory=list)
     error: str | None = None
 
     def __str__(self) -> str:
-        parts = [f"{self.sent} sent"]
+        parts = [f"{self.sent} sent"] if self.sent or not self.checked else []
+        if self.checked:
+            parts.append(f"{self.checked} checked again")
+        if self.looking:
+            parts.append(f"{self.looking} to look at again")
         if self.retrying:
             parts.append(f"{self.retrying} to retry")
         if self.failed:
@@ -135,7 +158,8 @@ def _pending(config: Config) -> dict[str, list[Pending]]:
         .switch(db.PlayerNotification)
         .join(db.Movie, pw.JOIN.LEFT_OUTER)
         .where(
-            (db.PlayerNotification.state == "pending") & (db.MediaPlayer.enabled == True)  # noqa: E712 (peewee expression)
+            db.PlayerNotification.state.in_(["pending", "checking"])
+            & (db.MediaPlayer.enabled == True)  # noqa: E712 (peewee expression)
         )
         .order_by(db.PlayerNotification.id)
     )
@@ -160,9 +184,30 @@ def _pending(config: Config) -> dict[str, list[Pending]]:
                 created_at=row.created_at,
                 next_attempt_at=row.next_attempt_at,
                 movie_id=row.movie_id,
+                checking=row.state == "checking",
+                sent_at=row.sent_at,
             )
         )
     return by_player
+
+
+def _superseded(rows: Sequence[Pending]) -> set[int]:
+    """The `checking` rows of an item a later row of the same player is about: that row tells
+    the player again (a Kodi refresh takes the state kept for the item), so there is nothing
+    to look at."""
+    movies = sorted({r.movie_id for r in rows if r.checking and r.movie_id is not None})
+    if not movies:
+        return set()
+    N, P = db.PlayerNotification, db.MediaPlayer
+    latest = {
+        (name, movie): last
+        for name, movie, last in N.select(P.name, N.movie, pw.fn.MAX(N.id))
+        .join(P)
+        .where(N.movie.in_(movies))
+        .group_by(P.name, N.movie)
+        .tuples()
+    }
+    return {r.key for r in rows if r.checking and latest.get((r.player, r.movie_id), r.key) > r.key}
 
 
 def provider_ids(item: db.Movie) -> tuple[tuple[str, str], ...]:
@@ -172,7 +217,8 @@ def provider_ids(item: db.Movie) -> tuple[tuple[str, str], ...]:
 
 
 def due_in(rt, now: datetime | None = None) -> float | None:
-    """Seconds until the next batch is due (0 when one is due now); None when nothing is pending."""
+    """Seconds until the next batch, or look at a `checking` row, is due (0 when one is due
+    now); None when nothing is pending or to be looked at."""
     now = now or db.now()
     window = rt.config.daemon.notify_window_seconds
     with _busy_lock:
@@ -197,10 +243,13 @@ def process_notifications(
     window = config.daemon.notify_window_seconds
     by_name = {p.name: p for p in config.player}
     batches: dict[str, list[Pending]] = {}
+    slack = timedelta(seconds=EARLY_TOLERANCE_SECONDS)
     for name, rows in _pending(config).items():
         if players is not None and name not in players:
             continue
-        if not is_due(rows, now, window):
+        # every pending row of a due batch; a row told goes only when its look is due
+        rows = [r for r in rows if not r.checking or due_at(r, window) <= now + slack]
+        if not rows or not is_due(rows, now, window):
             continue
         with _busy_lock:
             if name in _busy:
@@ -217,8 +266,19 @@ def process_notifications(
         with ThreadPoolExecutor(max_workers=len(batches), thread_name_prefix="notify") as pool:
             futures = {}
             for name, rows in batches.items():
-                targets, unmapped = _targets(by_name[name], rows, roots, libraries)
-                futures[pool.submit(_send, by_name[name], http, targets)] = (name, rows, unmapped)
+                gone = _superseded(rows)
+                targets, unmapped = _targets(
+                    by_name[name], [r for r in rows if r.key not in gone], roots, libraries
+                )
+                unmapped.update(dict.fromkeys(gone))  # (outcomes known) done: a later row tells it
+                looks = {r.key for r in rows if r.checking}
+                told = [t for t in targets if t.key not in looks]
+                looked = [t for t in targets if t.key in looks]
+                futures[pool.submit(_send, by_name[name], http, told, looked)] = (
+                    name,
+                    rows,
+                    unmapped,
+                )
             for future in as_completed(futures):
                 name, rows, unmapped = futures[future]
                 results, done = future.result()
@@ -264,19 +324,37 @@ def _targets(
 
 
 def _send(
-    player: PlayerConfig, http: HttpClient, targets: Sequence[Target]
+    player: PlayerConfig,
+    http: HttpClient,
+    targets: Sequence[Target],
+    looks: Sequence[Target] = (),
 ) -> tuple[dict[int, PlayerError | None], list[str]]:
-    """Deliver one player's batch; every failure comes back as a value, never raised."""
-    if not targets:
-        return {}, []
+    """Deliver one player's batch, then its looks (`checking` rows: `LOOK_AGAIN`); every
+    failure comes back as a value, never raised."""
+    results: dict[int, PlayerError | None] = {}
+    done: list[str] = []
     try:
-        return DELIVER[player.type](player, http, targets)
-    except PlayerError as exc:
-        return {t.key: exc for t in targets}, []
-    except Exception as exc:  # a bug or a surprise answer must not stop the other players
-        log.exception("%s: notification failed unexpectedly", label(player))
-        err = PlayerError(f"{label(player)}: unexpected error: {exc}")
-        return {t.key: err for t in targets}, []
+        for send, items in ((DELIVER[player.type], targets), (LOOK_AGAIN.get(player.type), looks)):
+            if not items:
+                continue
+            if send is None:  # (a player that asks for no look: nothing to look at)
+                results.update(dict.fromkeys(t.key for t in items))
+                continue
+            gone = next((e for e in results.values() if isinstance(e, PlayerUnreachable)), None)
+            if gone is not None:  # the batch found it unreachable: no look waits for it again
+                results.update(dict.fromkeys((t.key for t in items), gone))
+                continue
+            try:
+                answers, what = send(player, http, items)
+            except PlayerError as exc:
+                answers, what = {t.key: exc for t in items}, []
+            except Exception as exc:  # a bug or a surprise answer must not stop the other players
+                log.exception("%s: notification failed unexpectedly", label(player))
+                err = PlayerError(f"{label(player)}: unexpected error: {exc}")
+                answers, what = {t.key: err for t in items}, []
+            results.update(answers)
+            done += what
+        return results, done
     finally:  # this thread's connection (Kodi's deliver keeps a renamed show's state: kodi_kept)
         with contextlib.suppress(Exception):
             db.database.close()
@@ -300,7 +378,23 @@ def _record(
         for row in rows:
             outcome = results.get(row.key, PlayerError(f"{who}: not sent"))
             q = db.PlayerNotification.update
-            if outcome is None:
+            if row.checking:
+                error = _record_look(who, row, outcome, now, config, report)
+                first_error = first_error or error
+                continue
+            if isinstance(outcome, LookAgain) and config.daemon.notify_retry_minutes > 0:
+                # told; what the player does about it is looked at again from now
+                q(
+                    state="checking",
+                    sent_at=now,
+                    last_error=None,
+                    attempts=row.attempts + 1,
+                    next_attempt_at=now + timedelta(seconds=BACKOFF_FIRST_SECONDS),
+                ).where(db.PlayerNotification.id == row.key).execute()
+                report.sent += 1
+                report.looking += 1
+                continue
+            if outcome is None or isinstance(outcome, LookAgain):
                 q(state="sent", sent_at=now, last_error=None, attempts=row.attempts + 1).where(
                     db.PlayerNotification.id == row.key
                 ).execute()
@@ -342,7 +436,7 @@ def _record(
                     log.error("%s", reason)  # it names the player
                 continue
             log.error("%s: gave up on %s: %s", who, row.path, why)
-        if report.sent:
+        if report.sent or (report.checked and done):
             db.record_event(
                 "notify.done",
                 f"{who}: " + ("; ".join(done) or f"told about {count(report.sent, 'item')}"),
@@ -358,10 +452,53 @@ def _record(
                 player=player.name,
             )
         changes = {"last_error": first_error}
-        if report.sent:
+        if report.sent or report.checked:
             changes["last_ok_at"] = now
         db.MediaPlayer.update(**changes).where(db.MediaPlayer.name == player.name).execute()
     report.error = first_error
-    if report.sent:
+    if report.sent or report.checked:
         log.info("%s: %s", who, report)
     return report
+
+
+def _record_look(
+    who: str,
+    row: Pending,
+    outcome: PlayerError | BaseException | None,
+    now: datetime,
+    config: Config,
+    report: PlayerReport,
+) -> str | None:
+    """The outcome of a `checking` row's look: done (`sent`), or looked at again at the
+    backoff of the time since it was told (15 s, 30 s, 1 min, ... at most 5 min) until
+    `notify_retry_minutes` after it; then `sent` with a line in the log saying why it was
+    waited for. The player's error (not a LookAgain) when there was one."""
+    q = db.PlayerNotification.update
+    where = db.PlayerNotification.id == row.key
+    if outcome is None:
+        q(state="sent", attempts=row.attempts + 1, last_error=None).where(where).execute()
+        report.checked += 1
+        return None
+    reason = hide_credentials(str(outcome))
+    error = None if isinstance(outcome, LookAgain) else reason
+    told = row.sent_at or now
+    until = told + timedelta(minutes=config.daemon.notify_retry_minutes)
+    if now < until:
+        since = (now - told).total_seconds()
+        wait = min(max(since, BACKOFF_FIRST_SECONDS), BACKOFF_MAX_SECONDS)
+        q(
+            attempts=row.attempts + 1,
+            next_attempt_at=min(now + timedelta(seconds=wait), until),
+            last_error=reason,
+        ).where(where).execute()
+        report.looking += 1
+        return error
+    q(state="sent", attempts=row.attempts + 1, last_error=error).where(where).execute()
+    log.info(
+        "%s: stopped looking at %s %g min after it was told: %s",
+        who,
+        row.path,
+        config.daemon.notify_retry_minutes,
+        reason.removeprefix(f"{who}: "),
+    )
+    return error

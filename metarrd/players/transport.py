@@ -63,6 +63,13 @@ class PlayerBusy(PlayerError):
     """The player is busy (Kodi scanning) for longer than we are willing to wait now."""
 
 
+class LookAgain(PlayerError):
+    """Not a failure: the player was told, but what it does about it is still to be looked at
+    (a Kodi whose refresh of a watched movie is still queued: it resets the play count when it
+    runs). The row is `checking`: looked at again later (`notify`), never told again; the
+    message says what is waited for."""
+
+
 def host_port(url: str) -> tuple[str, int]:
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)

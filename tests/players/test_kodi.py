@@ -907,3 +907,118 @@ def test_kept_state_goes_back_when_kodi_re_added_the_movie_late_with_a_kept_tag_
         [again] = process_notifications(rt, now=later(minutes=2))
     assert again.sent == 1, again
     assert kodi.movie_details[42] == {**WATCHED, "tag": ["heist", "Movie night"]}
+
+
+def _refreshes(kodi: FakeKodi) -> int:
+    return len(kodi.called("VideoLibrary.RefreshMovie"))
+
+
+def test_a_refresh_kodi_runs_late_gives_the_watched_state_back_without_another_refresh(
+    make_rt, tmp_path
+):
+    """Kodi's video library queue runs one job at a time: behind a long scan, a refresh runs
+    after the watch (REFRESH_WAIT_SECONDS). What it resets was given to the entry as it was
+    and the row counted as told, so when Kodi ran it the watched movie showed unwatched, its
+    rating and the user's tag gone, until the movie's next publish, months away. The row is
+    looked at again (no second RefreshMovie, which could be as late): once the entry shows
+    the refresh, all of it (a half-done one waited out) goes back."""
+    from metarrd.players import due_in
+
+    with _watched_heat_in_kodi() as kodi:
+        rt, movie = _queued_refresh_of_a_watched_movie(make_rt, tmp_path, kodi)
+        told = _refreshes(kodi)
+        assert states("Living room") == ["sent", "checking"]
+        # a daemon (re)started now has a look to make (`_notify_leftovers`)
+        assert due_in(rt, now=later(minutes=5)) == 0
+        # Kodi runs the refresh: its movie row first (the NFO's rating and tags), the
+        # file's play count not reset yet; the look falls between the two
+        kodi.queued.clear()
+        kodi.movie_details[42].update(userrating=0, tag=["heist"])
+        [between] = process_notifications(rt, now=later(minutes=1, seconds=30))
+        assert between.looking == 1 and states("Living room") == ["sent", "checking"]
+        kodi.movie_details[42].update(playcount=0, lastplayed="")  # and the rest
+        [report] = process_notifications(rt, now=later(minutes=3))
+    assert kodi.movie_details[42] == {**WATCHED, "tag": ["heist", "Movie night"]}
+    assert _refreshes(kodi) == told
+    assert report.checked == 1 and report.done == [
+        "gave smb://nas/movies/Heat (1995)/Heat (1995).mkv back its play count, last played "
+        "time, rating and tags after Kodi ran its refresh late"
+    ]
+    assert states("Living room") == ["sent", "sent"]
+    assert not any("movie" in e for e in db.PlayerNotification.get_by_id(2).kept_state)
+    assert process_notifications(rt, now=later(minutes=60)) == []
+
+
+def test_what_the_user_did_in_kodi_after_the_late_refresh_wins(make_rt, tmp_path):
+    """Between Kodi's late refresh and the look, the user played the movie once more: its
+    play count and last played time are theirs; the rating the refresh reset and the tag
+    it dropped come back."""
+    with _watched_heat_in_kodi() as kodi:
+        rt, movie = _queued_refresh_of_a_watched_movie(make_rt, tmp_path, kodi)
+        kodi.run_queued()
+        kodi.movie_details[42].update(playcount=1, lastplayed="2026-12-07 20:15:00")
+        [report] = process_notifications(rt, now=later(minutes=2))
+    assert report.checked == 1
+    assert kodi.movie_details[42] == {
+        "playcount": 1,
+        "lastplayed": "2026-12-07 20:15:00",
+        "userrating": 9,
+        "tag": ["heist", "Movie night"],
+    }
+
+
+def test_a_refresh_kodi_never_runs_is_looked_at_for_a_while_then_left_to_the_next_refresh(
+    make_rt, tmp_path
+):
+    """Kodi quit with the refresh still queued: the entry keeps its play count, nothing is
+    lost. The row is looked at until `notify_retry_minutes` after it was told, no refresh
+    sent again, then counted sent; the kept state stays for the movie's next refresh (which
+    gives it back if Kodi ran this one after all)."""
+    with _watched_heat_in_kodi() as kodi:
+        rt, movie = _queued_refresh_of_a_watched_movie(make_rt, tmp_path, kodi)
+        told = _refreshes(kodi)
+        for minutes in (2, 5, 10, 20):
+            [report] = process_notifications(rt, now=later(minutes=minutes))
+            assert report.looking == 1 and report.error is None
+            assert states("Living room") == ["sent", "checking"]
+        [last] = process_notifications(rt, now=later(minutes=32))
+        assert states("Living room") == ["sent", "sent"]
+        assert process_notifications(rt, now=later(minutes=60)) == []
+        assert _refreshes(kodi) == told
+        assert kodi.movie_details[42] == {**WATCHED, "tag": ["heist", "Movie night"]}
+        assert any("movie" in e for e in db.PlayerNotification.get_by_id(2).kept_state)
+        kodi.run_queued()  # Kodi started again and ran it, much later
+        queue(movie)
+        [report] = process_notifications(rt, now=later(minutes=60 * 24))
+    assert report.sent == 1
+    assert kodi.movie_details[42] == {**WATCHED, "tag": ["heist", "Movie night"]}
+
+
+def test_a_newer_publish_takes_over_from_the_look(make_rt, tmp_path):
+    """The movie published again while its row is looked at: that row's refresh takes the
+    kept state (as any refresh does); the old row is done without a look."""
+    with _watched_heat_in_kodi() as kodi:
+        rt, movie = _queued_refresh_of_a_watched_movie(make_rt, tmp_path, kodi)
+        told = _refreshes(kodi)
+        kodi.run_queued()
+        queue(movie)
+        [report] = process_notifications(rt, now=later(minutes=2))
+    assert report.sent == 1 and _refreshes(kodi) == told + 1
+    assert states("Living room") == ["sent", "sent", "sent"]
+    assert kodi.movie_details[42] == {**WATCHED, "tag": ["heist", "Movie night"]}
+
+
+def test_a_kodi_switched_off_with_the_refresh_queued_is_looked_at_no_longer_than_a_while(
+    make_rt, tmp_path
+):
+    """Kodi switched off with the refresh still queued: each look fails (the row and the
+    player say why), until `notify_retry_minutes` after it was told; then the row is done,
+    and the kept state waits for the movie's next refresh."""
+    with _watched_heat_in_kodi() as kodi:
+        rt, movie = _queued_refresh_of_a_watched_movie(make_rt, tmp_path, kodi)
+    [report] = process_notifications(rt, now=later(minutes=5))
+    assert report.looking == 1 and "connection refused" in report.error
+    assert states("Living room") == ["sent", "checking"]
+    [report] = process_notifications(rt, now=later(minutes=32))
+    assert states("Living room") == ["sent", "sent"]
+    assert any("movie" in e for e in db.PlayerNotification.get_by_id(2).kept_state)
