@@ -947,17 +947,23 @@ def test_a_refresh_kodi_runs_late_gives_the_watched_state_back_without_another_r
     assert states("Living room") == ["sent", "sent"]
     assert not any("movie" in e for e in db.PlayerNotification.get_by_id(2).kept_state)
     assert process_notifications(rt, now=later(minutes=60)) == []
+    event = db.Event.select().where(db.Event.kind == "notify.done").order_by(-db.Event.id).get()
+    assert "after Kodi ran its refresh late" in event.message
 
 
 def test_what_the_user_did_in_kodi_after_the_late_refresh_wins(make_rt, tmp_path):
     """Between Kodi's late refresh and the look, the user played the movie once more: its
     play count and last played time are theirs; the rating the refresh reset and the tag
-    it dropped come back."""
+    it dropped come back. (A look while Kodi re-adds it, no entry at all, waits.)"""
     with _watched_heat_in_kodi() as kodi:
         rt, movie = _queued_refresh_of_a_watched_movie(make_rt, tmp_path, kodi)
         kodi.run_queued()
+        kodi.readding.add(42)
+        [readding] = process_notifications(rt, now=later(minutes=2))
+        assert readding.looking == 1 and states("Living room") == ["sent", "checking"]
+        kodi.readding.clear()
         kodi.movie_details[42].update(playcount=1, lastplayed="2026-12-07 20:15:00")
-        [report] = process_notifications(rt, now=later(minutes=2))
+        [report] = process_notifications(rt, now=later(minutes=4))
     assert report.checked == 1
     assert kodi.movie_details[42] == {
         "playcount": 1,
