@@ -49,7 +49,7 @@ from metarrd.config import ASSET_TYPES, LibraryConfig
 from metarrd.errors import ItemError, MetarrdError, not_enriched
 from metarrd.files import MAX_FILE_BYTES, display, link_target_outside, names_in, read_regular
 from metarrd.paths import folded
-from metarrd.publish import actors, apply, discs, layout, nfo, sources
+from metarrd.publish import actors, apply, discs, layout, nfo, plex, sources
 from metarrd.publish.apply import PublishResult
 from metarrd.publish.gather import ItemRows, load_rows, stream_details
 from metarrd.publish.layout import (
@@ -470,13 +470,10 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
     wanted = _art_files(rt, item, art_folder, art_base, notes, fetch, missing)
     plex_held = None  # what holds the poster's copy for Plex while the poster cannot be had
     if item.plex and not movie.is_disc:
-        poster = next((w for w in wanted if w.label == "poster 1"), None)
-        if poster is not None:
-            name = layout.plex_poster_name(base, poster.path.suffix[1:])
-            wanted.append(replace(poster, path=folder / name, label=layout.PLEX_POSTER))
-        else:
-            slot = layout.art_path(art_folder, art_base, "poster", 1, "jpg").with_suffix("")
-            plex_held = missing.held.get(slot)
+        for_plex, plex_held = plex.copies(
+            wanted, folder, base, art_folder, art_base, missing.held, notes
+        )
+        wanted += for_plex
     if art_folder == folder and art_base not in ("", base):  # a stack of files in one folder
         wanted += jellyfin_stack_art(wanted, folder, base, missing)
     taken: set[str] = set()
@@ -522,7 +519,7 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
     # our file for a picture that cannot be downloaded now stays until it can
     held = {p: missing.held[p.with_suffix("")] for p in ledger if p.with_suffix("") in missing.held}
     if plex_held is not None:
-        held.update({p: plex_held for p in ledger if _plex_poster_of(p, folder, base)})
+        held.update({p: plex_held for p in ledger if plex.is_poster_copy(p, folder, base)})
     shared = _shown_by_others(rt, movie, actors_folder, wanted, ledger)
     ledger = {p: e for p, e in ledger.items() if p not in held and p not in shared}
     stale = [folder / n for n in names if n.startswith(TEMP_MARKER)]
@@ -630,12 +627,6 @@ def jellyfin_stack_art(
 # own, bare (`LocalImageProvider.PopulateImages`, any letter case). Its own saver writes the
 # bare `logo.png` and `disc.png` there ("save artwork into media folders").
 _JELLYFIN_FIRST = {"clearlogo": ("logo",), "discart": ("disc", "cdart")}
-
-
-def _plex_poster_of(path: Path, folder: Path, base: str) -> bool:
-    """Whether `path` is a name `layout.plex_poster_name` gives in `folder` for `base`."""
-    stem, dot, ext = path.name.rpartition(".")
-    return path.parent == folder and bool(dot) and stem == base and ext in layout.IMAGE_EXTS
 
 
 def jellyfin_first_notes(

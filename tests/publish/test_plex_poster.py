@@ -148,3 +148,37 @@ def test_its_copy_stays_with_the_poster_while_the_picture_cannot_be_had(
     nfo = built.path(f"{BASE}.nfo")
     assert nfo.exists() and "A new plot." in nfo.read_text()  # the NFO is still ours
     assert not [p for p in rt.config.backup_dir.rglob("*") if p.is_file()]
+
+
+def test_a_webp_poster_gets_no_copy_plex_cannot_read(make_rt, build):
+    """Plex's Local Media Assets read `.jpg`, `.jpeg`, `.png` and `.tbn` only (LocalMedia.bundle
+    `config.IMAGE_EXTS`): a `<base>.webp` showed nothing in Plex. The publish says why."""
+    rt = make_rt(player=[plex()])
+    built = build(runtime=rt, art={"poster": ["webp"], "fanart": ["jpeg"]})
+
+    result = publish_item(rt, built.movie)
+
+    assert built.path(f"{BASE}-poster.webp").exists()  # Kodi's and Jellyfin's poster stays
+    assert not built.path(f"{BASE}.webp").exists()
+    assert [n for n in result.skipped if "Plex reads no .webp poster" in n] == [
+        "poster for Plex not written: Plex reads no .webp poster (only .jpg, .jpeg, .png, "
+        ".tbn); choose a JPEG or PNG poster for Plex to show it"
+    ]
+
+
+def test_a_copy_of_a_webp_poster_written_before_goes(make_rt, build):
+    """An older version wrote `<base>.webp` (ours, in the ledger): Plex never read it; it goes."""
+    rt = make_rt(player=[plex()])
+    built = build(runtime=rt, art={"poster": ["webp"]})
+    copy = built.path(f"{BASE}.webp")
+    publish_item(rt, built.movie)
+    data = built.path(f"{BASE}-poster.webp").read_bytes()
+    copy.write_bytes(data)
+    entry = db.LibraryFile.get(db.LibraryFile.path == str(built.path(f"{BASE}-poster.webp")))
+    db.LibraryFile.create(
+        movie=built.movie.id, path=str(copy), kind="art", sha256=entry.sha256, size=entry.size
+    )
+
+    result = publish_item(rt, built.reload())
+
+    assert str(copy) in result.removed and not copy.exists()
