@@ -6,8 +6,13 @@ movie's first file only, `(poster|default|cover|movie|folder|<root file>)-?[0-9]
 the poster and `(fanart|art|background|backdrop|<root file>-fanart)-?[0-9]?.<ext>` for the
 background, `<root file>` being that file's name without its extension (a stack's first part,
 `Heat (1995) cd1`) and `<ext>` one of `IMAGE_EXTS`. So with an enabled Plex player showing
-the library, a movie gets its poster at `<base>.<ext>` (`layout.plex_poster_name`) too:
-Kodi's `<base>-poster.jpg` is no name Plex reads (`copies`).
+the library, a movie gets (`copies`):
+
+- its poster at `<base>.<ext>` (`layout.plex_poster_name`): Kodi's `<base>-poster.jpg` is no
+  name Plex reads;
+- a folder stack's fanart at `CD1/<base>-fanart.<ext>`: Kodi's is in the folder above the
+  parts, where Plex does not look. (A stack of files in one folder has it already: the copy
+  under the first part's name that Jellyfin reads, `stage.jellyfin_stack_art`.)
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from metarrd.publish.layout import Wanted
 # `config.IMAGE_EXTS` (and `artExt` of its older versions), in any letter case. A `.webp` or
 # `.gif` poster is read under no name.
 IMAGE_EXTS = ("jpg", "jpeg", "png", "tbn")
+FANART = "fanart for Plex"  # the label of a folder stack's fanart copy beside its first part
 
 
 def copies(
@@ -36,8 +42,9 @@ def copies(
     """The copies Plex reads for a movie (not a disc) whose files are `wanted` (`folder` and
     `base`: its NFO's; `art_folder` and `art_base`: its art's), and what holds the poster's
     copy while the poster cannot be had (`held`: the slots whose picture could not be
-    downloaded now, by path without extension). A poster in a format Plex does not read gets
-    no copy, and a note saying so: Plex would show nothing of it."""
+    downloaded now, by path without extension; a folder stack's fanart's slot beside its
+    first part is added). A poster in a format Plex does not read gets no copy, and a note
+    saying so: Plex would show nothing of it."""
     firsts = {w.label: w for w in wanted if w.kind == "art"}
     found: list[Wanted] = []
     poster_held = None
@@ -55,6 +62,14 @@ def copies(
             f"{', '.join('.' + e for e in IMAGE_EXTS)}); choose a JPEG or PNG poster for Plex "
             "to show it"
         )
+    if art_folder != folder:  # a folder stack: Plex reads its first part's folder only
+        above = layout.art_path(art_folder, art_base, "fanart", 1, "jpg").with_suffix("")
+        if above in held:  # the copy stays with the fanart while its picture cannot be had
+            held[layout.art_path(folder, base, "fanart", 1, "jpg").with_suffix("")] = held[above]
+        fanart = firsts.get("fanart 1")
+        if fanart is not None and (ext := fanart.path.suffix[1:]) in IMAGE_EXTS:
+            path = layout.art_path(folder, base, "fanart", 1, ext)
+            found.append(replace(fanart, path=path, label=FANART))
     return found, poster_held
 
 

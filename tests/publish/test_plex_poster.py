@@ -182,3 +182,22 @@ def test_a_copy_of_a_webp_poster_written_before_goes(make_rt, build):
     result = publish_item(rt, built.reload())
 
     assert str(copy) in result.removed and not copy.exists()
+
+
+def test_a_folder_stacks_fanart_is_copied_beside_its_first_part(make_rt, build):
+    """Plex looks for the background in the first part's folder only, as `fanart`, `art`,
+    `background`, `backdrop` or `<root file>-fanart` (LocalMedia.bundle `findAssets`); a
+    folder stack's fanart is in the folder above, where Kodi reads it: Plex showed none."""
+    rt = make_rt(player=[plex()])
+    built = make_folder_stack(lambda *a, **k: build(*a, runtime=rt, **k))
+    publish_item(rt, built.movie)
+    fanart = built.path("Heat (1995)-fanart.jpg").read_bytes()
+    assert (built.folder / "CD1" / "Heat (1995) cd1-fanart.jpg").read_bytes() == fanart
+    assert not list((built.folder / "CD2").glob("*.jpg"))
+
+
+def test_a_folder_stack_without_plex_has_no_fanart_beside_its_parts(make_rt, build):
+    rt = make_rt()
+    built = make_folder_stack(lambda *a, **k: build(*a, runtime=rt, **k))
+    publish_item(rt, built.movie)
+    assert not list((built.folder / "CD1").glob("*.jpg"))
