@@ -397,9 +397,12 @@ def _kind_guards(config: Config) -> list:
 
 
 def _runtime(config: Config):
+    from metarrd.publish import follow_players
     from metarrd.runtime import open_runtime
 
-    return open_runtime(config)
+    rt = open_runtime(config)
+    follow_players()  # a Plex player added or taken off: its movies to republish
+    return rt
 
 
 def _cache_answers(rt, *folders: Path) -> None:

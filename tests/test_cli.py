@@ -1564,3 +1564,30 @@ def test_a_deleted_scan_path_two_items_spell_says_what_to_do_instead(library, ca
     assert err.rstrip().endswith("; scan the library to mark what is gone; not scanned"), err
     assert "metarrd list" not in err
     assert not db.Movie.select().where(db.Movie.missing).exists()
+
+
+def test_a_plex_player_added_to_the_config_marks_its_published_movies_to_republish(library, capsys):
+    """The next command (or the daemon's or web app's start) after a `[[player]]` of type
+    plex is added reads the change: the movies published before lack the poster's copy Plex
+    reads, and show "Republish?"; publishing them writes it (docs/players.md)."""
+    cfg, root = library
+    cli(cfg, "scan")
+    alien = db.Movie.get(db.Movie.tmdb_id == 348)
+    assert cli(cfg, "enrich", str(alien.id)) == 0
+    assert cli(cfg, "publish", str(alien.id)) == 0
+    capsys.readouterr()
+    with cfg.open("a") as f:
+        f.write(
+            '[[player]]\nname = "Den"\ntype = "plex"\nurl = "http://127.0.0.1:9"\n'
+            'token = "abc"\nlibraries = ["Movies"]\n'
+        )
+
+    assert cli(cfg, "list", "--json") == 0
+    listed = {i["id"]: i for i in json.loads(capsys.readouterr().out)}
+    assert listed[alien.id]["publish_state"] == "outdated"
+    assert cli(cfg, "publish", str(alien.id)) == 0
+    folder = root / "Alien (1979)"
+    assert (folder / "Alien (1979).jpg").read_bytes() == (
+        folder / "Alien (1979)-poster.jpg"
+    ).read_bytes()
+    assert db.Movie.get_by_id(alien.id).publish_state == "published"

@@ -3,13 +3,15 @@
 `layout` names the files and plans what changes, `nfo` renders, `sources` says where each file's
 bytes come from (the cache, a re-download, the user's own file), `gather` reads a batch's rows,
 `stage` is the stage and `apply` writes a batch of plans under one pair of durability barriers;
-`settle` tells whether an item "Updated – Republish?" already is as a publish would write it.
+`settle` tells whether an item "Updated – Republish?" already is as a publish would write it;
+`plex` adds what Plex reads, and marks the movies a change of Plex players leaves to republish.
 """
 
 from __future__ import annotations
 
 from metarrd.publish.apply import tell_players_moved
 from metarrd.publish.nfo import users_actors
+from metarrd.publish.plex import follow_players
 from metarrd.publish.settle import settle_unit, written_as_wanted
 from metarrd.publish.stage import (
     PublishResult,
@@ -24,6 +26,7 @@ from metarrd.publish.tv_layout import episode_sidecar_paths
 __all__ = [
     "PublishResult",
     "episode_sidecar_paths",
+    "follow_players",
     "movie_data",
     "preview_publish",
     "publish_item",

@@ -64,6 +64,7 @@ class SpoolUnderData(Request):
 def create_app(config: Config, *, testing: bool = False) -> Flask:
     """The web application for `config`: opens (and migrates) the database."""
     from metarrd.pipeline import jobs
+    from metarrd.publish import follow_players
     from metarrd.runtime import open_runtime
 
     app = Flask(
@@ -72,6 +73,7 @@ def create_app(config: Config, *, testing: bool = False) -> Flask:
         static_folder=str(asset_dir("static")),
     )
     rt = open_runtime(config)
+    follow_players()  # a Plex player added or taken off: its movies to republish
     jobs.use_queue(config)  # jobs go to the queue file the daemon consumes
     app.config.update(
         METARRD=config,
