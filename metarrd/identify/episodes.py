@@ -11,6 +11,8 @@ or "24" are not read as numbers). What it accepts:
   `S01E01 - E03`, `5x01 - x02` (a range: every number in it), `02x03 - x04 - x15` (a list),
   `S01E01+E02`, `S01E01 & E02`, `S01E01&E02` (guessit's; Kodi reads E01 alone: a warning says so);
   specials `S00E01`; a version or sub-episode letter after it (`S02E01v2`, `S06E01b`: S6E1);
+  Sonarr's anime format `S01E08 - 008 - Title`, `S15E06-E07 - 100-101 - Title` (the season and
+  episode number it, the absolute numbers are kept beside them for identify to check);
 - `E02` / `ep02` without a season: the season folder's number (the file's folder, else the
   nearest season folder above it within the show's: `Season 2/Disc 1/Show - E05`, as Jellyfin
   reads it), else 1 (Kodi's rule; the BBC's
@@ -278,6 +280,20 @@ _TITLE_PART = (
 # the absolute number Sonarr's anime format puts before the episode title (`S01E01 - 001 -
 # Title`), which guessit keeps in the title
 _ABSOLUTE_TITLE = re.compile(r"\d{2,4}\s+-\s+(?=\S)")
+# the absolute numbers Sonarr's anime formats put right after the season and episode (its
+# naming presets `S{season:00}E{episode:00} - {absolute:000} - {Episode Title}`, `{season:0}x
+# {episode:00} - {absolute:000}`, `S{season:00}E{episode:00}.{absolute:000}.{Episode.CleanTitle}`,
+# and its tests' `[{absolute:000}]`), each multi-episode style's: `S01E08-E09 - 008-009 - `
+# (range styles: the first and the last), `S01E08 - S01E09 - 008 - 009 - ` (Duplicate),
+# `[100-101]`. A title follows ` - ` (Glee's `S05E12 - 100`, its 100th episode, is titled
+# so); dotted, zero-padded only (`.008.`): a dotted title's number (`Stargate.SG-1.S02E21.1969`)
+# is no absolute number
+_PAIRED_ABSOLUTE = re.compile(
+    r"(?i)(?:s\d{1,4}[\s._-]*e\d{1,4}|(?<![\dA-Za-z])\d{1,4}[x×]\d{1,3})"
+    r"(?:(?:-?[ex]|-)\d{1,4})*(?![\dA-Za-z])"
+    r"(?:(?P<dash>\s+-\s+\[?(?P<numbers>\d{2,4}(?:(?:-|\s+-\s+)\d{2,4})*)\]?)(?=\s+-\s+\S)"
+    r"|(?P<dot>\.(?P<padded>0\d{2,3}(?:-\d{2,4})*))(?=\.))"
+)
 # a video height guessit leaves as the episode title (`-720i`: interlaced)
 _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 
@@ -286,7 +302,7 @@ _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 # otherwise: a scan then reads again the names of unchanged files read by older rules (not
 # their streams), and a file whose reading changed is scanned again as a changed file
 # (scan/tv.py `_reads_the_same`), so a library scanned before a fix gets it without a touch.
-NAME_RULES = 23
+NAME_RULES = 24
 
 
 @dataclass(frozen=True)
@@ -296,12 +312,16 @@ class EpisodeName:
     `absolute` is an absolute-numbered name's number, or the numbers of its range (`002-003`:
     (2, 3)); `absolute_numbers` reads either, and either as stored in JSON. `part` is the part
     right after a by-date name's date (Sonarr's daily part: `Show.2015.09.07.Part1`, `Pt.2`):
-    which of the episodes aired that date, when there are several."""
+    which of the episodes aired that date, when there are several. `paired_absolute` are the
+    absolute numbers written beside the season and episode (Sonarr's anime format `S01E08 -
+    008 - Title`), one per episode: they number nothing, identify checks that they name the
+    same episodes (`_Guide.absolute_disagrees`)."""
 
     season: int | None = None
     episodes: tuple[int, ...] = ()
     aired: str | None = None
     absolute: int | tuple[int, ...] | None = None
+    paired_absolute: tuple[int, ...] = ()
     episode_title: str | None = None
     problem: str | None = None
     warnings: tuple[str, ...] = field(default=())
@@ -450,6 +470,9 @@ def parse_episode(
     bad = _range_problem(_without_title(stem, show_title), file_name)
     if bad:  # before guessit, which takes seconds to list E01-E9999
         return EpisodeName(problem=f"{file_name}: {bad}")
+    paired = _with_paired_absolute(file_name, stem, show_title, season_folder, outer_folders)
+    if paired is not None:
+        return paired
     fast = _FAST.match(_without_title(stem, show_title)) if show_title else None
     if fast:  # "<Show> - S01E02 - Title": the common form, without guessit's cost
         season, episode, rest = int(fast.group(1)), int(fast.group(2)), fast.group(3)
@@ -677,6 +700,43 @@ def parse_episode(
                 f"{_kodi_reading(file_name)}. Name it with its season and episode ({named} if "
                 "it is that one)"))  # fmt: skip
     return found
+
+
+def without_paired_absolute(stem: str) -> str:
+    """A name without the absolute numbers Sonarr's anime format writes after its season and
+    episode (`Show - S01E08-E09 - 008-009 - Title`: `Show - S01E08-E09 - Title`); any other
+    name as it is."""
+    m = _PAIRED_ABSOLUTE.search(stem)
+    if m is None:
+        return stem
+    cut = "dash" if m.group("dash") else "dot"
+    return stem[: m.start(cut)] + stem[m.end(cut) :]
+
+
+def _with_paired_absolute(
+    file_name: str,
+    stem: str,
+    show_title: str | None,
+    season_folder: str | None,
+    outer_folders: tuple[str, ...],
+) -> EpisodeName | None:
+    """Sonarr's anime name (`Show - S01E08 - 008 - Title`, `S15E06-E07 - 100-101 - Title`):
+    read without its absolute numbers, which are kept beside the episodes (`paired_absolute`).
+    Before, a multi-episode one was read as episodes 6, 7, 100 and 101 (guessit's) and its
+    title check saw `100 101 Title`. None for any other name, and for numbers that cannot be
+    absolute ones (smaller than the episode's, a special's: Sonarr writes none for specials)."""
+    m = _PAIRED_ABSOLUTE.search(stem)
+    if m is None:
+        return None
+    numbers = [int(n) for n in re.findall(r"\d+", m.group("numbers") or m.group("padded"))]
+    name = without_paired_absolute(stem) + file_name[len(stem) :]
+    found = parse_episode(name, show_title, season_folder, outer_folders)
+    episodes = list(found.episodes)
+    if not found.ok or not found.season or not episodes or numbers[0] < episodes[0]:
+        return None
+    if len(numbers) == 2 and len(episodes) > 2 and numbers[1] - numbers[0] + 1 == len(episodes):
+        numbers = list(range(numbers[0], numbers[1] + 1))  # Sonarr's range styles: first-last
+    return replace(found, paired_absolute=tuple(numbers))
 
 
 def _title_number_dash(

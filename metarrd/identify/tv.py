@@ -34,6 +34,7 @@ from metarrd.identify.episodes import (
     order_of,
     parse_episode,
     season_of_folder,
+    without_paired_absolute,
 )
 from metarrd.identify.match import (
     Match,
@@ -880,14 +881,68 @@ class _Guide:
         be a few minutes old (an episode TMDB or TheTVDB added since): the lists are asked
         for again, once per run, and the file looked up in them."""
         self._read_reused = False
-        found = self._match(item)
+        found = self._checked(item, self._match(item))
         if found[0] or not (self.reuse and self._read_reused):
             return found
         self.reuse = False
         self.seasons.clear()
         self._tvdb.clear()
         self._reused.clear()
-        return self._match(item)
+        return self._checked(item, self._match(item))
+
+    def _checked(
+        self, item: db.Movie, found: tuple[bool, str, list[dict]]
+    ) -> tuple[bool, str, list[dict]]:
+        """A match, unless the name's absolute numbers name other episodes than its season
+        and episode matched (`absolute_disagrees`): then no match, and the reason says both."""
+        if not found[0]:
+            return found
+        reason = self.absolute_disagrees(item, found[2])
+        return found if reason is None else (False, reason, [])
+
+    def absolute_disagrees(self, item: db.Movie, refs: list[dict]) -> str | None:
+        """Why a file named by its season and episode and by its absolute number too (Sonarr's
+        anime format, `Naruto - S02E02 - 008 - The Oath of Pain`) is not matched: TheTVDB's
+        episodes of those absolute numbers (Sonarr's, from TheTVDB) are not the ones its
+        season and episode matched, so one of the two is wrong (TheTVDB renumbered the show
+        after the file was named, a name made by hand) and either would tag the file with
+        another episode's data; no guess. None when they agree, or when nothing tells: no
+        TheTVDB, no absolute numbers on TheTVDB for the show, an episode TMDB does not join
+        to TheTVDB."""
+        paired = [int(n) for n in (item.hints or {}).get("name_paired_absolute") or ()]
+        if not paired or not item.season:
+            return None
+        listed = self.tvdb_list("default")
+        if isinstance(listed, str):
+            return None
+        by_absolute = {
+            n: e for e in listed
+            if isinstance(n := e.get("absoluteNumber"), int) and n > 0 and e["seasonNumber"] > 0
+        }  # fmt: skip
+        if not by_absolute:
+            return None
+        name = f"S{item.season:02d}" + "".join(f"E{n:02d}" for n in item.episodes)
+        numbers = "-".join(f"{n:03d}" for n in paired)
+        if len(paired) != len(refs):
+            return (f"the name's {name} is {count(len(refs), 'episode')} and its absolute "
+                    f"numbers {numbers} {len(paired)}: {_RENAME}")  # fmt: skip
+        wrong = []
+        for number, ref in zip(paired, refs, strict=True):
+            ep = by_absolute.get(number)
+            if ep is None:
+                wrong.append(f"TheTVDB has no absolute {number} of {self.show.title}")
+            elif ref.get("tvdb_id") is not None and int(ep["id"]) != ref["tvdb_id"]:
+                theirs = next((a for a, e in by_absolute.items() if e["id"] == ref["tvdb_id"]),
+                              None)  # fmt: skip
+                which = f"absolute {theirs}" if theirs else "no absolute number"
+                wrong.append(f"S{ref['season']:02d}E{ref['episode']:02d} is "
+                             f"{ref.get('title') or '?'!r} ({which} on TheTVDB), absolute "
+                             f"{number} is S{ep['seasonNumber']:02d}E{ep['number']:02d} "
+                             f"{ep.get('name') or '?'!r}")  # fmt: skip
+        if not wrong:
+            return None
+        return (f"the name's {name} and its absolute number {numbers} are different episodes "
+                f"of {self.show.title}: {'; '.join(wrong)}; {_RENAME}")  # fmt: skip
 
     def season(self, number: int) -> dict[int, dict] | str:
         """Episode number -> TMDB episode, or the reason the season cannot be had."""
@@ -1344,6 +1399,12 @@ _ORDER_OF = {"tmdb": "TMDB's aired order", "tvdb": "TheTVDB's aired order",
              "dvd": "TheTVDB's DVD order"}  # fmt: skip
 _OWNER = {"tmdb": "TMDB's", "tvdb": "TheTVDB's", "dvd": "TheTVDB's DVD order's",
           "absolute": "TheTVDB's"}  # fmt: skip
+# what a file whose two numbers disagree (`_Guide.absolute_disagrees`) is to do
+_RENAME = (
+    "one of the two is wrong (TheTVDB renumbered the show after the file was named, or the "
+    "name was made by hand), so the file is not matched to either; rename it with the right "
+    "pair (Sonarr's Rename Files does, from TheTVDB's numbers)"
+)
 # titles that prove no order: TheTVDB's and Sonarr's `TBA` of an episode not named yet, TMDB's
 # `Episode 5` of one it has no name for, a pilot either may call so
 _PLACEHOLDER = re.compile(r"^(?:tba|tbd|tbc|untitled|pilot|(?:episode|part|chapter) \d+|\d+)$")
@@ -1373,6 +1434,10 @@ def _named_titles(item: db.Movie) -> str:
     as a title key (`normalize_title`): Sonarr's `Show - S01E01-E02 - Serenity (1) + Serenity
     (2) WEBDL-720p` (the parsed episode title keeps only one of them)."""
     stem = Path(item.path).stem
+    if (item.hints or {}).get("name_paired_absolute"):
+        # Sonarr's anime format, `S15E06-E07 - 100-101 - City Sushi`: read as `100 101 city
+        # sushi` before, no episodes' title
+        stem = without_paired_absolute(stem)
     markers = list(_EPISODE_MARKER.finditer(stem))
     if not markers:
         return ""

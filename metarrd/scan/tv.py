@@ -888,7 +888,14 @@ def numbered_otherwise(item: db.Movie, new: str) -> bool:
         list(item.episodes or []),
     ):
         return True
+    if _paired(hints) != name.paired_absolute:  # Sonarr's `S01E08 - 008`: checked again
+        return True
     return (hints.get("name_aired"), hints.get("name_part")) != (name.aired, name.part)
+
+
+def _paired(hints: dict) -> tuple[int, ...]:
+    """The absolute numbers a name held beside its season and episode, as scan stored them."""
+    return tuple(int(n) for n in hints.get("name_paired_absolute") or ())
 
 
 def take_replacement(old: db.Movie, new: db.Movie) -> bool:
@@ -1271,10 +1278,17 @@ def scan_show(
         # rows that go named, removed once committed unless another row still uses them
         films = [i.id for i in items if i is not None and i.kind == db.MOVIE]
         unused = cache.files_of(db.Movie.select(db.Movie.id).where(db.Movie.id.in_(films)))
+        # renamed with another absolute number beside its episodes (Sonarr's `S02E01 - 009`
+        # renamed `S02E01 - 007`): the same episode file, checked again (`_record_episode`)
+        paired = {item.id: _paired(item.hints or {}) for item in moved.values()}
         recorded = [
             _record_episode(library, show, pr, item or moved.get(str(pr.path)))
             for item, pr in zip(items, probes, strict=True)
         ]
+        report.named_otherwise += [
+            item.id for item, _is_new, pr in recorded
+            if item.id in paired and paired[item.id] != pr.name.paired_absolute
+        ]  # fmt: skip
         for item in moved.values():
             db.mark_outdated(item.id)  # its published NFO and thumb stayed where it was
         moved_ids = {item.id for item in moved.values()}
@@ -2074,6 +2088,7 @@ def _reads_the_same(
         and hints.get("name_problem") == name.problem
         and hints.get("name_aired") == name.aired
         and hints.get("name_part") == name.part
+        and _paired(hints) == name.paired_absolute
         and hints.get("name_episode_title") == name.episode_title
         and list(hints.get("name_warnings") or []) == list(name.warnings)
     )
@@ -2126,6 +2141,8 @@ def _record_episode(
         and name.aired is not None
         and (before.get("name_aired"), before.get("name_part")) != (name.aired, name.part)
     )
+    # another absolute number beside the same ones (`S01E08 - 009`): checked again
+    renumbered = renumbered or (not is_new and _paired(before) != name.paired_absolute)
     item.path = str(pr.path)  # a moved episode's new place
     item.size, item.mtime_ns, item.missing = pr.size, pr.mtime_ns, False
     item.season, item.episodes = season, episodes
@@ -2140,6 +2157,7 @@ def _record_episode(
         "name_problem": name.problem,
         "name_warnings": list(name.warnings),
         "name_absolute": name.absolute,
+        "name_paired_absolute": list(name.paired_absolute) or None,
         "name_aired": name.aired,
         "name_part": name.part,
         "name_episode_title": name.episode_title,

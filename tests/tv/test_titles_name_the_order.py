@@ -191,8 +191,9 @@ def test_sonarrs_title_of_several_episodes(titles, written):
 
 
 class _Item:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, paired_absolute: list[int] | None = None) -> None:
         self.path = path
+        self.hints = {"name_paired_absolute": paired_absolute}
 
 
 @pytest.mark.parametrize(
