@@ -1412,16 +1412,23 @@ _PLACEHOLDER = re.compile(r"^(?:tba|tbd|tbc|untitled|pilot|(?:episode|part|chapt
 
 # Sonarr's MultiPartCleanupRegex: the part number its multi-episode title drops
 _PART_NUMBER = re.compile(r":?\s?(?:\(\d+\)|(?:part|pt\.?)\s?\d+)$", re.IGNORECASE)
-# the last episode marker of a name: what follows is the episode title (and the quality)
+# the last episode marker of a name: what follows is the episode title (and the quality); with
+# the episodes joined to it by `+` or `&` (`S01E01+E02`, `S01E01 & E02`, `S01E01+02`, which
+# parse_episode reads as E1 and E2): the title was read as "and e02 ..."
 _EPISODE_MARKER = re.compile(
-    r"(?i)(?:s\d{1,4}(?:[ ._-]*e\d{1,4})+|\b\d{1,2}x\d{1,3})(?:[ ._-]*(?:e|x|-)\d{1,4}|_\d{1,4})*"
+    r"(?i)(?:s\d{1,4}(?:[ ._-]*e\d{1,4})+|\b\d{1,2}x\d{1,3})"
+    r"(?:[ ._-]*(?:e|x|-)\d{1,4}|_\d{1,4}|\s?[+&]\s?(?:s\d{1,4}[ ._-]*)?e?\d{1,4})*"
 )
 
 # where a name's episode title ends: Sonarr's `{Quality Full}` (`WEBDL-720p`, `HDTV-720p
-# Proper`), a bracket (`[Bluray-1080p]`), a scene name's resolution or tags
+# Proper`), a bracket (`[Bluray-1080p]`), a scene name's resolution or tags, also of a name
+# without a resolution (`DVDRip.XviD-GRP`, `WEB.h264-TBS`: read as the title's words before);
+# never a word a title may hold (`Charlotte's Web`; guessit reads Supernatural's `The French
+# Mistake` as "The French" and a release group, `VHS` as a source: its title is no bound)
 _QUALITY = re.compile(
     r"(?i)\[|\b(?:sdtv|dvd|webdl|web-?dl|webrip|hdtv|bluray|remux|raw-hd|br-disk|proper|"
-    r"repack|internal|\d{3,4}[pi])\b"
+    r"repack|internal|\d{3,4}[pi]|dvdrip|bdrip|brrip|hdrip|xvid|divx|[xh]\.?26[45]|hevc"
+    r"|web(?=[ ._-]+(?:[xh]\.?26[45]|hevc|xvid|divx)\b))\b"
 )
 
 

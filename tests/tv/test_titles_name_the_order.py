@@ -144,11 +144,22 @@ def test_tv_order_says_the_numbering_note(tmp_path, simulator, backend, capsys):
     assert "numbering:" not in capsys.readouterr().out
 
 
-def test_a_multi_episode_file_titled_in_thetvdbs_order_is_counted(tmp_path, simulator, backend):
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Firefly - S01E01-E02 - The Train Job + Bushwhacked [Bluray-1080p][x264]-GRP.mkv",
+        # joined by `+`, and a scene name without a resolution: their titles were read as
+        # "and e02 the train job..." and "...bushwhacked dvdrip xvid grp", and not counted
+        "Firefly - S01E01+E02 - The Train Job + Bushwhacked.mkv",
+        "Firefly.S01E01-E02.The.Train.Job.and.Bushwhacked.DVDRip.XviD-GRP.mkv",
+    ],
+)
+def test_a_multi_episode_file_titled_in_thetvdbs_order_is_counted(
+    tmp_path, simulator, backend, name
+):
     """Sonarr names a file of two episodes `S01E01-E02 - Title + Title`: before, only a file of
     one episode was looked at, and this one got TMDB's "Serenity" and "The Train Job"."""
-    names = [f"{FIREFLY}/Season 1/Firefly - S01E01-E02 - The Train Job + Bushwhacked "
-             "[Bluray-1080p][x264]-GRP.mkv"]  # fmt: skip
+    names = [f"{FIREFLY}/Season 1/{name}"]
     _cfg, show = scan(tmp_path, simulator, names)
     assert show.ordering == "tmdb:default"
     assert (
@@ -224,6 +235,37 @@ class _Item:
     ],
 )  # fmt: skip
 def test_a_multi_episode_names_titles_are_read_as_sonarr_writes_them(name, titles):
+    assert _titles_named(_named_titles(_Item(name)), titles, several=True, lenient=False)
+
+
+TRAIN_JOB = [["The Train Job"], ["Bushwhacked"]]
+
+
+@pytest.mark.parametrize(
+    ("name", "titles"),
+    [
+        # episodes joined by `+` or `&`, as guessit's test names join them (`Astro.Le.Petit.
+        # Robot.S01E01+02`, `Phineas and Ferb S01E00 & S01E01 & S01E02`): the title was read
+        # as "and e02 the train job..."
+        ("Firefly - S01E01+E02 - The Train Job + Bushwhacked.mkv", TRAIN_JOB),
+        ("Firefly - S01E01 & E02 - The Train Job + Bushwhacked.mkv", TRAIN_JOB),
+        ("Firefly - S01E01&E02 - The Train Job + Bushwhacked.mkv", TRAIN_JOB),
+        ("Firefly.S01E01+02.The.Train.Job.and.Bushwhacked.720p.HDTV.x264-GRP.mkv", TRAIN_JOB),
+        # a scene name without a resolution: its source and codec end the title, not "dvdrip
+        # xvid grp" read as its words
+        ("Firefly.S01E01-E02.The.Train.Job.and.Bushwhacked.DVDRip.XviD-GRP.avi", TRAIN_JOB),
+        ("Firefly.S01E01E02.The.Train.Job.and.Bushwhacked.WEB.h264-TBS.mkv", TRAIN_JOB),
+        # what guessit's episode title misreads, read from the name: Supernatural's "The French
+        # Mistake" (guessit: "The French" and a release group), `VHS` (guessit: a source)
+        ("Supernatural - S06E15-E16 - The French Mistake + ...And Then There Were None "
+         "HDTV-720p.mkv", [["The French Mistake"], ["...And Then There Were None"]]),
+        ("Show - S01E01-E02 - Satellite + VHS Tapes WEBDL-720p.mkv",
+         [["Satellite"], ["VHS Tapes"]]),
+        ("Show - S01E01-E02 - Charlotte's Web + Web of Lies WEBDL-720p.mkv",
+         [["Charlotte's Web"], ["Web of Lies"]]),
+    ],
+)  # fmt: skip
+def test_a_multi_episode_names_titles_are_read_from_the_name(name, titles):
     assert _titles_named(_named_titles(_Item(name)), titles, several=True, lenient=False)
 
 
