@@ -47,6 +47,13 @@ from .test_titles_name_the_order import _Item
         ("Naruto.S02E02.008.The.Oath.of.Pain.HDTV-1080p.mkv", 2, (2,), (8,), "The Oath of Pain"),
         ("One Piece (1999) - S21E1071 - 1071 - The Mystery of Gear 5 [Bluray-1080p].mkv", 21,
          (1071,), (1071,), "The Mystery of Gear 5"),
+        # Sonarr's ParserTests/AbsoluteEpisodeNumberParserFixture: its title was read as
+        # "001-002-003 - Episode Title"
+        ("[RlsGrp] Series Title (2010) - S01E01-02-03 - 001-002-003 - Episode Title HDTV-720p "
+         "v2.mkv", 1, (1, 2, 3), (1, 2, 3), "Episode Title"),
+        ("[RlsGrp] Series Title (2010) - S01E01-02 - 001-002 - Episode Title HDTV-720p v2.mkv",
+         1, (1, 2), (1, 2), "Episode Title"),
+        ("[RlsGrp]Series.Title.2010.S01E01.001.HDTV-720p.x264-DTS.mkv", 1, (1,), (1,), None),
         # a title's number is none: Glee's 100th episode is titled "100", Stargate SG-1's
         # S02E21 "1969" (dotted, not zero-padded)
         ("Glee - S05E12 - 100 HDTV-720p.mkv", 5, (12,), (), "100"),
@@ -58,7 +65,7 @@ def test_sonarrs_anime_names_read_the_absolute_number_beside_the_episodes(
 ):
     """A multi-episode one was read as episodes 6, 7, 100 and 101 (guessit's reading): no
     episode 100 of season 15, the file unmatched."""
-    show = show_title(re.split(r" - |\.S\d", name)[0].replace(".", " "))
+    show = show_title(re.split(r" - |\.S\d", re.sub(r"^\[\w+\] ?", "", name))[0].replace(".", " "))
     got = parse_episode(name, show, None)
     assert (got.season, got.episodes, got.paired_absolute) == (season, episodes, absolute), got
     assert (got.episode_title, got.problem) == (title, None)
