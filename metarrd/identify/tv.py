@@ -924,8 +924,8 @@ class _Guide:
         name = f"S{item.season:02d}" + "".join(f"E{n:02d}" for n in item.episodes)
         numbers = "-".join(f"{n:03d}" for n in paired)
         if len(paired) != len(refs):
-            return (f"the name's {name} is {count(len(refs), 'episode')} and its absolute "
-                    f"numbers {numbers} {len(paired)}: {_RENAME}")  # fmt: skip
+            return (f"the name's {name} names {count(len(refs), 'episode')} and its absolute "
+                    f"numbers {numbers} {count(len(paired), 'episode')}: {_RENAME}")  # fmt: skip
         wrong = []
         for number, ref in zip(paired, refs, strict=True):
             ep = by_absolute.get(number)

@@ -86,6 +86,8 @@ def test_the_title_of_a_multi_episode_anime_name_is_its_episodes(tmp_path):
 AGREE = "Naruto/Season 2/Naruto - S02E02 - 008 - The Oath of Pain [HDTV-1080p].mkv"
 DOUBLE = ("Naruto/Season 1/Naruto - S01E01-E02 - 001-002 - Enter Naruto Uzumaki! + My Name is "
           "Konohamaru! [HDTV-1080p].mkv")  # fmt: skip
+# three episodes, two absolute numbers (the range styles write the first and the last: 001-003)
+COUNT = "Naruto/Season 1/Naruto - S01E04-E06 - 004-005 - Pass or Fail [HDTV-1080p].mkv"
 # S02E01 is absolute 7; 009 is S02E03
 DISAGREE = "Naruto/Season 2/Naruto - S02E01 - 009 - The Assassin of the Mist! [HDTV-1080p].mkv"
 
@@ -94,7 +96,7 @@ def test_an_anime_name_whose_numbers_are_other_episodes_is_not_matched(run, tmp_
     """Before, the absolute number was dropped: the file got S02E01's data whichever of its two
     numbers was wrong. Its numbers agreeing, a file is matched as before."""
     root = tmp_path / "tv"
-    for rel in (AGREE, DOUBLE, DISAGREE):
+    for rel in (AGREE, DOUBLE, DISAGREE, COUNT):
         put(root, rel)
     run("scan")
     show = show_of(root, "Naruto")
@@ -123,6 +125,12 @@ def test_an_anime_name_whose_numbers_are_other_episodes_is_not_matched(run, tmp_
         "rename it with the right pair (Sonarr's Rename Files does, from TheTVDB's numbers)"
     )
     assert item.last_error in err  # `metarrd tv order` prints each episode left unmatched
+    item = episode(root, COUNT)
+    assert item.identification_status == db.UNIDENTIFIED
+    assert item.last_error.startswith(
+        "the name's S01E04E05E06 names 3 episodes and its absolute numbers 004-005 2 episodes: "
+        "one of the two is wrong"
+    )
 
     # renamed with the right pair (as Sonarr renames it): matched
     fixed = root / DISAGREE.replace(" - 009 - ", " - 007 - ")
