@@ -504,7 +504,7 @@ class HttpClient:
         if hold > 0:
             if not patient:
                 raise TryAgain(
-                    provider, f"{urlsplit(url).netloc} asked us to wait", wait=hold, sent=False
+                    provider, f"{shown_host(url)} asked us to wait", wait=hold, sent=False
                 )
             self._sleep(hold)
         read_here = not stream or max_body is not None
@@ -517,7 +517,8 @@ class HttpClient:
             try:
                 with self._host_slot(url).held(rank):
                     # from the slot on: a request waiting for its turn is not the host's doing
-                    deadline = Deadline(urlsplit(url).netloc, self.header_timeout)
+                    # named in its error: host and port, never a password before them
+                    deadline = Deadline(shown_host(url), self.header_timeout)
                     hops = self.session._hops
                     with current(deadline):
                         try:
@@ -888,6 +889,13 @@ def _asked_wait(value: str | None) -> float:
     if math.isnan(seconds):
         seconds = 1.0
     return min(max(seconds, 1.0), ASKED_WAIT_MAX)
+
+
+def shown_host(url: str) -> str:
+    """`url`'s host and port as a message names them: without the user and password some put
+    before the host (a caching proxy's login in a provider's `base_url`, a player's URL), which
+    the log's filter (`urls.hide_credentials`) finds only after a scheme."""
+    return urlsplit(url).netloc.rpartition("@")[2]
 
 
 def _short(exc: Exception) -> str:

@@ -470,6 +470,29 @@ def test_headers_that_never_end_are_given_up_at_the_deadline(header_drip, waits,
         assert HeaderDrip.over.wait(30) and HeaderDrip.cut  # hung up on, not waited out
 
 
+def test_a_password_in_the_address_is_in_no_error(header_drip, server, waits):
+    """A provider behind a caching proxy with a login (`base_url = "https://me:s3cret@cache:8443/3"`,
+    which `config check` takes) or a player whose URL holds its password: a request past its
+    deadline said "me:s3cret@cache:8443 did not answer within 60 s", and one held by a host's
+    Retry-After "me:s3cret@cache:8443 asked us to wait", in the log (whose filter hides a
+    password only after a scheme), the item's error, the page and `list --json`."""
+    client = HttpClient(timeout=2, max_retries=0, sleep=waits.append)
+    client.header_timeout = 0.5
+    host = header_drip.removeprefix("http://")
+    with pytest.raises(ProviderUnavailable) as err:
+        client.get_json(f"http://me:s3cret@{host}/3/movie/603", provider="tmdb")
+    assert "s3cret" not in str(err.value) and f"{host} did not answer within 0.5 s" in str(
+        err.value
+    )
+    Scripted.script["/busy"] = [(429, {"Retry-After": "100"}, b"")]
+    held = server.replace("http://", "http://me:s3cret@") + "/busy"
+    with pytest.raises(ProviderUnavailable):
+        client.get_json(held, provider="tmdb")  # the host asked to wait: it is held
+    with pytest.raises(TryAgain) as err:
+        client.download(held, io.BytesIO(), provider="tmdb", patient=False)
+    assert str(err.value) == f"tmdb: {server.removeprefix('http://')} asked us to wait"
+
+
 def test_a_proxys_connection_is_cut_at_the_deadline_too(header_drip, no_proxy_env):
     no_proxy_env.setenv("HTTP_PROXY", header_drip)
     client = HttpClient(timeout=2, max_retries=0)
