@@ -39,6 +39,7 @@ import socket
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -290,7 +291,25 @@ def connect_first(infos: list, port: int, conn: Any) -> socket.socket:
     raise failure or OSError("getaddrinfo returns an empty list")
 
 
-_BOUNDED: dict[type, type] = {}
+class _Made:
+    """The subclasses `bounded` and `watched` made, one per class while it is in use, held by
+    nothing here: a class made for one client (user_urls' connection classes, which hold its
+    allowed networks) goes with that client. Kept in a plain dict, every one of them stayed
+    for as long as the process ran, some 15 KB for each image address the user pasted."""
+
+    def __init__(self) -> None:
+        self._made: weakref.WeakKeyDictionary[type, weakref.ref[type]] = weakref.WeakKeyDictionary()
+
+    def get(self, base: type) -> type | None:
+        made = self._made.get(base)
+        return made() if made is not None else None
+
+    def put(self, base: type, made: type) -> type:
+        self._made[base] = weakref.ref(made)
+        return made
+
+
+_BOUNDED = _Made()
 
 
 def bounded(conn_cls: type) -> type:
@@ -301,7 +320,7 @@ def bounded(conn_cls: type) -> type:
     (SOCKSConnection, user_urls' guarded ones) is left as it is."""
     if getattr(conn_cls, "_new_conn", None) is not HTTPConnection._new_conn:
         return conn_cls
-    if conn_cls not in _BOUNDED:
+    if (made := _BOUNDED.get(conn_cls)) is None:
 
         class Bounded(conn_cls):  # type: ignore[misc, valid-type]
             def _new_conn(self) -> socket.socket:
@@ -333,8 +352,8 @@ def bounded(conn_cls: type) -> type:
                 return sock
 
         Bounded.__name__ = Bounded.__qualname__ = f"Bounded{conn_cls.__name__}"
-        _BOUNDED[conn_cls] = Bounded
-    return _BOUNDED[conn_cls]
+        made = _BOUNDED.put(conn_cls, Bounded)
+    return made
 
 
 def _after_fork() -> None:
@@ -349,7 +368,7 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork)
 
 
-_WATCHED: dict[type, type] = {}
+_WATCHED = _Made()
 
 
 def watched(pool_cls: type) -> type:
@@ -357,7 +376,7 @@ def watched(pool_cls: type) -> type:
     whose name lookups it bounds (`bounded`)."""
     if getattr(pool_cls, "_watched", False):
         return pool_cls
-    if pool_cls not in _WATCHED:
+    if (made := _WATCHED.get(pool_cls)) is None:
 
         class Watched(pool_cls):  # type: ignore[misc, valid-type]
             _watched = True
@@ -378,8 +397,8 @@ def watched(pool_cls: type) -> type:
                 super()._put_conn(conn)
 
         Watched.__name__ = Watched.__qualname__ = f"Watched{pool_cls.__name__}"
-        _WATCHED[pool_cls] = Watched
-    return _WATCHED[pool_cls]
+        made = _WATCHED.put(pool_cls, Watched)
+    return made
 
 
 def watched_pools(manager: Any) -> None:

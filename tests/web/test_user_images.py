@@ -5,6 +5,7 @@ real loopback servers here."""
 from __future__ import annotations
 
 import dataclasses
+import gc
 import http.client
 import http.server
 import io
@@ -13,6 +14,7 @@ import socket
 import threading
 import time
 import tracemalloc
+import weakref
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -454,6 +456,21 @@ def listener():
     listening = Listener("127.0.0.1")
     yield listening
     listening.close()
+
+
+def test_a_public_client_once_closed_leaves_nothing_behind(config):
+    """Each image added by its address (a refused one too), and each publish that fetches one
+    again, makes a client of its own, whose connection classes are its own (they hold its
+    allowed networks): the deadlines' table of watched pool classes kept every one of them, some
+    15 KB a client, for as long as the process ran, a web worker growing with every address
+    pasted."""
+    client = public_client(config)
+    adapter = client.session.get_adapter("https://example.com/")
+    pools = [weakref.ref(cls) for cls in adapter.poolmanager.pool_classes_by_scheme.values()]
+    client.close()
+    del client, adapter
+    gc.collect()
+    assert [pool() for pool in pools] == [None, None]
 
 
 def test_a_refused_address_answers_the_same_whether_its_port_is_open_or_closed(
