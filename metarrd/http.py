@@ -572,10 +572,16 @@ class HttpClient:
                 RedirectRefused,
             ) as exc:
                 raise ProviderError(provider, str(exc)) from None
-            except (requests.RequestException, urllib3.exceptions.LocationValueError) as exc:
+            except (
+                requests.RequestException,
+                urllib3.exceptions.LocationValueError,
+                ValueError,
+            ) as exc:
                 # a bad URL and the like: retrying won't help. urllib3's LocationParseError for a
                 # host it cannot encode at connect (a label over 63 characters, `kodi..local`),
-                # the request's own or a redirect's, reaches us unwrapped (psf/requests#5744)
+                # the request's own or a redirect's, reaches us unwrapped (psf/requests#5744),
+                # and so does urllib.parse's ValueError for a redirect's Location it cannot read
+                # (`http://[::1/x`, a port past 65535), which requests parses unguarded
                 raise ProviderError(
                     provider, f"cannot request {redact(url)} ({_short(exc)})"
                 ) from None

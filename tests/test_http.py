@@ -264,6 +264,33 @@ def test_a_redirect_to_a_host_with_an_overlong_label_is_a_provider_error(server,
     assert OVERLONG_LABEL in str(err.value)
 
 
+@pytest.mark.parametrize(
+    "location, said",
+    [("http://[::1/p.jpg", "Invalid IPv6 URL"), ("http://127.0.0.1:99999/p.jpg", "Port out of")],
+)
+@pytest.mark.parametrize("kind", ["json", "download", "image"])
+def test_a_redirect_to_an_address_that_cannot_be_read_is_a_provider_error(
+    server, client, location, said, kind
+):
+    """requests reads a redirect's Location with urllib.parse, whose ValueError (an IPv6 address
+    without its `]`, a port past 65535) is none of requests' exceptions: it went through the
+    client as it was, and a host answering so made a user's image address a 500 in the page and
+    one candidate of a provider's (fanart.tv's and TheTVDB's whole URLs) the whole item's
+    enrich error, where an address that cannot be fetched is that image's own failure. (The
+    port is read when the redirect stays on its host: whether the key headers go along.)"""
+    Scripted.script["/img"] = [(302, {"Location": location}, b"")]
+    with pytest.raises(ProviderError, match=f"cannot request {server}/img .*{said}"):
+        if kind == "json":
+            client.get_json(f"{server}/img", provider="tmdb")
+        elif kind == "download":
+            client.download(f"{server}/img", io.BytesIO(), provider="fanart", patient=False)
+        else:  # an image host's redirect is looked at by the image hosts' rule first
+            client.download(
+                f"{server}/img", io.BytesIO(), provider="fanart", redirects=lambda url: None
+            )
+    assert len(Scripted.seen) == 1  # not tried again: it would say the same
+
+
 @pytest.mark.parametrize("host", [OVERLONG_LABEL, "kodi..local"])
 def test_a_host_name_that_cannot_be_encoded_is_a_provider_error(client, host):
     with pytest.raises(ProviderError, match="cannot request"):
