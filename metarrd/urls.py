@@ -16,12 +16,18 @@ def redact(url: str) -> str:
     return f"{parts.scheme}://{netloc}{parts.path}" + ("?…" if parts.query else "")
 
 
-_SECRET_RE = re.compile(r"(api_key|apikey|client_key|token|X-Plex-Token)=[^&\s]+", re.I)
+# a query argument whose name is a whole word that ends as a key's, a token's or a password's
+# does: `api_key`, `apikey`, `X-Api-Key`, `api-key`, `client_key`, `key`, `X-Plex-Token`,
+# `access_token`, `password`. (Only the names the providers use were hidden: a webhook token put
+# in the URL as `?X-Api-Key=`, the header's name, went into the access log as sent.)
+_SECRET_RE = re.compile(
+    r"(?<![\w.-])([\w.-]*(?:key|token|secret|passw(?:or)?d|pwd|pass|auth))=[^&\s]+", re.I
+)
 
 
 def scrub(text: str) -> str:
     """Remove anything that looks like a key from free text (exception messages, an access
-    log's request line): `apikey=…`."""
+    log's request line): `apikey=…`, `X-Api-Key=…`."""
     return _SECRET_RE.sub(r"\1=…", text)
 
 

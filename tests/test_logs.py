@@ -91,9 +91,13 @@ def test_a_long_request_path_is_logged_at_once(safe_records, config_factory, cap
     assert path in record.getMessage()
 
 
-def test_a_key_in_a_logged_request_line_is_hidden(safe_records, config_factory, caplog):
+# a webhook token put in the URL: as Radarr's own API takes its key (`?apikey=`), as the header
+# the webhooks read it from is named (`X-Api-Key`, docs/security.md), as fanart.tv names its own
+@pytest.mark.parametrize("name", ["apikey", "X-Api-Key", "api-key", "key", "password"])
+def test_a_key_in_a_logged_request_line_is_hidden(safe_records, config_factory, caplog, name):
     """`metarrd web` (werkzeug's server) logs each request line with its query string: a webhook
-    token put in the URL (`?apikey=`, as Radarr's own API takes its key) was written as sent."""
+    token put in the URL was written as sent. (`?X-Api-Key=` and the others still were, after
+    `?apikey=` was hidden.)"""
     import urllib.error
     import urllib.request
 
@@ -104,7 +108,7 @@ def test_a_key_in_a_logged_request_line_is_hidden(safe_records, config_factory, 
     try:
         with caplog.at_level(logging.INFO, logger="werkzeug"):
             request = urllib.request.Request(
-                f"{server.url}/api/webhooks/radarr?apikey={token}", data=b"{}", method="POST"
+                f"{server.url}/api/webhooks/radarr?{name}={token}", data=b"{}", method="POST"
             )
             with pytest.raises(urllib.error.HTTPError) as refused:
                 urllib.request.urlopen(request, timeout=10)
@@ -112,5 +116,5 @@ def test_a_key_in_a_logged_request_line_is_hidden(safe_records, config_factory, 
     finally:
         server.stop()
     lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
-    assert any("/api/webhooks/radarr?apikey=…" in line for line in lines), lines
+    assert any(f"/api/webhooks/radarr?{name}=…" in line for line in lines), lines
     assert token not in caplog.text
