@@ -422,7 +422,9 @@ class _Paths:
         libraries = ", ".join(f"{lib.name}: {lib.path}" for lib in self.config.library)
         message = f"{event}: {shown} is not inside any configured library ({libraries or 'none'})"
         folder = sent if ours in self.folders else pathmap.parent(sent)
-        hint = suggest_mapping(folder, roots)
+        # the hint looks for the folder's names under each root: never under one that does not
+        # answer (a stat there never returns, and the call's thread with it)
+        hint = suggest_mapping(folder, roots, lambda p: not self.hung(p) and os.path.exists(p))
         extra: dict[str, Any] = {}
         if is_windows(ours):  # not mapped, never ours as it is: say what to add
             above = pathmap.parent(folder)  # Radarr's root folder, most likely

@@ -115,3 +115,25 @@ def test_an_edit_of_a_published_item_on_a_hung_mount_is_saved(client, hung, fini
     assert answer.status_code == 200
     saved = db.Movie.get_by_id(movie.id)
     assert (saved.plot, saved.publish_state) == ("A crew.", db.OUTDATED)
+
+
+def test_a_path_outside_the_libraries_is_refused_while_one_of_them_hangs(client, hung, finishes):
+    """Radarr in Docker, its webhook not mapped yet (`/movies/Heat (1995)`, outside every
+    library), while a library's NFS mount hung: the 422's path_map hint looked for the folder's
+    names under each library root, a stat under the hung one that never returned, and each call
+    took a web thread for good (Radarr retries, a Sonarr import calls once per episode). The
+    hint is made without looking under a root that does not answer."""
+    movie, root, release, hanging = hung
+    body = {
+        "eventType": "Download",
+        "movie": {"title": "Heat", "year": 1995, "folderPath": "/movies/Heat (1995)"},
+        "movieFile": {"relativePath": "Heat (1995).mkv"},
+        "isUpgrade": False,
+    }
+    hanging.set()
+    answer = finishes(
+        lambda: client.c.post("/api/webhooks/radarr", json=body, headers={"X-Api-Key": TOKEN})
+    )
+    assert answer.status_code == 422, answer.get_json()
+    assert answer.get_json()["path_map"] == {"from": "/movies", "to": root}
+    assert db.Job.select().count() == 0
