@@ -114,6 +114,9 @@ class Job:
     staged: list[Staged] = field(default_factory=list)
     landed: dict[Path, Landed] = field(default_factory=dict)
     forget: list[Path] = field(default_factory=list)  # ledger rows to drop
+    taken: dict[Path, tuple[int | None, str | None]] = field(
+        default_factory=dict
+    )  # rows `_record_intent` took from another (its owner, its pending_sha256), given back
     made: list[Path] = field(default_factory=list)  # folders this publish created
     writes: list[Wanted] = field(default_factory=list)  # its new files, in landing order
     writing: list[Future[list[Staged]]] = field(
@@ -564,25 +567,48 @@ def _record_intent(jobs: list[Job]) -> None:
     leaving what it says is there (`sha256`) as it is; the row is the item's from now on (one
     owned by no item is not `remove_disowned`'s to remove then). Killed between a rename and
     the ledger transaction, the next publish still knows the file for ours (to keep, replace
-    or remove), rather than taking it for the user's and leaving it there for good."""
+    or remove), rather than taking it for the user's and leaving it there for good.
+
+    A row it takes from another (`Job.taken`: owned by no item, a kind change's not yet
+    removed, or by a missing item) is given back if the renames are put back
+    (`_record_undone`). Only a file there that is not the item's can have one (a replacement
+    copied into the cache first), asked of the database only then: a target with no file has
+    no file to lose, whose row `remove_disowned` drops anyway."""
     when = str(db.now())
     rows = []
+    others: dict[str, Job] = {}
     for job in jobs:
         kinds = {a.path: a.kind for a in job.ordered}
         rows += [
             (str(s.target), job.movie.id, kinds.get(s.target, "art"), when, None, s.sha256)
             for s in job.staged
         ]
+        staged = {s.target for s in job.staged}
+        others.update(
+            {
+                str(a.path): job
+                for a in job.ordered
+                if a.action == REPLACE and a.path in staged and a.path not in job.plan.ledger
+            }
+        )
     if rows:
         with db.write_transaction():
+            L = db.LibraryFile
+            keys = list(others)
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                query = L.select(L.path, L.movie, L.pending_sha256).where(L.path.in_(chunk))
+                for path, owner, pending in query.tuples():
+                    others[path].taken[Path(path)] = (owner, pending)
             _insert(_LEDGER_INTENT, rows)
 
 
 def _record_undone(jobs: list[Job]) -> None:
     """Items whose renames were put back (`LandFailed`): the ledger rows say again what they
-    said before `_record_intent` (a new row goes, an old row's `pending_sha256` is restored),
-    but for the files that could not be put back, recorded as ours like any that landed."""
-    upserts, forget, pending = [], [], []
+    said before `_record_intent` (a new row goes, an old row's `pending_sha256` is restored, a
+    row taken from another is given back), but for the files that could not be put back,
+    recorded as ours like any that landed."""
+    upserts, forget, pending, given = [], [], [], []
     when = str(db.now())
     wanted = {a.path: a.wanted for job in jobs for a in job.ordered if a.wanted is not None}
     for job in jobs:
@@ -590,14 +616,17 @@ def _record_undone(jobs: list[Job]) -> None:
             if (k := job.landed.get(s.target)) is not None:
                 w = wanted[s.target]
                 upserts.append(_row(job.movie, w, k.sha256, k.size, k.mtime_ns, k.ctime_ns, when))
-            elif (before := job.plan.ledger.get(s.target)) is None:
-                forget.append(str(s.target))
-            else:
+            elif (before := job.plan.ledger.get(s.target)) is not None:
                 pending.append((str(s.target), before.pending))
+            elif s.target in job.taken:  # the file put back is its owner's again
+                given.append((str(s.target), *job.taken[s.target]))
+            else:
+                forget.append(str(s.target))
     with db.write_transaction():
         _insert(_LEDGER_UPSERT, upserts)
         dbrows.delete_all("library_files", "path", forget)
         dbrows.update_all("library_files", "path", ["pending_sha256"], pending)
+        dbrows.update_all("library_files", "path", ["movie_id", "pending_sha256"], given)
 
 
 def _record_ledger(jobs: list[Job]) -> None:
