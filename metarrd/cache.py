@@ -158,7 +158,15 @@ def remove_unused(cache_dir: Path, previews_dir: Path, files: set[str], previews
     join `files` (`forget_unlinked_actors`): every item that goes, is merged or is identified
     again, and every enrich that drops a role, comes here once committed, so the actors' rows
     and pictures do not grow for ever on a library with churn. Not while the cache does not
-    answer: their rows stay for next time."""
+    answer: their rows stay for next time. At most `PEOPLE_A_TRANSACTION` of them a
+    transaction: more (the first clean-up after an upgrade to a version that removes them, a
+    library's cast dropped at once) go in further transactions of as many each, the write
+    lock let go in between (`_let_others_write`), so that the web UI's and the queue's writes
+    wait for one batch, not for all of them; the cache is looked at again before each (a
+    mount that hangs meanwhile leaves the rest for next time). Each batch is whole: killed
+    between two, the people of the batches before are gone with their pictures, the others are
+    there with theirs, for the next clean-up. Every caller calls it once its own transaction
+    is committed (inside one, the batches would be savepoints of it, the lock held all along)."""
     from metarrd import db
 
     cache_dir, previews_dir = Path(cache_dir), Path(previews_dir)
@@ -173,44 +181,76 @@ def remove_unused(cache_dir: Path, previews_dir: Path, files: set[str], previews
         if previews_dir in (previews_dir / rel).parents and ".." not in Path(rel).parts
     }  # fmt: skip
     removed = 0
-    with db.write_transaction():  # no row takes one of them while we look
-        if not cache_hung:
-            files = files | forget_unlinked_actors()
-        files = _in_cache(cache_dir, files)
-        for name in sorted(files - _files_in_use(files)):
-            path = Path(name)
-            if _unlink(path):
-                removed += 1
-                remove_empty_dirs(path.parent, cache_dir)
-        for rel in sorted(previews - _previews_in_use(previews)):
-            path = previews_dir / rel
-            if _unlink(path):
-                removed += 1
-                remove_empty_dirs(path.parent, previews_dir)
-    return removed
+    after: int | None = 0  # the people past this id are still to look at (None: none)
+    while True:
+        with db.write_transaction():  # no row takes one of them while we look
+            if cache_hung:
+                after = None
+            else:
+                people, after = forget_unlinked_actors(after or 0)
+                files = files | people
+            files = _in_cache(cache_dir, files)
+            for name in sorted(files - _files_in_use(files)):
+                path = Path(name)
+                if _unlink(path):
+                    removed += 1
+                    remove_empty_dirs(path.parent, cache_dir)
+            for rel in sorted(previews - _previews_in_use(previews)):
+                path = previews_dir / rel
+                if _unlink(path):
+                    removed += 1
+                    remove_empty_dirs(path.parent, previews_dir)
+        if after is None:
+            return removed
+        files, previews = set(), set()
+        _let_others_write()
+        if unanswered(cache_dir):  # hung meanwhile: the others stay for next time
+            return removed
 
 
 _ROWS = 500  # ids per IN (...), far below SQLite's and PostgreSQL's limits
+PEOPLE_A_TRANSACTION = 500  # `remove_unused`'s batches: one IN (...) of their pictures each
+LET_IN = 0.1  # seconds: SQLite's busy handler tries again at least every 100 ms
 
 
-def forget_unlinked_actors() -> set[str]:
+def _let_others_write() -> None:
+    """Between two of `remove_unused`'s transactions: a pause for another connection waiting
+    for the write lock to take it. SQLite's busy handler (`busy_timeout`) sleeps between its
+    tries, 100 ms at most (sqlite3.c, `sqliteDefaultBusyCallback`): a next transaction begun
+    at once would take the lock again before it woke, every time, and its write waited for
+    the whole clean-up after all. PostgreSQL queues the waiters of the advisory lock (the next
+    transaction waits behind them): no pause; nor inside a transaction of the caller's, whose
+    lock is not let go."""
+    from metarrd import db
+
+    if not db.is_postgresql() and not db.database.in_transaction():
+        time.sleep(LET_IN)
+
+
+def forget_unlinked_actors(after: int = 0, limit: int | None = None) -> tuple[set[str], int | None]:
     """The people no item plays any more (their items deleted, re-identified, or their casts
-    changed) go, with their cache rows. Returns the cache files they named, for `remove_unused`
-    to remove in the same transaction (a file another row still uses stays there): the rows
-    go with their files, or stay for the next clean-up (killed before it, the cache on a hung
-    mount), never a picture left behind that no row names.
+    changed) go, with their cache rows: the first `limit` (`PEOPLE_A_TRANSACTION`) by id past
+    `after`. Returns the cache files they named, for `remove_unused` to remove in the same
+    transaction (a file another row still uses stays there): the rows go with their files, or
+    stay for the next clean-up (killed before it, the cache on a hung mount), never a picture
+    left behind that no row names; and the id to go on after, None when there are no more.
 
     Call inside a write transaction: every enrich writes its roles under the same write lock,
     so no person is linked to an item between the look and the DELETE (on PostgreSQL too:
     `db.write_transaction`'s advisory lock). A person an enrich planned before they went is
     simply created again by its `cast.apply_casts` (their picture downloaded again by the
-    publish, or the next enrich)."""
+    publish, or the next enrich). Looked for from `after` on, by id, each transaction reads
+    the people past the last one's alone; one no item plays since (an id before `after`) is the
+    next clean-up's."""
     from metarrd import db
 
+    limit = PEOPLE_A_TRANSACTION if limit is None else limit
     A, R, C = db.Actor, db.MovieActor, db.CacheImageFile
     found = list(
         A.select(A.id, A.image_cache_path)
-        .where(~pw.fn.EXISTS(R.select(R.id).where(R.actor == A.id)))
+        .where(A.id > after, ~pw.fn.EXISTS(R.select(R.id).where(R.actor == A.id)))
+        .order_by(A.id)
+        .limit(limit)
         .tuples()
     )
     files = {path for _id, path in found if path}
@@ -220,7 +260,7 @@ def forget_unlinked_actors() -> set[str]:
         files.update(path for (path,) in C.select(C.file_path).where(C.actor.in_(part)).tuples())
         C.delete().where(C.actor.in_(part)).execute()
         A.delete().where(A.id.in_(part)).execute()
-    return files
+    return files, (ids[-1] if len(ids) == limit else None)
 
 
 def _in_cache(cache_dir: Path, files: set[str]) -> set[str]:

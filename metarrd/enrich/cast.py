@@ -150,8 +150,8 @@ def apply_casts(plans: dict[int, CastPlan]) -> bool:
     roles of every item in a few statements, not a handful per item.
 
     Returns whether a role went, for `cache.remove_unused` once committed: the people no item
-    plays any more go there, with their pictures, in one transaction (`forget_unlinked_actors`);
-    killed before it, or while the cache does not answer, they go at the next one.
+    plays any more go there, with their pictures, their rows and files in one transaction
+    (`forget_unlinked_actors`; 500 people a transaction at most); killed before it, or while the cache does not answer, they go at the next one.
     """
     people: dict[int, CastMember] = {}
     thumb_urls: dict[int, str | None] = {}

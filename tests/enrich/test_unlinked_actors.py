@@ -4,7 +4,11 @@ rows and the image cache grew for ever."""
 
 from __future__ import annotations
 
+import hashlib
+import sqlite3
 from pathlib import Path
+
+import pytest
 
 from metarrd import cache, db
 from metarrd.enrich import enrich_item
@@ -111,3 +115,116 @@ def test_a_person_dropped_while_the_cache_does_not_answer_goes_once_it_does(
     cache.remove_unused(cache_dir, rt.config.previews_dir, set(), set())
 
     assert not _kept(gone) and not picture.exists()
+
+
+def _people(rt, count: int) -> tuple[list[db.Actor], list[Path], Path]:
+    """`count` people no item plays, each with a picture in the cache; and The Matrix playing
+    one other, whose picture the last of them names too (the same bytes: one cache file).
+    Returns the people, their own pictures, and the shared one."""
+    movie = make_movie(rt)
+
+    def picture(n: int) -> Path:
+        data = f"TMDB profile picture {n}".encode()
+        digest = hashlib.sha256(data).hexdigest()
+        path = Path(rt.config.cache_dir) / "actor" / digest[:2] / f"{digest}.jpg"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        return path
+
+    def person(n: int, path: Path) -> db.Actor:
+        actor = db.Actor.create(
+            tmdb_id=6384 + n, name=f"Person {n}", name_normalized=f"person {n}",
+            image_cache_path=str(path), image_hash=path.stem,
+        )  # fmt: skip
+        db.CacheImageFile.create(
+            actor=actor, image_type="actor", file_path=str(path), file_hash=path.stem,
+            file_size=path.stat().st_size,
+        )  # fmt: skip
+        return actor
+
+    shared = picture(0)
+    db.MovieActor.create(movie=movie, actor=person(0, shared), role="Neo", order=0)
+    pictures = [picture(n) for n in range(1, count)]
+    people = [person(n, p) for n, p in enumerate(pictures, 1)]
+    people.append(person(count, shared))
+    return people, pictures, shared
+
+
+def _transactions(monkeypatch, at_each) -> list[int]:
+    """Counts the write transactions; `at_each(n)` runs as the n-th begins (n from 0)."""
+    real, begun = db.write_transaction, []
+
+    def counted(**kwargs):
+        at_each(len(begun))
+        begun.append(db.Actor.select().count())
+        return real(**kwargs)
+
+    monkeypatch.setattr(db, "write_transaction", counted)
+    return begun
+
+
+def _others_can_write() -> None:
+    """The write lock is free: no transaction open here, and (SQLite) another connection
+    takes the lock at once, with no busy timeout."""
+    assert not db.database.in_transaction()
+    if not db.is_postgresql():
+        other = sqlite3.connect(db.database.database, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('web', 'an edit')")
+            other.execute("COMMIT")
+        finally:
+            other.close()
+
+
+@pytest.mark.parametrize("batch", [3, 500])
+def test_many_people_go_in_batches_with_the_write_lock_let_go_in_between(rt, monkeypatch, batch):
+    """The first clean-up after upgrading to a version that removes the people no item plays
+    took all of them (100,000 on a big library's database) and their pictures in one
+    transaction: the web UI's and the queue's writes waited for all of it (on SQLite past
+    `busy_timeout`: "database is locked"). They go `PEOPLE_A_TRANSACTION` at a time, the
+    lock let go between two; the end is the same: all of them gone with their pictures but the
+    one another person's row still names."""
+    people, pictures, shared = _people(rt, 7)
+    monkeypatch.setattr(cache, "PEOPLE_A_TRANSACTION", batch, raising=False)
+    monkeypatch.setattr(cache, "LET_IN", 0, raising=False)
+    begun = _transactions(monkeypatch, lambda n: n and _others_can_write())
+
+    removed = cache.remove_unused(rt.config.cache_dir, rt.config.previews_dir, set(), set())
+
+    assert removed == len(pictures)
+    assert not any(p.exists() for p in pictures) and shared.is_file()
+    assert [a.name for a in db.Actor.select()] == ["Person 0"]
+    assert db.CacheImageFile.select().count() == 1
+    assert begun == ([8, 5, 2] if batch == 3 else [8])  # people there as each began
+    assert (db.Meta.get_or_none(db.Meta.key == "web") is not None) == (batch == 3)
+
+
+def test_a_clean_up_killed_between_two_batches_leaves_each_whole(rt, monkeypatch):
+    """Killed after its first batch (a restart, the OOM killer): the people of that batch are
+    gone with their pictures, the others are there with theirs, no picture named by no row;
+    the next clean-up takes the rest."""
+    people, pictures, shared = _people(rt, 7)
+    monkeypatch.setattr(cache, "PEOPLE_A_TRANSACTION", 3, raising=False)
+    monkeypatch.setattr(cache, "LET_IN", 0, raising=False)
+
+    def killed(n: int) -> None:
+        if n == 1:
+            raise KeyboardInterrupt
+
+    begun = _transactions(monkeypatch, killed)
+    with pytest.raises(KeyboardInterrupt):
+        cache.remove_unused(rt.config.cache_dir, rt.config.previews_dir, set(), set())
+    monkeypatch.undo()
+
+    assert begun == [8]
+    left = {a.name for a in db.Actor.select()}
+    assert left == {"Person 0", *(a.name for a in people[3:])}
+    assert [p.exists() for p in pictures] == [False] * 3 + [True] * 3
+    named = {p for (p,) in db.CacheImageFile.select(db.CacheImageFile.file_path).tuples()}
+    on_disk = {str(p) for p in Path(rt.config.cache_dir).rglob("*.jpg")}
+    assert on_disk == named  # every picture left is named by a row, and every row's is there
+
+    cache.remove_unused(rt.config.cache_dir, rt.config.previews_dir, set(), set())
+    assert [a.name for a in db.Actor.select()] == ["Person 0"]
+    assert not any(p.exists() for p in pictures) and shared.is_file()
