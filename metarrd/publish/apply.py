@@ -626,7 +626,18 @@ def _record_undone(jobs: list[Job]) -> None:
         _insert(_LEDGER_UPSERT, upserts)
         dbrows.delete_all("library_files", "path", forget)
         dbrows.update_all("library_files", "path", ["pending_sha256"], pending)
+        # an item deleted meanwhile would have left its rows owned by no item (SET NULL)
+        live = _still_there({owner for _path, owner, _pending in given if owner is not None})
+        given = [(p, owner if owner in live else None, sha) for p, owner, sha in given]
         dbrows.update_all("library_files", "path", ["movie_id", "pending_sha256"], given)
+
+
+def _still_there(ids: set[int]) -> set[int]:
+    """Those of the items `ids` not deleted."""
+    if not ids:
+        return set()
+    M = db.Movie
+    return {i for (i,) in M.select(M.id).where(M.id.in_(list(ids))).tuples()}
 
 
 def _record_ledger(jobs: list[Job]) -> None:

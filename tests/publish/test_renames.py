@@ -165,7 +165,7 @@ def test_an_immutable_nfo_refuses_the_item_with_nothing_changed(rt, build, kit):
         subprocess.run(["chattr", "-i", str(nfo)], check=True)
 
 
-@pytest.mark.parametrize("owner", ["no item", "a missing item"])
+@pytest.mark.parametrize("owner", ["no item", "a missing item", "a missing item deleted meanwhile"])
 def test_a_publish_put_back_gives_back_the_row_it_took(rt, build, kit, monkeypatch, owner):
     """The poster at the path this item publishes its poster to is ours, its ledger row
     another's: owned by no item (a show's, a TV library set to a movie library, its removal
@@ -173,7 +173,9 @@ def test_a_publish_put_back_gives_back_the_row_it_took(rt, build, kit, monkeypat
     publish takes the row before its renames (`_record_intent`); put back, it deleted the row,
     so the poster put back was no one's: never removed, and read as the user's by every scan
     and publish after. The row is given back as it was, and the poster goes as it would have
-    (`remove_disowned`)."""
+    (`remove_disowned`); a missing item deleted meanwhile (its rows owned by no item then,
+    `ON DELETE SET NULL`) gets nothing back: the row is owned by no item."""
+    from metarrd.publish import apply
     from metarrd.scan.kind_change import remove_disowned
 
     built = build(art={"poster": ["jpeg"]}, cast=[])
@@ -181,7 +183,7 @@ def test_a_publish_put_back_gives_back_the_row_it_took(rt, build, kit, monkeypat
     old = kit.image_bytes("poster")
     poster.write_bytes(old)
     other = None
-    if owner == "a missing item":
+    if owner != "no item":
         other = db.Movie.create(
             library=built.movie.library, path=str(built.path(f"{BASE}.avi")), title="The Matrix",
             year=1999, missing=True,
@@ -191,12 +193,21 @@ def test_a_publish_put_back_gives_back_the_row_it_took(rt, build, kit, monkeypat
              sha256=hashlib.sha256(old).hexdigest(), pending_sha256="ab" * 32)  # fmt: skip
     rows = {r.path: r.__data__ for r in L.select()}
     _refuse_renames_onto(monkeypatch, f"{BASE}.nfo")
+    if owner == "a missing item deleted meanwhile":  # by another process, the rows taken
+        record_intent = apply._record_intent
+
+        def then_deleted(jobs):
+            record_intent(jobs)
+            db.Movie.delete().where(db.Movie.id == other.id).execute()
+
+        monkeypatch.setattr(apply, "_record_intent", then_deleted)
+        rows[str(poster)]["movie"] = None
 
     with pytest.raises(ItemError, match="nothing was changed"):
         publish_item(rt, built.movie)
 
     assert poster.read_bytes() == old  # put back
     assert {r.path: r.__data__ for r in L.select()} == rows
-    if owner == "no item":
+    if owner != "a missing item":
         remove_disowned(db.Library.get())
         assert not poster.exists() and not L.select().exists()
