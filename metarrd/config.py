@@ -37,6 +37,8 @@ POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 BACKUP_FOLDER = "backup"  # the user's non-image files a publish replaced (Config.backup_dir)
 LIBRARY_SOURCE = "library"  # the provider name of the user's own files found in a library
+# what `[artwork] provider_priority` may name: the providers' keys, and the user's own files
+ARTWORK_PROVIDERS = ("tmdb", "fanart", "tvdb", LIBRARY_SOURCE)
 ASSET_TYPES = (
     "poster",
     "fanart",
@@ -811,8 +813,22 @@ def check_semantics(config: Config, problems: Problems) -> None:
             )
         if limit < 0:
             problems.error(f"artwork.limits.{asset_type}", "must be 0 or more")
-    if config.enrich.concurrency < 1 or config.enrich.per_host < 1 or config.enrich.items < 1:
-        problems.error("enrich.concurrency / enrich.per_host / enrich.items", "must be at least 1")
+    for i, name in enumerate(config.artwork.provider_priority):
+        if name not in ARTWORK_PROVIDERS:
+            problems.error(
+                f"artwork.provider_priority[{i}]",
+                f"no provider {name!r}"
+                + did_you_mean(name, ARTWORK_PROVIDERS)
+                + "; "
+                + ", ".join(ARTWORK_PROVIDERS[:-1])
+                + f" or {ARTWORK_PROVIDERS[-1]}",
+            )
+    for i, entry in enumerate(config.artwork.user_url_allow):
+        if not _is_network(entry):
+            problems.error(
+                f"artwork.user_url_allow[{i}]",
+                f'expected an address or network such as "192.168.1.0/24", not {entry!r}',
+            )
     if config.enrich.analysis_processes < -1:
         problems.error("enrich.analysis_processes", "must be -1 (automatic), 0 or more")
     _check_ranges(config, problems)
@@ -847,9 +863,7 @@ def check_semantics(config: Config, problems: Problems) -> None:
                 f'"metarrd.example.com:443", not {name!r}',
             )
     for i, entry in enumerate(config.web.trusted_proxies):
-        try:
-            ipaddress.ip_network(entry.strip(), strict=False)
-        except ValueError:
+        if not _is_network(entry.strip()):
             problems.error(
                 f"web.trusted_proxies[{i}]",
                 f'expected an address or network such as "127.0.0.1/32", not {entry!r}',
@@ -886,6 +900,15 @@ def check_semantics(config: Config, problems: Problems) -> None:
         problems.error("cache.dir", f"must be an absolute path, not {config.cache.dir!r}")
     if (bind_problem := check_bind(config.web.bind)) is not None:
         problems.error("web.bind", bind_problem)
+
+
+def _is_network(text: str) -> bool:
+    """An address or a network (CIDR) as `ipaddress` reads it, host bits set or not."""
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 def _url_unencoded(url: str) -> str | None:
@@ -927,6 +950,10 @@ def _check_ranges(config: Config, problems: Problems) -> None:
         "providers.max_retries": (config.providers.max_retries, 0),
         "web.session_hours": (config.web.session_hours, 1),
         "artwork.max_pixels": (config.artwork.max_pixels, 1),
+        "enrich.concurrency": (config.enrich.concurrency, 1),
+        "enrich.per_host": (config.enrich.per_host, 1),
+        "enrich.items": (config.enrich.items, 1),
+        "daemon.workers": (config.daemon.workers, 1),
         "enrich.max_actors": (config.enrich.max_actors, 0),
         "daemon.settle_seconds": (config.daemon.settle_seconds, 0),
         "daemon.full_rescan_hours": (config.daemon.full_rescan_hours, 0),

@@ -161,12 +161,37 @@ def test_interface_keys_are_all_accepted():
         ({"artwork": {"max_pixels": 0}}, "artwork.max_pixels: must be at least 1"),
         ({"enrich": {"max_actors": -1}}, "enrich.max_actors: must be 0 or more"),
         ({"daemon": {"settle_seconds": -1}}, "daemon.settle_seconds: must be 0 or more"),
+        # each named alone (all three were named for any one of them, and the line was the
+        # first's); workers = 0 ran one worker, without a word
+        ({"enrich": {"per_host": 0}}, "enrich.per_host: must be at least 1"),
+        ({"daemon": {"workers": 0}}, "daemon.workers: must be at least 1"),
+        # accepted before: a provider misspelt was "not in your provider priority" at every
+        # score, a network misspelt only a log line of the daemon at each image added by URL
+        (
+            {"artwork": {"provider_priority": ["tmdb", "fanarttv"]}},
+            "artwork.provider_priority[1]: no provider 'fanarttv' (did you mean fanart?); "
+            "tmdb, fanart, tvdb or library",
+        ),
+        (
+            {"artwork": {"user_url_allow": ["192.168.1.0/33"]}},
+            "artwork.user_url_allow[0]: expected an address or network such as "
+            "\"192.168.1.0/24\", not '192.168.1.0/33'",
+        ),
     ],
 )
 def test_bad_values_name_the_key(data, message):
     with pytest.raises(ConfigError) as err:
         parse_config(data)
     assert message in str(err.value)
+
+
+def test_an_enrich_number_out_of_range_is_named_alone():
+    """`items = 0` was "enrich.concurrency / enrich.per_host / enrich.items: must be at least
+    1", on the line of concurrency."""
+    with pytest.raises(ConfigError) as err:
+        parse_config({"enrich": {"items": 0}})
+    assert "enrich.items: must be at least 1" in str(err.value)
+    assert "concurrency" not in str(err.value) and "per_host" not in str(err.value)
 
 
 @pytest.mark.parametrize(
