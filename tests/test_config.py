@@ -13,6 +13,7 @@ import pytest
 
 from metarrd.cli import main
 from metarrd.config import (
+    ASSET_TYPES,
     collect_problems,
     declared_keys,
     key_line,
@@ -183,6 +184,14 @@ def test_bad_values_name_the_key(data, message):
     with pytest.raises(ConfigError) as err:
         parse_config(data)
     assert message in str(err.value)
+
+
+def test_the_example_names_every_artwork_type_the_limits_take():
+    """`[artwork.limits]` takes every type of `ASSET_TYPES`; the example listed the movies'
+    only, and a user looking for how many character art a show gets found nothing."""
+    section = EXAMPLE.read_text().split("[artwork.limits]")[1].split("[enrich]")[0]
+    named = set(re.findall(r"[a-z][a-z-]*[a-z]", section))
+    assert set(ASSET_TYPES) - named == set()
 
 
 def test_an_enrich_number_out_of_range_is_named_alone():
