@@ -37,6 +37,9 @@ POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 BACKUP_FOLDER = "backup"  # the user's non-image files a publish replaced (Config.backup_dir)
 LIBRARY_SOURCE = "library"  # the provider name of the user's own files found in a library
+# TMDB's `language`: ISO 639-1, alone or with an ISO 3166-1 country ("de", "pt-BR"); an
+# artwork language is read by its first part
+LANGUAGE_CODE = re.compile(r"[A-Za-z]{2}(-[A-Za-z]{2})?")
 # what `[artwork] provider_priority` may name: the providers' keys, and the user's own files
 ARTWORK_PROVIDERS = ("tmdb", "fanart", "tvdb", LIBRARY_SOURCE)
 ASSET_TYPES = (
@@ -813,6 +816,25 @@ def check_semantics(config: Config, problems: Problems) -> None:
             )
         if limit < 0:
             problems.error(f"artwork.limits.{asset_type}", "must be 0 or more")
+    tmdb = config.providers.tmdb
+    if not LANGUAGE_CODE.fullmatch(tmdb.language):
+        problems.error(
+            "providers.tmdb.language",
+            'expected a language such as "en-US", "de-DE" or "pt-BR" (ISO 639-1, then a '
+            f"country), not {tmdb.language!r}",
+        )
+    if not re.fullmatch(r"[A-Za-z]{2}", tmdb.certification_country):
+        problems.error(
+            "providers.tmdb.certification_country",
+            'expected a two-letter country such as "US", "GB" or "DE" (ISO 3166-1), not '
+            f"{tmdb.certification_country!r}",
+        )
+    for i, code in enumerate(config.artwork.preferred_languages):
+        if not LANGUAGE_CODE.fullmatch(code):
+            problems.error(
+                f"artwork.preferred_languages[{i}]",
+                f'expected a two-letter language such as "en" or "de" (ISO 639-1), not {code!r}',
+            )
     for i, name in enumerate(config.artwork.provider_priority):
         if name not in ARTWORK_PROVIDERS:
             problems.error(

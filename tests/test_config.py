@@ -173,6 +173,24 @@ def test_interface_keys_are_all_accepted():
             "artwork.provider_priority[1]: no provider 'fanarttv' (did you mean fanart?); "
             "tmdb, fanart, tvdb or library",
         ),
+        # accepted before: TMDB was asked in language "en_US" (a locale's spelling) and
+        # answered in its default, "USA" found no age rating in TMDB's release dates (keyed
+        # "US"), and artwork in "english" was never preferred
+        (
+            {"providers": {"tmdb": {"language": "en_US"}}},
+            'providers.tmdb.language: expected a language such as "en-US", "de-DE" or "pt-BR" '
+            "(ISO 639-1, then a country), not 'en_US'",
+        ),
+        (
+            {"providers": {"tmdb": {"certification_country": "USA"}}},
+            'providers.tmdb.certification_country: expected a two-letter country such as "US", '
+            '"GB" or "DE" (ISO 3166-1), not \'USA\'',
+        ),
+        (
+            {"artwork": {"preferred_languages": ["de", "english"]}},
+            'artwork.preferred_languages[1]: expected a two-letter language such as "en" or '
+            "\"de\" (ISO 639-1), not 'english'",
+        ),
         (
             {"artwork": {"user_url_allow": ["192.168.1.0/33"]}},
             "artwork.user_url_allow[0]: expected an address or network such as "
@@ -192,6 +210,22 @@ def test_the_example_names_every_artwork_type_the_limits_take():
     section = EXAMPLE.read_text().split("[artwork.limits]")[1].split("[enrich]")[0]
     named = set(re.findall(r"[a-z][a-z-]*[a-z]", section))
     assert set(ASSET_TYPES) - named == set()
+
+
+@pytest.mark.parametrize(
+    ("tmdb", "languages"),
+    [
+        ({"language": "de-DE", "certification_country": "DE"}, ["de", "en"]),
+        ({"language": "pt-BR", "certification_country": "br"}, ["pt-BR"]),
+        ({"language": "fr"}, []),
+    ],
+)
+def test_the_language_and_country_codes_tmdb_takes_are_accepted(tmdb, languages):
+    """TMDB's `language` is ISO 639-1, alone or with an ISO 3166-1 country (`pt-BR`)."""
+    config = parse_config(
+        {"providers": {"tmdb": tmdb}, "artwork": {"preferred_languages": languages}}
+    )
+    assert config.providers.tmdb.language == tmdb["language"]
 
 
 def test_an_enrich_number_out_of_range_is_named_alone():
