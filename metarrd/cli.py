@@ -865,7 +865,28 @@ def cmd_identify(config: Config, args) -> int:
         _fail_line(movie, outcome.reason)
         return EXIT_FAILED
     print(escape_controls(outcome.reason))
+    _enrich_next(rt, db.Movie.get_by_id(movie.id))
     return EXIT_OK
+
+
+def _enrich_next(rt, movie: db.Movie) -> None:
+    """What follows an identify by hand when the `enrichment` stage is on: a running daemon
+    enriches the item, as it does one whose candidate was chosen in the UI (a job queued for
+    it, `chain.after_identify`); without one, the line names the command that does it. The
+    item stayed "identified" beside a running daemon, with no word of what was left to do."""
+    from metarrd import workflow
+    from metarrd.pipeline.chain import after_identify
+
+    stages = workflow.all_stages(rt.config)
+    for step in after_identify(movie.id, True, True, stages, movie.kind):
+        if not _daemon_consuming():
+            print(f"item {movie.id}: `metarrd enrich {movie.id}` fetches its metadata and artwork")
+            return
+        from metarrd.pipeline import jobs
+
+        jobs.use_queue(rt.config)
+        job = jobs.enqueue_enrich(step.movie_id)
+        print(f"item {movie.id}: the running daemon enriches it (job {job.id})")
 
 
 def cmd_enrich(config: Config, args) -> int:

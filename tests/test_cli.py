@@ -279,6 +279,40 @@ def test_identify_takes_an_imdb_id_in_capitals(library, capsys):
     assert db.Movie.get_by_id(nobody.id).tmdb_id == 348
 
 
+def test_identify_by_hand_says_what_enriches_the_item_next(library, capsys):
+    """`metarrd identify` beside a running daemon left the item "identified" for good, while
+    the same choice in the UI was enriched by the daemon at once (the Identify page's
+    warning names the command, the demo's daemon runs). With a daemon that runs its queue,
+    the enrich is queued for it; without one, the line names the command."""
+    import json
+    import time
+
+    cfg, _ = library
+    cli(cfg, "scan")
+    nobody = db.Movie.get(db.Movie.path.contains("Nobody"))
+    capsys.readouterr()
+    assert cli(cfg, "identify", str(nobody.id), "--tmdb", "348") == 0
+    out = capsys.readouterr().out
+    assert f"item {nobody.id}: `metarrd enrich {nobody.id}` fetches its metadata" in out
+    assert db.Job.select().where(db.Job.kind == "enrich").count() == 0
+
+    # the heartbeat `metarrd run` writes every HEALTH_CHECK_SECONDS (pipeline/daemon.py)
+    beat = {"at": time.time(), "pid": 4242, "watcher": {"inotify": "ok"},
+            "consumer": {"alive": 2, "workers": 2, "scheduler": True}}  # fmt: skip
+    db.set_meta("daemon.heartbeat", json.dumps(beat))
+    assert cli(cfg, "identify", str(nobody.id), "--tmdb", "949") == 0
+    out = capsys.readouterr().out
+    job = db.Job.get(db.Job.kind == "enrich")
+    assert job.movie_id == nobody.id and job.state == "queued"
+    assert f"item {nobody.id}: the running daemon enriches it (job {job.id})" in out
+
+    assert cli(cfg, "workflow", "set", "enrichment", "off") == 0
+    capsys.readouterr()
+    assert cli(cfg, "identify", str(nobody.id), "--tmdb", "348") == 0
+    assert "enrich" not in capsys.readouterr().out  # the stage is off: nothing follows
+    assert db.Job.select().where(db.Job.kind == "enrich").count() == 1
+
+
 @pytest.mark.parametrize("bind", ["nope", "127.0.0.1:99999", "127.0.0.1:"])
 def test_web_refuses_a_bind_it_cannot_listen_on(library, bind, capsys):
     """`metarrd web --bind nope` ended in a ValueError traceback, and a port over 65535 was
