@@ -456,6 +456,32 @@ def test_artwork_preferences_are_stored_in_the_database_and_win(client, config):
     assert preferences.effective(config) is config
 
 
+def test_the_artwork_form_shows_the_limit_in_force_and_saving_it_unchanged_keeps_it(client, config):
+    """A type `[artwork.limits]` leaves out (a show's characterart, its season-all-* art) is
+    selected once (enrich: `limits.get(type, 1)`), but the Settings form showed it as 0, and
+    saving the form as shown, to change the languages only, set each to 0: no character art
+    nor all-seasons art was fetched any more."""
+    import re
+
+    from metarrd import preferences
+    from metarrd.config import ASSET_TYPES
+
+    assert "characterart" not in config.artwork.limits
+    html = client.get("/settings").get_data(as_text=True)
+    boxes = dict(re.findall(r'<input id="limit-([a-z-]+)"([^>]*)>', html))
+    assert set(boxes) == set(ASSET_TYPES)
+    shown = {t: re.search(r'value="(\d+)"', box).group(1) for t, box in boxes.items()}
+    assert shown["characterart"] == shown["season-all-poster"] == "1"
+    assert shown["poster"] == "3"
+    assert "changed" not in boxes["characterart"]  # the configuration's own, not the user's
+    form = {f"limit-{t}": n for t, n in shown.items()}
+    form["languages"] = "de, en"
+    ok = client.post("/settings/artwork", form, htmx=True).get_data(as_text=True)
+    assert "Artwork settings saved" in ok
+    limits = preferences.effective(config).artwork.limits
+    assert limits["characterart"] == limits["season-all-fanart"] == 1
+
+
 def test_the_artwork_limit_set_in_the_ui_caps_manual_choices(client, seed, config):
     from metarrd import preferences
 
