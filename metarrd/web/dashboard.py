@@ -38,7 +38,10 @@ def coverage() -> list[tuple[str, int, int]]:
     that get the type), one statement per chart: the types the configuration asks for that a
     movie or a show gets."""
     limits = preferences.effective(current_app.config["METARRD"]).artwork.limits
-    types = [t for t in ASSET_TYPES if limits.get(t) and any(t in k for k in KIND_TYPES.values())]
+    # a type the limits leave out is selected once (enrich: `limits.get(type, 1)`)
+    types = [
+        t for t in ASSET_TYPES if limits.get(t, 1) and any(t in k for k in KIND_TYPES.values())
+    ]
     M, A = db.Movie, db.ArtworkCandidate
     eligible = (~M.missing) & (M.identification_status == db.ENRICHED) & listing.listed()
     totals = dict(M.select(M.kind, pw.fn.COUNT(M.id)).where(eligible).group_by(M.kind).tuples())

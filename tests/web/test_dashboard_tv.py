@@ -117,6 +117,25 @@ def test_artwork_coverage_counts_a_type_only_where_enrichment_finds_it(client, s
     assert "thumb" not in bars
 
 
+def test_a_type_the_limits_leave_out_is_charted_at_the_one_it_gets(client, seed, config):
+    """A show's character art is selected once when `[artwork.limits]` does not list it (as
+    config.example.toml's does not: enrich takes 1), but the coverage chart read the missing
+    entry as 0 and left the type out."""
+    assert "characterart" not in config.artwork.limits
+    firefly = show(seed, "Firefly", db.ENRICHED)
+    seed.asset(firefly, "characterart", is_selected=True, rank=1)
+    show(seed, "Futurama", db.ENRICHED)
+    html = client.get("/health").get_data(as_text=True)
+    chart = html[html.index('aria-label="Artwork coverage per type"') :]
+    chart = chart[: chart.index("</svg>")]
+    bars = dict(
+        re.findall(
+            r'class="bar-label"[^>]*>([a-z]+)</text>.*?class="bar-value"[^>]*>([^<]*)<', chart, re.S
+        )
+    )
+    assert bars["characterart"] == "1 of 2"
+
+
 def test_a_fully_covered_type_has_a_full_bar_whatever_its_number_of_items(client, seed):
     """Disc art counts movies only: "1 of 1" was drawn half as long as the posters' "2 of 2"
     (every bar scaled to the largest total), a full library looking half covered. A bar is the
