@@ -1,7 +1,8 @@
 """One batch of targets for one Kodi: what to send, in which order, and what came of it.
 
 This module owns `deliver` (the Kodi protocol as `notify` calls it) and its plan, and
-`look_again` (a `checking` row's look: a refresh Kodi ran late, `kodi_state.after_late_refresh`):
+`look_again` (a `checking` row's look: a refresh Kodi ran late, `kodi_state.after_late_refresh`,
+`after_late_show_refresh`):
 
 - A movie Kodi knows (found by its mapped path with `VideoLibrary.GetMovies`) gets
   `VideoLibrary.RefreshMovie` (`kodi_state.refresh_movie`: its play count, last played time
@@ -38,6 +39,7 @@ from metarrd.players.kodi import Kodi
 from metarrd.players.kodi_state import (
     adopt_show,
     after_late_refresh,
+    after_late_show_refresh,
     find_moved,
     find_renamed_show,
     find_show,
@@ -315,8 +317,14 @@ def deliver(
                     )
             elif kind == "refresh_show":
                 forgotten += kodi.forget_images(pathmap.kodi_folder(members[0].mapped_folder))
-                refresh_show(kodi, arg, members[0])
+                late = refresh_show(kodi, arg, members[0])
                 refreshed_shows += 1
+                if late:  # told; the show is looked at again (`look_again`)
+                    results[members[0].key] = LookAgain(
+                        f"{kodi.label}: has not run the refresh of the show at "
+                        f"{pathmap.kodi_folder(members[0].mapped_folder)} yet; its rating is "
+                        "kept and given back once it has, or at the show's next refresh"
+                    )
             elif kind == "push_show":
                 pushed += kodi.push_show_files(*arg)
             elif kind == "adopt_show":
@@ -372,9 +380,10 @@ def deliver(
 def look_again(
     player: PlayerConfig, http: HttpClient, targets: Sequence[Target]
 ) -> tuple[dict[int, PlayerError | None], list[str]]:
-    """The movies whose refresh Kodi had not run when they were told (`checking` rows): each
-    entry is looked at, and its kept play count, rating and tags given back once that refresh
-    has reset it (`kodi_state.after_late_refresh`; no RefreshMovie is sent). key -> None when
+    """The movies and shows whose refresh Kodi had not run when they were told (`checking`
+    rows): each entry is looked at, and a movie's kept play count, rating and tags given back
+    once that refresh has reset it (`kodi_state.after_late_refresh`), a show's rating
+    (`after_late_show_refresh`); no RefreshMovie or RefreshTVShow is sent. key -> None when
     the row is done, LookAgain when the refresh is still to come, or the error; what was
     done. After an unreachable or busy Kodi the rest is left for the next look."""
     kodi = Kodi(player, http)
@@ -387,7 +396,7 @@ def look_again(
             continue
         try:
             kodi.api()
-            gave = after_late_refresh(kodi, t)
+            gave = (after_late_show_refresh if t.is_show else after_late_refresh)(kodi, t)
             results[t.key] = None
             if gave:
                 done.append(gave)

@@ -14,7 +14,8 @@ A movie's row keeps something else there: the `<tag>`s of the NFO Kodi read when
 (below), which tell the user's own tags in Kodi from the NFO's at the movie's next refresh;
 and what a refresh reset that Kodi did not re-add in time to be given back. A show's row
 notes its tvshow.nfo's `<tag>`s the same way: its next refresh takes out of Kodi the ones the
-new tvshow.nfo lost (RefreshTVShow only adds tags).
+new tvshow.nfo lost (RefreshTVShow only adds tags); and the user's rating of the show its
+refresh resets, when Kodi had not run that refresh within its watch (`show_refresh`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ from typing import Any
 
 from metarrd import db
 from metarrd.players.kodi_tv import Watched
+
+# a show row's entries that are no renamed show's watched state (`keep`, `clear` leave them):
+# the tvshow.nfo tags Kodi read, and the rating its refresh reset that was not given back
+NOT_WATCHED = ("nfo_tags", "show_refresh")
 
 
 class Kept(list):
@@ -77,7 +82,7 @@ def _keep(key: int, watched: Sequence[Watched], show: dict[str, Any] | None) -> 
         state.append({"show": dict(show)})
     N = db.PlayerNotification
     row = N.get_or_none(N.id == key)
-    told = [e for e in (row.kept_state if row else None) or () if _is(e, "nfo_tags")]
+    told = [e for e in (row.kept_state if row else None) or () if _is(e, *NOT_WATCHED)]
     N.update(kept_state=(state + told) or None).where(N.id == key).execute()
 
 
@@ -106,7 +111,7 @@ def _clear(key: int) -> None:
     if row is not None and row.movie_id is not None:
         same |= (N.player == row.player_id) & (N.movie == row.movie_id)
     for other in N.select(N.id, N.kept_state).where(same & N.kept_state.is_null(False)):
-        left = [e for e in other.kept_state or () if _is(e, "nfo_tags")]
+        left = [e for e in other.kept_state or () if _is(e, *NOT_WATCHED)]
         if left != other.kept_state:
             N.update(kept_state=left or None).where(N.id == other.id).execute()
 
@@ -133,6 +138,12 @@ def movie_kept(key: int) -> tuple[dict[str, Any], list[str] | None]:
     refresh (in this row, or an earlier one of the same player and movie; the latest row's
     alone, made from the earlier ones'), and the tags of the NFO Kodi last read (the latest
     row that noted them; None: no row did, as before this was noted)."""
+    return _kept(key, "movie")
+
+
+def _kept(key: int, name: str) -> tuple[dict[str, Any], list[str] | None]:
+    """The latest `{name: {...}}` entry of a row and the earlier ones of its player and
+    item, and the latest noted NFO tags."""
     N, row = db.PlayerNotification, db.PlayerNotification.alias()
     same = (N.id == row.id) | ((N.player == row.player) & (N.movie == row.movie))
     query = (
@@ -146,8 +157,8 @@ def movie_kept(key: int) -> tuple[dict[str, Any], list[str] | None]:
     tags: list[str] | None = None
     for (kept,) in query:
         for entry in kept or ():
-            if isinstance(entry, dict) and isinstance(entry.get("movie"), dict):
-                state = dict(entry["movie"])
+            if isinstance(entry, dict) and isinstance(entry.get(name), dict):
+                state = dict(entry[name])
             if isinstance(entry, dict) and isinstance(entry.get("nfo_tags"), list):
                 tags = [str(t) for t in entry["nfo_tags"]]
     return state, tags
@@ -169,6 +180,37 @@ def keep_movie(key: int, state: dict[str, Any]) -> None:
 def clear_movie(key: int) -> None:
     """The kept state was given back: no row of this player and movie keeps it any more (the
     NFO tags they noted stay)."""
+    _clear_entry(key, "movie")
+
+
+# --- a show's row: the user's rating of the show a refresh Kodi ran late reset --------------
+#
+# `{"show_refresh": {"userrating": n}}`: Kodi 20.1's RefreshTVShow sets the show's rating to
+# its tvshow.nfo's (none); when Kodi had not run it within `kodi_state.REFRESH_WAIT_SECONDS`
+# (its video library queue busy behind a scan), the rating it will reset is kept here, given
+# back by `kodi_state.after_late_show_refresh` or the show's next refresh. (Not `show`: that
+# is a renamed show's state, `load`.)
+
+
+def show_refresh_kept(key: int) -> dict[str, Any]:
+    """What a show's refresh will reset and was not given back: this row's, or an earlier
+    row's of the same player and show (the latest)."""
+    return _kept(key, "show_refresh")[0]
+
+
+def keep_show_refresh(key: int, state: dict[str, Any]) -> None:
+    """Write (and commit) the show's rating its refresh, not run yet, will reset."""
+    with db.write_transaction():
+        _set_entry(key, "show_refresh", dict(state))
+
+
+def clear_show_refresh(key: int) -> None:
+    """The kept rating was given back (or is the user's no more): no row of this player and
+    show keeps it."""
+    _clear_entry(key, "show_refresh")
+
+
+def _clear_entry(key: int, name: str) -> None:
     N = db.PlayerNotification
     with db.write_transaction():
         row = N.get_or_none(N.id == key)
@@ -178,7 +220,7 @@ def clear_movie(key: int) -> None:
         if row.movie_id is not None:
             same |= (N.player == row.player_id) & (N.movie == row.movie_id)
         for other in N.select(N.id, N.kept_state).where(same & N.kept_state.is_null(False)):
-            left = [e for e in other.kept_state or () if not _is(e, "movie")]
+            left = [e for e in other.kept_state or () if not _is(e, name)]
             if left != other.kept_state:
                 N.update(kept_state=left or None).where(N.id == other.id).execute()
 
@@ -222,5 +264,5 @@ def _set_entry(key: int, name: str, value: Any) -> None:
     N.update(kept_state=entries).where(N.id == key).execute()
 
 
-def _is(entry: Any, name: str) -> bool:
-    return isinstance(entry, dict) and name in entry
+def _is(entry: Any, *names: str) -> bool:
+    return isinstance(entry, dict) and any(name in entry for name in names)

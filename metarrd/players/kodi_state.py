@@ -13,7 +13,8 @@ time, user rating, tags: nothing a file holds) whenever an entry of ours is repl
   (`SetMovieDetails`), and only then the old entry removed (`RemoveMovie`); a new entry that
   does not show up leaves the old one in Kodi.
 - `refresh_show`: `VideoLibrary.RefreshTVShow` of a known show; Kodi 20.1 sets the show's
-  rating back to its tvshow.nfo's, so the user's is given back.
+  rating back to its tvshow.nfo's, so the user's is given back (by `after_late_show_refresh`
+  once Kodi has run a refresh it was slow to get to).
 - `move_show`: a show Kodi has under a folder gone on our side has its new folder scanned, the
   watched state of its episodes given back to the same files there, the user's rating and
   tags of the show to the new show (`SetTVShowDetails`), and the old show removed
@@ -279,7 +280,7 @@ def _show_holds_any(
     return bool(kodi_tv.tags_among(mine, own.get("tag") or ()))
 
 
-def refresh_show(kodi: Kodi, tvshowid: int, target: Target) -> None:
+def refresh_show(kodi: Kodi, tvshowid: int, target: Target) -> bool:
     """`RefreshTVShow` of a show Kodi has at the target's folder (`Kodi.refresh_show`),
     keeping the user's rating of the show. Kodi 20.1 re-reads `tvshow.nfo` and sets the
     show's rating to the NFO's, none (`CVideoDatabase::UpdateDetailsForTvShow` writes
@@ -294,30 +295,99 @@ def refresh_show(kodi: Kodi, tvshowid: int, target: Target) -> None:
     metarrd's review, or by the provider) stayed in Kodi. The tags of the tvshow.nfo Kodi last
     read (`kodi_kept.told_tags`, noted when that row was sent) that the new one lacks are
     taken off the show before the refresh (`SetTVShowDetails` replaces the show's tags); the
-    user's own (not in that NFO) stay. Not known (no row noted it): none is taken off."""
+    user's own (not in that NFO) stay. Not known (no row noted it): none is taken off. So a
+    refresh Kodi runs late takes no tag of the user's: only the rating is kept for it.
+
+    Not reset within the wait (Kodi's video library queue runs one job at a time: the
+    refresh behind a long scan, a slow NAS), the rating is kept in the row
+    (`kodi_kept.keep_show_refresh`) and True returned: the row's show is looked at again
+    (`after_late_show_refresh`, no other RefreshTVShow) and gets it back once Kodi has run
+    the refresh. A rating an earlier row kept so (its look ran out: Kodi quit with the
+    refresh queued, or ran it after) is this refresh's to give back: set on the show first
+    when it was reset since (a rating the user gave it since, not its tvshow.nfo's, wins)."""
     state = show_state(kodi, tvshowid)
     rating = state.get("userrating")
+    nfo_rating = kodi_tv.show_nfo_userrating(target.folder, target.libraries)
+    kept = kodi_kept.show_refresh_kept(target.key).get("userrating")
+    if kept and rating in (None, nfo_rating) and kept != nfo_rating:
+        # reset by a refresh Kodi ran after an earlier watch: the kept rating is the user's
+        kodi.call(
+            "VideoLibrary.SetTVShowDetails",
+            {kodi.api().name("tvshowid"): tvshowid, "userrating": kept},
+        )
+        rating = kept
     _drop_lost_show_tags(kodi, tvshowid, target, state.get("tag") or [])
     kodi.refresh_show(tvshowid)
-    if not rating or kodi_tv.show_nfo_userrating(target.folder, target.libraries) == rating:
-        return
+    if not rating or nfo_rating == rating:
+        if kept:
+            kodi_kept.clear_show_refresh(target.key)
+        return False
     deadline = kodi.now() + REFRESH_WAIT_SECONDS
     while show_state(kodi, tvshowid).get("userrating") == rating:
         if kodi.now() >= deadline:
-            log.warning(
-                "%s: the show at %s still has its rating %d %g s after its refresh; if Kodi "
-                "refreshes it later, the rating goes back to its tvshow.nfo's",
+            kodi_kept.keep_show_refresh(target.key, {"userrating": rating})
+            log.info(
+                "%s: the show at %s still has its rating %d %g s after its refresh (still "
+                "queued in Kodi?); it is kept, and the show looked at again to give it back "
+                "once the refresh has run",
                 kodi.label,
                 pathmap.kodi_folder(target.mapped_folder),
                 rating,
                 REFRESH_WAIT_SECONDS,
             )
-            return
+            return True
         kodi.pause()
     kodi.call(
         "VideoLibrary.SetTVShowDetails",
         {kodi.api().name("tvshowid"): tvshowid, "userrating": rating},
     )
+    if kept:
+        kodi_kept.clear_show_refresh(target.key)
+    return False
+
+
+def after_late_show_refresh(kodi: Kodi, target: Target) -> str | None:
+    """A look at a show whose RefreshTVShow Kodi had not run within `REFRESH_WAIT_SECONDS`
+    (`refresh_show` kept the user's rating of it in the row): once the refresh has run (the
+    show's rating is its tvshow.nfo's, none), the kept rating goes back with
+    `SetTVShowDetails`, and the row keeps it no more. No other RefreshTVShow is sent. A
+    rating the user gave the show since the reset (not its tvshow.nfo's) wins. Its tags need
+    nothing: the refresh only adds tvshow.nfo's. What was done, None when there was nothing
+    left to give. LookAgain while the show still has the kept rating (the refresh not run
+    yet), or Kodi has no show at its folder."""
+    kept = kodi_kept.show_refresh_kept(target.key).get("userrating")
+    if not kept:
+        return None
+    folder = pathmap.kodi_folder(target.mapped_folder)
+    found, here = find_show(kodi.shows(), target)
+    if found is None or not here:
+        raise LookAgain(
+            f"{kodi.label}: has no show at {folder}; the user's rating of it ({kept}) is "
+            "kept and given back once it has, or at the show's next refresh"
+        )
+    own = show_state(kodi, found.tvshowid).get("userrating")
+    if own == kept:
+        raise LookAgain(
+            f"{kodi.label}: has not run the refresh of the show at {folder} yet (it still "
+            f"has its rating {kept}); it is kept and given back once it has, or at the "
+            "show's next refresh"
+        )
+    nfo_rating = kodi_tv.show_nfo_userrating(target.folder, target.libraries)
+    if own and own != nfo_rating:  # rated in Kodi since the refresh reset it: the user's
+        kodi_kept.clear_show_refresh(target.key)
+        return None
+    kodi.call(
+        "VideoLibrary.SetTVShowDetails",
+        {kodi.api().name("tvshowid"): found.tvshowid, "userrating": kept},
+    )
+    kodi_kept.clear_show_refresh(target.key)
+    log.info(
+        "%s: the show at %s was reset by a refresh Kodi ran late; gave back its rating %d",
+        kodi.label,
+        folder,
+        kept,
+    )
+    return f"gave the show at {folder} back its rating after Kodi ran its refresh late"
 
 
 def _drop_lost_show_tags(kodi: Kodi, tvshowid: int, target: Target, tags: list[str]) -> None:

@@ -12,7 +12,8 @@ PUBLISH adds one `PlayerNotification(state="pending")` per player and movie. Her
   the row, on the player (`MediaPlayer.last_error`, which the UI shows) and as an event. A path
   that the player's `path_map` does not cover fails at once: there is nothing sensible to send.
 - A row told whose player's own work is still to be looked at (`LookAgain`: Kodi had not run
-  the refresh of a watched movie, which resets its play count when it does) is `checking`:
+  the refresh of a watched movie, which resets its play count when it does, or of a rated
+  show, its rating) is `checking`:
   the player's look (`LOOK_AGAIN`, never a second telling) is due at the same backoff from
   when it was told, until `notify_retry_minutes` after; then it is `sent`. A later row of the
   same player and item takes its place: it tells the player again, and takes over what was

@@ -66,7 +66,7 @@ class PlayerBusy(PlayerError):
 class LookAgain(PlayerError):
     """Not a failure: the player was told, but what it does about it is still to be looked at
     (a Kodi whose refresh of a watched movie is still queued: it resets the play count when it
-    runs). The row is `checking`: looked at again later (`notify`), never told again; the
+    runs; of a rated show: its rating). The row is `checking`: looked at again later (`notify`), never told again; the
     message says what is waited for."""
 
 

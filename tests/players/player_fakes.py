@@ -258,9 +258,11 @@ class FakeKodi(FakeServer):
         self.readding: set[int] = set()
         # a Kodi whose refresh job has not run yet (CVideoLibraryQueue runs the refreshes one
         # after another): with `queued_refresh`, a RefreshMovie changes nothing until a test
-        # runs it (`run_queued`), or never (Kodi quit before it ran it)
+        # runs it (`run_queued`), or never (Kodi quit before it ran it); a RefreshTVShow the
+        # same (`queued_shows`)
         self.queued_refresh = False
         self.queued: list[int] = []
+        self.queued_shows: list[int] = []
         # a Kodi whose refresh job is seen half done (a loaded machine): with `staged_refresh`
         # = n, a RefreshMovie re-adds the movie row at once (its rating and tags the NFO's)
         # and resets the file's play count and last played time (the `files` row) only as
@@ -417,6 +419,9 @@ class FakeKodi(FakeServer):
         for movieid in self.queued:
             self._reread(movieid)
         self.queued.clear()
+        for tvshowid in self.queued_shows:
+            self._reread_show(tvshowid)
+        self.queued_shows.clear()
 
     def _reread(
         self,
@@ -469,6 +474,13 @@ class FakeKodi(FakeServer):
         tvshowid = params["tvshowId" if self.camel else "tvshowid"]
         if tvshowid not in self.shows:
             raise ValueError("no such show")
+        if self.queued_refresh:
+            self.queued_shows.append(tvshowid)
+            return "OK"
+        self._reread_show(tvshowid)
+        return "OK"
+
+    def _reread_show(self, tvshowid: int) -> None:
         details = self.show_details.get(tvshowid, {})
         if "userrating" in details:
             details["userrating"] = 0
@@ -476,7 +488,6 @@ class FakeKodi(FakeServer):
         if nfo_tags:
             tags = self.show_details.setdefault(tvshowid, {}).setdefault("tag", [])
             tags += [t for t in self.kodi_tags(nfo_tags) if t not in tags]
-        return "OK"
 
     def rpc_VideoLibrary_GetEpisodes(self, params):
         self._check("VideoLibrary.GetEpisodes", params)

@@ -745,3 +745,114 @@ def test_tags_are_told_apart_as_kodis_sqlite_like_does():
     ]
     assert kodi_tv.tags_among(["Time Travel", "Émile"], ["TIME TRAVEL", "émile"]) == ["Time Travel"]
     assert kodi_tv.tag_union(["Anime"], ["anime", "Mecha"]) == ["Anime", "Mecha"]
+
+
+def _rated_show_refreshed_late(make_rt, tmp_path, kodi: FakeKodi, monkeypatch):
+    """Breaking Bad, rated 7 and tagged "Binge" in Kodi, republished while Kodi's refresh
+    job waits in its queue (CVideoLibraryQueue runs one job at a time, a long scan first)
+    past the watch: the show still has its rating. The runtime and the show."""
+    from metarrd.players import kodi_state
+
+    monkeypatch.setattr(kodi_state, "REFRESH_WAIT_SECONDS", 0.3)
+    kodi.queued_refresh = True
+    rt = tv_rt(make_rt, tmp_path, kodi)
+    show = add_show(rt, tmdb_id=1396)
+    (Path(show.path) / "tvshow.nfo").write_text("<tvshow><title>BB</title><tag>AMC</tag></tvshow>")
+    kodi.show_nfo_details[8] = {"tag": ["AMC"]}
+    [row] = queue(show)
+    [report] = process_notifications(rt)
+    assert report.sent == 1 and report.looking == 1, report
+    assert kodi.queued_shows == [8] and kodi.show_details[8]["userrating"] == 7
+    kept = db.PlayerNotification.get_by_id(row.id).kept_state
+    assert {"show_refresh": {"userrating": 7}} in kept and {"nfo_tags": ["AMC"]} in kept
+    kodi.queued_refresh = False
+    return rt, show
+
+
+def _show_refreshes(kodi: FakeKodi) -> int:
+    return len(kodi.called("VideoLibrary.RefreshTVShow"))
+
+
+RATED = {8: {"userrating": 7, "tag": ["Binge"]}}
+
+
+def test_a_show_refresh_kodi_runs_late_gives_the_rating_back_without_another_refresh(
+    make_rt, tmp_path, monkeypatch
+):
+    """Kodi ran the RefreshTVShow after the watch (REFRESH_WAIT_SECONDS): it set the show's
+    rating to its tvshow.nfo's, none, and a warning in the log was all: the rating the user
+    gave the show was gone for good (the next publish noted none to give back). The row is
+    looked at again, no RefreshTVShow sent again, and once the show's rating is reset it goes
+    back. Its tags need nothing kept: the refresh only adds tvshow.nfo's, so the user's
+    "Binge" stays beside the NFO's "AMC"; and the row keeps the NFO tags it noted."""
+    shows = {8: (f"smb://nas/tv/{BB}/", IDS)}
+    with FakeKodi(sources=["smb://nas/tv/"], shows=shows, show_details=RATED) as kodi:
+        rt, _show = _rated_show_refreshed_late(make_rt, tmp_path, kodi, monkeypatch)
+        assert states("Living room") == ["checking"]
+        [before] = process_notifications(rt, now=later(minutes=1))  # not run yet
+        assert before.looking == 1 and before.error is None
+        kodi.run_queued()
+        assert kodi.show_details[8]["userrating"] == 0
+        [report] = process_notifications(rt, now=later(minutes=3))
+    assert kodi.show_details[8] == {"userrating": 7, "tag": ["Binge", "AMC"]}
+    assert _show_refreshes(kodi) == 1
+    assert report.checked == 1 and report.done == [
+        f"gave the show at smb://nas/tv/{BB}/ back its rating after Kodi ran its refresh late"
+    ]
+    assert states("Living room") == ["sent"]
+    assert db.PlayerNotification.get_by_id(1).kept_state == [{"nfo_tags": ["AMC"]}]
+    assert process_notifications(rt, now=later(minutes=60)) == []
+
+
+def test_a_rating_the_user_gave_the_show_after_the_late_refresh_wins(
+    make_rt, tmp_path, monkeypatch
+):
+    shows = {8: (f"smb://nas/tv/{BB}/", IDS)}
+    with FakeKodi(sources=["smb://nas/tv/"], shows=shows, show_details=RATED) as kodi:
+        rt, _show = _rated_show_refreshed_late(make_rt, tmp_path, kodi, monkeypatch)
+        kodi.run_queued()
+        kodi.show_details[8]["userrating"] = 5  # rated again in Kodi
+        [report] = process_notifications(rt, now=later(minutes=2))
+    assert report.checked == 1 and states("Living room") == ["sent"]
+    assert kodi.show_details[8] == {"userrating": 5, "tag": ["Binge", "AMC"]}
+    assert kodi.called("VideoLibrary.SetTVShowDetails") == []
+
+
+def test_a_show_refresh_kodi_never_runs_in_the_looks_leaves_the_rating_to_the_next_refresh(
+    make_rt, tmp_path, monkeypatch
+):
+    """Kodi quit with the refresh queued: the looks go on until `notify_retry_minutes` after
+    it was told, then the row is sent, the rating kept. Kodi runs the refresh after all
+    (started again), and the show's next publish gives the rating back."""
+    shows = {8: (f"smb://nas/tv/{BB}/", IDS)}
+    with FakeKodi(sources=["smb://nas/tv/"], shows=shows, show_details=RATED) as kodi:
+        rt, show = _rated_show_refreshed_late(make_rt, tmp_path, kodi, monkeypatch)
+        for minutes in (2, 10, 20):
+            [report] = process_notifications(rt, now=later(minutes=minutes))
+            assert report.looking == 1 and states("Living room") == ["checking"]
+        process_notifications(rt, now=later(minutes=32))
+        assert states("Living room") == ["sent"]
+        assert _show_refreshes(kodi) == 1
+        kodi.run_queued()
+        queue(show)
+        [report] = process_notifications(rt, now=later(minutes=60 * 24))
+    assert report.sent == 1 and report.looking == 0, report
+    assert kodi.show_details[8] == {"userrating": 7, "tag": ["Binge", "AMC"]}
+    assert states("Living room") == ["sent", "sent"]
+    assert not any(
+        "show_refresh" in e for row in db.PlayerNotification.select() for e in row.kept_state or ()
+    )
+
+
+def test_a_newer_publish_of_the_show_takes_over_from_the_look(make_rt, tmp_path, monkeypatch):
+    """The show published again while its row is looked at, after Kodi ran the late refresh:
+    the new row's refresh gives the kept rating back; the old row is done without a look."""
+    shows = {8: (f"smb://nas/tv/{BB}/", IDS)}
+    with FakeKodi(sources=["smb://nas/tv/"], shows=shows, show_details=RATED) as kodi:
+        rt, show = _rated_show_refreshed_late(make_rt, tmp_path, kodi, monkeypatch)
+        kodi.run_queued()
+        queue(show)
+        [report] = process_notifications(rt, now=later(minutes=2))
+    assert report.sent == 1 and _show_refreshes(kodi) == 2
+    assert states("Living room") == ["sent", "sent"]
+    assert kodi.show_details[8] == {"userrating": 7, "tag": ["Binge", "AMC"]}
