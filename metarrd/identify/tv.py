@@ -1101,9 +1101,11 @@ class _Guide:
         if absolute_numbers(hints.get("name_absolute")) or len(refs) != len(item.episodes):
             return None
         several = len(item.episodes) > 1
-        named = _named_titles(item) if several else normalize_title(
-            hints.get("name_episode_title") or "")  # fmt: skip
-        if not named or (not several and _PLACEHOLDER.match(named)):
+        if several:
+            named = _named_titles(item)
+        else:  # a placeholder read proves nothing; another reading of the name still may
+            named = [n for n in _episode_titles(item) if not _PLACEHOLDER.match(n)]
+        if not named:
             return None
         mine = [self._own_titles(r) for r in refs]
         if _titles_named(named, mine, several, lenient=True):
@@ -1223,19 +1225,18 @@ class _Guide:
         names specials by TheTVDB's): the episode of the TheTVDB id its NFO names for that
         number, else TheTVDB's special of that number when the file's title is that special's
         and not TMDB's; joined to TMDB by id (`_tvdb_ref`). None: TMDB's number holds."""
-        hints = item.hints or {}
         known = self._nfo_tvdb_id(item, 0, number)
         if known is not None:
             return self._tvdb_by_id(0, number, known)
         listed = self.tvdb_list("official")
         listed = [] if isinstance(listed, str) else listed
-        title = _words(hints.get("name_episode_title"))
-        if not title or len(item.episodes) != 1:
+        named = _episode_titles(item)
+        if not named or len(item.episodes) != 1:
             return None
         ep = next((e for e in listed if (e["seasonNumber"], e["number"]) == (0, number)), None)
-        if ep is None or _words(ep.get("name")) != title:
+        if ep is None or not _titles_named(named, [[ep.get("name") or ""]], False, False):
             return None
-        if _words((tmdb.get(number) or {}).get("name")) == title:
+        if _titles_named(named, [[(tmdb.get(number) or {}).get("name") or ""]], False, False):
             return None  # both number it so
         return self._tvdb_ref(0, number, ep)
 
@@ -1421,14 +1422,25 @@ _EPISODE_MARKER = re.compile(
 )
 
 # where a name's episode title ends: Sonarr's `{Quality Full}` (`WEBDL-720p`, `HDTV-720p
-# Proper`), a bracket (`[Bluray-1080p]`), a scene name's resolution or tags, also of a name
-# without a resolution (`DVDRip.XviD-GRP`, `WEB.h264-TBS`: read as the title's words before);
-# never a word a title may hold (`Charlotte's Web`; guessit reads Supernatural's `The French
-# Mistake` as "The French" and a release group, `VHS` as a source: its title is no bound)
+# Proper`, `DVD`), a bracket (`[Bluray-1080p]`), a scene name's resolution or source and codec,
+# also of a name without a resolution (`DVDRip.XviD-GRP`, `WEB.h264-TBS`, `PDTVx264-JIVE`: read
+# as the title's words before); never a word a title may hold (`Charlotte's Web`, Cleveland
+# Hustles' `Downward Dogs and Proper Pigs`; guessit reads Supernatural's `The French Mistake`
+# as "The French" and a release group, `VHS` as a source: its title is no bound)
 _QUALITY = re.compile(
-    r"(?i)\[|\b(?:sdtv|dvd|webdl|web-?dl|webrip|hdtv|bluray|remux|raw-hd|br-disk|proper|"
-    r"repack|internal|\d{3,4}[pi]|dvdrip|bdrip|brrip|hdrip|xvid|divx|[xh]\.?26[45]|hevc"
-    r"|web(?=[ ._-]+(?:[xh]\.?26[45]|hevc|xvid|divx)\b))\b"
+    r"(?i)\[|(?<![^\W_])(?:[hps]dtv(?:rip|mux|x26[45])?|dvd|dvdscr|webdl|web-?dl|webrip|dsr|"
+    r"bluray|remux|raw-hd|br-disk|\d{3,4}[pi]|dvdrip|bdrip|brrip|hdrip|xvid|divx|[xh]\.?26[45]"
+    r"|hevc|web(?=[ ._-]+(?:[xh]\.?26[45]|hevc|xvid|divx)(?![^\W_])))(?![^\W_])"
+)
+# the tags a scene name writes between its episode title and its resolution or source (the TV
+# x264 releasing standards' `PROPER`, `REPACK`, `REAL`, `INTERNAL`, `READ.NFO`, `EXTENDED`...,
+# then a language): the title is read without them too (`Michael.B.Jordan.PROPER.HDTV`), and
+# with them, as a title may end in such a word
+_RELEASE_TAGS = re.compile(
+    r"(?i)(?:[ ._-]+(?:proper|repack\d?|rerip|real|internal|read[ ._]?nfo|dirfix|nfofix|"
+    r"samplefix|subbed|dubbed|uncut|uncensored|unrated|extended|remastered|dc|ws|oar|ppv|"
+    r"convert|colorized|alternat(?:iv)?e[ ._]cut|west[ ._]feed|final|multi|dl|custom|"
+    r"eng(?:lish)?|german|french|truefrench|vostfr|fr|ita|spanish|sub|subs))+[ ._-]*$"
 )
 
 
@@ -1436,10 +1448,13 @@ _QUALITY = re.compile(
 _CUT = "..."
 
 
-def _named_titles(item: db.Movie) -> str:
-    """What a multi-episode file's name says between its last episode marker and its quality,
-    as a title key (`normalize_title`): Sonarr's `Show - S01E01-E02 - Serenity (1) + Serenity
-    (2) WEBDL-720p` (the parsed episode title keeps only one of them)."""
+def _named_titles(item: db.Movie) -> list[str]:
+    """What a file's name says between its last episode marker and its quality, as title keys
+    (`normalize_title`): that text, and it without the release tags it ends in
+    (`_RELEASE_TAGS`). Sonarr's `Show - S01E01-E02 - Serenity (1) + Serenity (2) WEBDL-720p`,
+    `Supernatural.S06E15.The.French.Mistake.720p.HDTV`: guessit's episode title keeps only one
+    of several, drops part numbers and takes title words for release tags ("The French").
+    Nothing for a name without such a marker (`Season 1/Show - 05 - Title`)."""
     stem = Path(item.path).stem
     if (item.hints or {}).get("name_paired_absolute"):
         # Sonarr's anime format, `S15E06-E07 - 100-101 - City Sushi`: read as `100 101 city
@@ -1447,13 +1462,23 @@ def _named_titles(item: db.Movie) -> str:
         stem = without_paired_absolute(stem)
     markers = list(_EPISODE_MARKER.finditer(stem))
     if not markers:
-        return ""
+        return []
     rest = stem[markers[-1].end() :]
     rest = rest[: m.start()] if (m := _QUALITY.search(rest)) else rest
-    key = normalize_title(rest)
     # Sonarr's first title alone, cut short (`Episode Title 1... HDTV-720p`): Sonarr trims a
     # title's own dots, so a name's ending in `...` is its ellipsis
-    return f"{key} {_CUT}" if key and rest.rstrip(" _-").endswith("...") else key
+    cut = f" {_CUT}" if rest.rstrip(" _-").endswith("...") else ""
+    keys = [normalize_title(rest), normalize_title(_RELEASE_TAGS.sub("", rest))]
+    return [f"{key}{cut}" for key in dict.fromkeys(keys) if key]
+
+
+def _episode_titles(item: db.Movie) -> list[str]:
+    """The title keys a file of one episode is named by: its name's (`_named_titles`), and the
+    title scan read (guessit's: a title after the episode's number alone, `Season 1/Show - 05 -
+    Title`, or before languages and a release group, `Title.ENG.-.sub.FR`)."""
+    named = _named_titles(item)
+    read = normalize_title((item.hints or {}).get("name_episode_title") or "")
+    return [*named, read] if read and read not in named else named
 
 
 def _sonarr_titles(titles: list[str]) -> list[str]:
@@ -1475,16 +1500,17 @@ def _sonarr_title(titles: list[str]) -> str:
     return " + ".join(_sonarr_titles(titles))
 
 
-def _titles_named(named: str, titles: list[list[str]], several: bool, lenient: bool) -> bool:
-    """Whether a file's title key (`named`) names these episodes (each with the titles it has):
-    one episode, that title (`lenient`: or it without its part number, `Pilot` of "Pilot
-    (1)"); several, Sonarr's title of them (`_sonarr_title`, or its first and last when it
-    cut them short) as what follows the numbers (`_named_titles`)."""
+def _titles_named(named: list[str], titles: list[list[str]], several: bool, lenient: bool) -> bool:
+    """Whether one of a file's title keys (`named`: its name read each way) names these
+    episodes (each with the titles it has): one episode, that title (`lenient`: or it without
+    its part number, `Pilot` of "Pilot (1)"); several, Sonarr's title of them (`_sonarr_title`,
+    or its first and last when it cut them short) as what follows the numbers
+    (`_named_titles`)."""
     if not several:
         keys = {normalize_title(t) for t in titles[0]}
         if lenient:
             keys |= {normalize_title(_PART_NUMBER.sub("", t)) for t in titles[0]}
-        return named in keys - {""}
+        return not (keys - {""}).isdisjoint(named)
     choices = [[]]  # every combination of the episodes' titles (TMDB's, TheTVDB's)
     for options in titles:
         choices = [[*c, t] for c in choices for t in dict.fromkeys(options)][:16]
@@ -1496,7 +1522,7 @@ def _titles_named(named: str, titles: list[list[str]], several: bool, lenient: b
             # `Episode Title 1...` (GetEpisodeTitle)
             keys.add(normalize_title(f"{written[0].rstrip(' .')} {written[-1]}"))
             keys.add(f"{normalize_title(written[0])} {_CUT}")
-        if named in keys - {""}:
+        if not (keys - {""}).isdisjoint(named):
             return True
     return False
 

@@ -495,6 +495,33 @@ def test_a_special_whose_title_holds_the_show_is_joined_by_its_title(
     assert item.tvdb_id == tvdb_s00[1].tvdb_id and item.tmdb_id is None  # TheTVDB's own
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        # Sonarr's default format with its DVD and SDTV qualities: no digit ends the title,
+        # which was read as "Inside Breaking Bad DVD"
+        "Breaking Bad - S00E01 - Inside Breaking Bad DVD.mkv",
+        "Breaking Bad - S00E01 - Inside Breaking Bad SDTV.mkv",
+        # a scene name's tag after the title
+        "Breaking.Bad.S00E01.Inside.Breaking.Bad.REPACK.720p.WEB-DL.x264-GRP.mkv",
+    ],
+)
+def test_a_special_is_joined_by_the_title_its_name_says(run, tmp_path, tv_catalog, name):
+    """The special's title is read from its name to its quality or release tags, as a
+    multi-episode file's is: scan's episode title kept Sonarr's quality `DVD`, and the file took
+    TMDB's S00E01 (another special, "Good Cop Bad Cop") instead of TheTVDB's "Inside Breaking
+    Bad"."""
+    root = tmp_path / "tv"
+    show = tv_catalog.get(1396)
+    tvdb_s00 = {e.tvdb_number: e for e in show.episodes + show.tvdb_extra if e.tvdb_season == 0}
+    put(root, inside := f"{BB}/Specials/{name}")
+    put(root, f"{BB}/Season 01/Breaking Bad - S01E01.mkv")
+    run("scan")
+    item = episode(root, inside)
+    assert item.identification_status == db.IDENTIFIED, item.last_error
+    assert item.tvdb_id == tvdb_s00[1].tvdb_id and item.tmdb_id is None  # TheTVDB's own
+
+
 def test_a_season_folders_own_count_is_kept_in_the_absolute_order(run, tmp_path):
     """`Season 2/Naruto - 01`: absolute episode 1 is TheTVDB's S01E01, not an episode of
     season 2, so the number counts from the start of its folder's season (S02E01, absolute

@@ -12,8 +12,9 @@ import pytest
 
 from metarrd import db
 from metarrd.cli import main
+from metarrd.identify.episodes import parse_episode
 from metarrd.identify.match import normalize_title
-from metarrd.identify.tv import _named_titles, _sonarr_title, _titles_named
+from metarrd.identify.tv import _episode_titles, _named_titles, _sonarr_title, _titles_named
 
 from .conftest import put
 from .test_episode_orders import SONARR_TVSHOW
@@ -310,8 +311,80 @@ def test_a_multi_episode_name_of_other_titles_is_not_theirs():
 def test_one_episodes_title_is_compared_as_words():
     for named, title in [("Cafe and Cigarettes", "Café & Cigarettes"),
                          ("Mals Job", "Mal's Job"), ("OUR MRS REYNOLDS", "Our Mrs. Reynolds")]:  # fmt: skip
-        assert _titles_named(normalize_title(named), [[title]], False, lenient=False)
+        assert _titles_named([normalize_title(named)], [[title]], False, lenient=False)
     # the show's own order: its title without the part number is still its (Sonarr's
     # `Pilot` of TMDB's "Pilot (1)" is no proof of another order)
-    assert _titles_named("pilot", [["Pilot (1)"]], False, lenient=True)
-    assert not _titles_named("pilot", [["Pilot (1)"]], False, lenient=False)
+    assert _titles_named(["pilot"], [["Pilot (1)"]], False, lenient=True)
+    assert not _titles_named(["pilot"], [["Pilot (1)"]], False, lenient=False)
+
+
+@pytest.mark.parametrize(
+    ("show", "name", "title"),
+    [
+        # Sonarr's default format: guessit reads Supernatural's "The French Mistake" as "The
+        # French" and a release group; scan's title of `Title DVD` kept Sonarr's quality
+        ("Supernatural", "Supernatural - S06E15 - The French Mistake HDTV-720p.mkv",
+         "The French Mistake"),
+        ("Firefly", "Firefly - S01E01 - The Train Job DVD.mkv", "The Train Job"),
+        ("Firefly", "Firefly - S01E01 - The Train Job DVD Proper.mkv", "The Train Job"),
+        # a title with a year in brackets (guessit's test name: "And the Winner Is")
+        ("Feud", "feud.s01e05.and.the.winner.is.(the.oscars.of.1963).720p.amzn.webrip.dd5.1."
+         "x264-casstudio.mkv", "And the Winner Is... (The Oscars of 1963)"),
+        # Sonarr's `{_Episode.Title_}{Quality.Title}` (FileNameBuilderFixture): "city sushi
+        # hdtv" read from the name
+        ("South Park", "South.Park.S15E06_City.Sushi_HDTV-720p.mkv", "City Sushi"),
+        # guessit's test names: a title word that is a release tag elsewhere, and the tags a
+        # scene name writes after the title (the title is read without them too)
+        ("Cleveland Hustles", "Cleveland.Hustles.S01E03.Downward.Dogs.and.Proper.Pigs.720p.HDTV."
+         "x264-W4F.mkv", "Downward Dogs and Proper Pigs"),
+        ("Running Wild With Bear Grylls", "Running.Wild.With.Bear.Grylls.S02E07.Michael.B.Jordan."
+         "PROPER.HDTV.x264-W4F.avi", "Michael B. Jordan"),
+        ("Pawn Stars", "Pawn.Stars.S12E20.The.Pawn.Awakens.REAL.READ.NFO.720p.HDTV.x264-DHD.mkv",
+         "The Pawn Awakens"),
+        ("Star Wars Rebels", "Star.Wars.Rebels.S01E01.Spark.of.Rebellion.ALTERNATE.CUT.HDTV."
+         "x264-W4F.mp4", "Spark of Rebellion"),
+        ("Homeland", "Homeland.S05E11.Our.Man.in.Damascus.German.Sub.720p.HDTV.x264.iNTERNAL-"
+         "BaCKToRG.mkv", "Our Man in Damascus"),
+        # languages and a release group with no quality after them: guessit's title
+        ("Dexter", "Dexter.5x02.Hello,.Bandit.ENG.-.sub.FR.HDTV.XviD-AlFleNi-TeaM.[tvu.org.ru]"
+         ".avi", "Hello, Bandit"),
+        ("Fear the Walking Dead", "Fear the Walking Dead - 01x02 - So Close, Yet So Far.REPACK-"
+         "KILLERS.French.C.updated.Addic7ed.com.mkv", "So Close, Yet So Far"),
+        # dotted initials
+        ("Marvel's Agents of S.H.I.E.L.D.", "Marvel's Agents of S.H.I.E.L.D. - S01E14 - "
+         "T.A.H.I.T.I. HDTV-720p.mkv", "T.A.H.I.T.I."),
+        ("Marvels Agents of S.H.I.E.L.D.", "Marvels.Agents.of.S.H.I.E.L.D.S01E06.F.Z.Z.T.720p."
+         "HDTV.X264-DIMENSION.mkv", "F.Z.Z.T."),
+    ],
+)  # fmt: skip
+def test_one_episodes_title_is_read_from_its_name(show, name, title):
+    item = _Item(name)
+    item.hints["name_episode_title"] = parse_episode(name, show).episode_title
+    assert _titles_named(_episode_titles(item), [[title]], False, lenient=False)
+
+
+def test_one_episodes_title_is_not_read_short():
+    """Cleveland Hustles' "Downward Dogs and Proper Pigs": `Proper` ended the title read from
+    the name (Sonarr's `HDTV-720p Proper` ends at its quality already)."""
+    name = "Cleveland.Hustles.S01E03.Downward.Dogs.and.Proper.Pigs.720p.HDTV.x264-W4F.mkv"
+    assert not _titles_named(_named_titles(_Item(name)), [["Downward Dogs and"]], False, False)
+
+
+@pytest.mark.parametrize("quality", ["DVD", "SDTV", "DVD Proper"])
+def test_a_file_of_sonarrs_dvd_quality_titled_in_thetvdbs_order_is_counted(
+    tmp_path, simulator, backend, quality
+):
+    """Sonarr's default format (`{Series Title} - S{season:00}E{episode:00} - {Episode Title}
+    {Quality Full}`) names a DVD rip `Firefly - S01E01 - The Train Job DVD`: its quality has no
+    digit to end the title at, and the title was read as "The Train Job DVD", no order's. The
+    file got TMDB's "Serenity" and the show's numbering said nothing."""
+    names = [
+        f"{FIREFLY}/Season 1/Firefly - S01E01 - The Train Job {quality}.mkv",
+        f"{FIREFLY}/Season 1/Firefly - S01E03 - Our Mrs. Reynolds {quality}.mkv",
+    ]
+    _cfg, show = scan(tmp_path, simulator, names)
+    assert show.ordering == "tmdb:default"
+    assert (
+        "2 file name(s) title their episode as TheTVDB's aired order numbers it, not TMDB's "
+        "(e.g. S01E01 'The Train Job', TMDB's 'Serenity')"
+    ) in show.numbering_note
