@@ -327,6 +327,31 @@ def test_a_subtitle_name_s_language_is_read_as_kodi_reads_it(name, expected):
     assert streams.subtitle_language(video, video.parent / name) == expected
 
 
+def test_the_video_s_folder_is_listed_once_for_its_subtitles(tmp_path, monkeypatch):
+    """Once for the subtitles beside the video and its `Subs/` folder, then once `Subs/`: a
+    first scan asks this of every video, and listed the movie folder twice."""
+    video = tmp_path / "Movie (2000)" / "Movie (2000).mkv"
+    (video.parent / "Subs").mkdir(parents=True)
+    video.touch()
+    (video.parent / "Movie (2000).en.srt").write_text("x")
+    (video.parent / "Subs" / "Movie (2000).nl.srt").write_text("x")
+    listed = []
+    listdir = os.listdir
+
+    def counted(path="."):
+        listed.append(os.fspath(path))
+        return listdir(path)
+
+    monkeypatch.setattr(os, "listdir", counted)
+    found = external_subtitle_paths(video)
+
+    assert found == [
+        video.parent / "Movie (2000).en.srt",
+        video.parent / "Subs/Movie (2000).nl.srt",
+    ]
+    assert sorted(listed) == [str(video.parent), str(video.parent / "Subs")]
+
+
 def test_no_external_subtitles(tmp_path):
     video = tmp_path / "Movie.mkv"
     video.touch()

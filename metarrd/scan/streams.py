@@ -536,11 +536,15 @@ def external_subtitle_paths(video: Path) -> list[Path]:
     the languages of the `.sub`'s streams).
     """
     base = video.stem.casefold()
-    folders = [video.parent]
-    folders += [video.parent / n for n in _listdir(video.parent) if n.lower() in SUBTITLE_FOLDERS]
+    here = _listdir(video.parent)  # listed once: a first scan asks this of every video
+    listings = [(video.parent, here)]
+    listings += [
+        (video.parent / n, _listdir(video.parent / n))
+        for n in here
+        if n.lower() in SUBTITLE_FOLDERS
+    ]
     found: list[Path] = []
-    for folder in folders:
-        names = _listdir(folder)
+    for folder, names in listings:
         idx_stems = {Path(n).stem.casefold() for n in names if n.lower().endswith(".idx")}
         for name in names:
             stem, ext = os.path.splitext(name)
