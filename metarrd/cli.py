@@ -1140,9 +1140,13 @@ def cmd_workflow(config: Config, args) -> int:
 
 
 def cmd_run(config: Config, args) -> int:
-    from metarrd.pipeline.daemon import run
+    from metarrd.pipeline.daemon import AlreadyRunning, run
 
-    return run(_runtime(config), role=args.role)
+    try:
+        return run(_runtime(config), role=args.role)
+    except AlreadyRunning as exc:  # a second `metarrd run` on one data_dir: nothing done
+        print(f"metarrd: {exc}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 def cmd_db(config: Config, args) -> int:

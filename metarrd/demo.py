@@ -261,6 +261,9 @@ def run_demo(args: argparse.Namespace) -> int:
             )
             try:
                 return daemon.run(app.extensions["metarrd.runtime"])
+            except daemon.AlreadyRunning as exc:  # another demo's daemon on this --dir
+                print(f"metarrd demo: {exc}", file=sys.stderr)
+                return 1
             finally:
                 _stop_quietly(app, server)
     finally:

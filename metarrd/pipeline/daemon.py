@@ -3,7 +3,8 @@ workers` threads) in one process (`all`, the default), or only one of them: a `w
 library host) scans and enqueues, a `worker` (any number, on any host sharing the PostgreSQL
 database and Redis queue) only consumes. docs/scale-out.md.
 
-Start: empty `<data_dir>/tmp`, remove our leftover temp files (cache, previews, the folders of
+Start: refuse to run beside another daemon on the same SQLite queue (`claim_data_dir`), empty
+`<data_dir>/tmp`, remove our leftover temp files (cache, previews, the folders of
 interrupted jobs), re-queue the jobs that were running when the process died, send every queued
 job a fresh message, start the watcher (which queues a full, incremental rescan) and the workers.
 
@@ -16,6 +17,8 @@ so neither a stop nor a crash (SIGKILL, power cut, a lost host) loses work.
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import logging
 import os
 import shutil
@@ -26,6 +29,7 @@ from pathlib import Path
 
 from metarrd import cache, db
 from metarrd.atomic import TEMP_MARKER, remove_stale_temp_files
+from metarrd.errors import MetarrdError
 from metarrd.heartbeat import HEALTH_CHECK_SECONDS, write_heartbeat
 from metarrd.pipeline import jobs, leases, queue
 from metarrd.pipeline.watch import Watcher
@@ -41,6 +45,17 @@ ROLES = ("all", "watcher", "worker")
 
 
 def run(rt: Runtime, role: str = "all") -> int:
+    """Run until stopped; raises AlreadyRunning (before doing anything) when another daemon runs
+    the watcher or the workers of this data_dir's SQLite queue."""
+    held = claim_data_dir(rt.config, role)
+    try:
+        return _run(rt, role)
+    finally:
+        for fd in held:
+            os.close(fd)
+
+
+def _run(rt: Runtime, role: str) -> int:
     config = rt.config
     # our own lines say what each job did and what the watcher saw
     for noisy in ("huey", "watchfiles"):
@@ -111,6 +126,68 @@ def _consumer(config):
         check_worker_health=True,
         shutdown_timeout=SHUTDOWN_SECONDS,
     )
+
+
+# --- one daemon per SQLite queue (docs/daemon.md, "One daemon per data_dir") --------------------
+
+
+class AlreadyRunning(MetarrdError):
+    """Another daemon runs the part of this data_dir that this one would."""
+
+
+# What two daemons on one SQLite queue (`<data_dir>/queue.db`, one host) must not both run: the
+# watcher (two would scan every change twice) and the workers (a worker's start flushes the
+# queue the other consumes, `jobs.requeue_interrupted`; both write the heartbeat /healthz
+# reads, and one stopping says the daemon stopped). `--role watcher` beside `--role worker`
+# stays allowed. On a Redis queue nothing is locked: any number of watchers and workers share
+# its jobs (docs/scale-out.md), on one host or several, their data_dir on a share or not.
+PARTS = {"all": ("watcher", "worker"), "watcher": ("watcher",), "worker": ("worker",)}
+_PART_WORDS = {"watcher": "watches the libraries", "worker": "runs the jobs of its SQLite queue"}
+
+
+def claim_data_dir(config, role: str) -> list[int]:
+    """Lock `<data_dir>/locks/<part>.lock` for each part of `role`, held for the process's life
+    (the kernel lets go of an flock when its process ends, however it ends: no stale lock after
+    a crash); the file names its holder for the message of the next. Returns the descriptors to
+    close at the end; raises AlreadyRunning, naming the other daemon, when one is taken."""
+    if config.uses_redis:
+        return []
+    folder = config.data_path / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    held: list[int] = []
+    try:
+        for part in PARTS[role]:
+            fd = _lock(folder / f"{part}.lock", config, role, part)
+            if fd is not None:
+                held.append(fd)
+    except BaseException:
+        for fd in held:
+            os.close(fd)
+        raise
+    return held
+
+
+def _lock(path: Path, config, role: str, part: str) -> int | None:
+    # not inheritable (PEP 446): no child (ffprobe, the analysis fork server) keeps the lock
+    # held after this process died
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+        os.close(fd)
+        if exc.errno not in (errno.EAGAIN, errno.EACCES):  # a file system without locks
+            log.warning("cannot lock %s (%s): not checked that no other daemon %s", path,
+                        exc.strerror, _PART_WORDS[part])  # fmt: skip
+            return None
+        raise AlreadyRunning(
+            f"another metarrd daemon on {config.data_path} ({holder or 'its pid not written yet'})"
+            f" already {_PART_WORDS[part]}: stop it first, or give this one another data_dir "
+            "(one daemon per SQLite queue: docs/daemon.md)"
+        ) from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"pid {os.getpid()} on {db.this_host()}, role {role}\n".encode(), 0)
+    return fd
 
 
 # --- liveness, for /healthz (the web app may run in another process: the database carries it,
