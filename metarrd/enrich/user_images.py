@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import logging
-import secrets
 import threading
 from pathlib import Path
 from typing import BinaryIO
@@ -23,6 +22,7 @@ from metarrd.enrich.candidate_store import image_columns
 from metarrd.errors import EditRefused, MetarrdError
 from metarrd.http import HttpClient
 from metarrd.imaging import MAX_IMAGE_BYTES, ImageRejected, analyse_with_preview, write_preview
+from metarrd.scratch import scratch_path
 from metarrd.urls import redact
 from metarrd.user_urls import PROVIDER, UPLOAD_KEY, fetch
 
@@ -54,7 +54,7 @@ def add_user_image(
     if db.Movie.get_or_none(db.Movie.id == movie_id) is None:
         raise EditRefused(f"item {movie_id} does not exist")
     config.tmp_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(config.tmp_dir) / f"user-{secrets.token_hex(6)}.part"
+    tmp = scratch_path(config.tmp_dir, "user", ".part")
     try:
         if data is not None:
             _save_upload(io.BytesIO(data) if isinstance(data, bytes) else data, tmp)

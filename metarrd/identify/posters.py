@@ -6,7 +6,6 @@ A poster that cannot be had is simply left out: the candidate is listed without 
 from __future__ import annotations
 
 import logging
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from metarrd.errors import MetarrdError
 from metarrd.image_hosts import redirects, refusal, refused_host
 from metarrd.imaging import ImageRejected, analyse_with_preview, write_preview
 from metarrd.runtime import Runtime
+from metarrd.scratch import scratch_path
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def add_posters(rt: Runtime, candidates: list[dict[str, Any]]) -> list[dict[str,
 
 
 def _preview(rt: Runtime, poster_path: str, previews: Path, tmp_dir: Path) -> str | None:
-    tmp = tmp_dir / f"candidate-{secrets.token_hex(6)}.part"
+    tmp = scratch_path(tmp_dir, "candidate", ".part")
     try:
         url = rt.tmdb.image_url(poster_path, SIZE)
         if (host := refused_host(rt.config.providers, "tmdb", url)) is not None:

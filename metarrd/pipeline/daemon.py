@@ -3,10 +3,11 @@ workers` threads) in one process (`all`, the default), or only one of them: a `w
 library host) scans and enqueues, a `worker` (any number, on any host sharing the PostgreSQL
 database and Redis queue) only consumes. docs/scale-out.md.
 
-Start: refuse to run beside another daemon on the same SQLite queue (`claim_data_dir`), empty
-`<data_dir>/tmp`, remove our leftover temp files (cache, previews, the folders of
-interrupted jobs), re-queue the jobs that were running when the process died, send every queued
-job a fresh message, start the watcher (which queues a full, incremental rescan) and the workers.
+Start: refuse to run beside another daemon on the same SQLite queue (`claim_data_dir`), remove
+what dead processes left in `<data_dir>/tmp`, remove our leftover temp files (cache, previews,
+the folders of interrupted jobs), re-queue the jobs that were running when the process died,
+send every queued job a fresh message, start the watcher (which queues a full, incremental
+rescan) and the workers.
 
 Stop: SIGINT (what `systemd/metarrd.service` sends, `KillSignal=SIGINT`) or SIGTERM stop the
 watcher and let running jobs finish (up to `SHUTDOWN_SECONDS`); a second signal stops at once.
@@ -27,7 +28,7 @@ import threading
 import time
 from pathlib import Path
 
-from metarrd import cache, db
+from metarrd import cache, db, scratch
 from metarrd.atomic import TEMP_MARKER, remove_stale_temp_files
 from metarrd.errors import MetarrdError
 from metarrd.heartbeat import HEALTH_CHECK_SECONDS, write_heartbeat
@@ -232,7 +233,7 @@ def recover(rt: Runtime, *, requeue: bool = True) -> None:
     """Clean up after a crash and re-queue unfinished jobs (see the module docstring); a watcher
     (`requeue` False) only cleans up."""
     config = rt.config
-    empty_dir(config.tmp_dir)
+    clear_scratch(config.tmp_dir)
     # a shared cache (other hosts write into it now): only temp files nobody touched for an hour
     # (its previews/ included: docs/scale-out.md)
     shared = config.shared_cache
@@ -260,17 +261,23 @@ def recover(rt: Runtime, *, requeue: bool = True) -> None:
         log.info("%d queued jobs picked up again", resent)
 
 
-def empty_dir(directory: Path) -> None:
-    """Remove everything inside our scratch folder, except the work folder of another process
-    that is still running (a `metarrd enrich` in a shell, say)."""
+def clear_scratch(directory: Path) -> None:
+    """Remove what is stale in our scratch folder (`scratch.is_stale`: its process ended, or
+    nobody wrote it for an hour), not what a process running now uses: the web UI's upload in
+    flight, the work folder of a `metarrd enrich` in a shell. It had emptied the folder, and an
+    upload the web UI was taking in at a restart of the daemon failed with a 500."""
     from metarrd.enrich import WORK_PREFIX, sweep_stale
 
     directory.mkdir(parents=True, exist_ok=True)
     sweep_stale(directory)
+    now = time.time()
     for entry in os.scandir(directory):
         if entry.name.startswith(WORK_PREFIX):
             continue  # sweep_stale left it: its process is alive
         try:
+            age = now - entry.stat(follow_symlinks=False).st_mtime
+            if not scratch.is_stale(entry.name, age):
+                continue
             if entry.is_dir(follow_symlinks=False):
                 shutil.rmtree(entry.path)
             else:

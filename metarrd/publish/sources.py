@@ -12,12 +12,11 @@ import contextlib
 import logging
 import os
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from metarrd import cache, db
-from metarrd.atomic import TEMP_MARKER, ensure_dir, sha256_file
+from metarrd.atomic import ensure_dir, sha256_file
 from metarrd.config import LIBRARY_SOURCE
 from metarrd.errors import (
     EditRefused,
@@ -38,6 +37,7 @@ from metarrd.imaging import (
 )
 from metarrd.publish.layout import FORMAT_EXTS
 from metarrd.runtime import Runtime
+from metarrd.scratch import scratch_file
 from metarrd.text import count
 from metarrd.user_urls import PROVIDER as USER_PROVIDER
 from metarrd.user_urls import UPLOAD_KEY
@@ -276,7 +276,7 @@ def _fetch(
             tmp, _, _ = stage_copy(rt, Path(url))
         else:
             ensure_dir(rt.config.tmp_dir)
-            fd, name = tempfile.mkstemp(prefix=TEMP_MARKER, dir=rt.config.tmp_dir)
+            fd, name = scratch_file(rt.config.tmp_dir)
             tmp = Path(name)
             if provider == USER_PROVIDER:  # checked as when the user added it
                 os.close(fd)
@@ -381,7 +381,7 @@ def stage_copy(rt: Runtime, src: Path) -> tuple[Path, str, int]:
     """Copy `src` to a temp file under the data folder: (temp path, SHA-256, size).
     `files.UnsafeFile` when `src` is not a regular file or is over `MAX_FILE_BYTES`."""
     ensure_dir(rt.config.tmp_dir)
-    fd, name = tempfile.mkstemp(prefix=TEMP_MARKER, dir=rt.config.tmp_dir)
+    fd, name = scratch_file(rt.config.tmp_dir)
     try:
         with os.fdopen(fd, "wb") as out:
             sha, size = copy_regular(src, out, MAX_FILE_BYTES, inside=rt.config.library)

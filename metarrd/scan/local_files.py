@@ -9,7 +9,6 @@ import logging
 import os
 import re
 import stat
-import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from metarrd.files import (
 )
 from metarrd.imaging import ImageInfo, ImageRejected, analyse_image
 from metarrd.paths import folded
+from metarrd.scratch import scratch_file
 from metarrd.walk import FoundVideo, is_skipped_folder, is_video_path, stacked_title
 
 log = logging.getLogger(__name__)
@@ -524,7 +524,7 @@ def _import(config: Config, path: Path, asset_type: str) -> tuple[ImageInfo, Pat
     """Copy a library image once (checked to be a regular file, size-capped) into our temp
     folder, analyse the copy and move it into the cache: the library file is opened only here."""
     ensure_dir(config.tmp_dir)
-    fd, name = tempfile.mkstemp(prefix=TEMP_MARKER, dir=config.tmp_dir)
+    fd, name = scratch_file(config.tmp_dir)
     tmp = Path(name)
     try:
         with os.fdopen(fd, "wb") as out:
