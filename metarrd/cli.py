@@ -1266,7 +1266,13 @@ def cmd_passwd(config: Config, args) -> int:
 
 def cmd_tv(config: Config, args) -> int:
     """`metarrd tv order SHOW [ORDER]` (docs/tv.md "Episode orders")."""
-    from metarrd.identify import identify_item, order_label, order_of, set_episode_order
+    from metarrd.identify import (
+        ORDER_CHANGED,
+        identify_item,
+        order_label,
+        order_of,
+        set_episode_order,
+    )
 
     rt = _runtime(config)
     show = resolve_item(args.show)
@@ -1294,8 +1300,7 @@ def cmd_tv(config: Config, args) -> int:
         return EXIT_OK
     was_enriched = show.identification_status == db.ENRICHED
     try:
-        outcome = identify_item(rt, show, tmdb_id=show.tmdb_id,
-                                source=show.identified_by or "manual")  # fmt: skip
+        outcome = identify_item(rt, show, tmdb_id=show.tmdb_id, source=ORDER_CHANGED)
     except Exception as exc:  # ours, or a bug: one line either way (_failed)
         _failed("identify", show, exc)
         return EXIT_FAILED

@@ -36,6 +36,7 @@ from metarrd.identify.seasons import (
     season_path,
 )
 from metarrd.identify.stage import (
+    ORDER_CHANGED,
     IdentifyResult,
     candidate_dicts,
     forget_enrichment,
@@ -53,6 +54,7 @@ from metarrd.identify.tv import (
 )
 
 __all__ = [
+    "ORDER_CHANGED",
     "EPISODE_ORDERS",
     "MOVIE_NAME_RULES",
     "NAME_RULES",

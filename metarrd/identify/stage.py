@@ -361,6 +361,12 @@ _HOW = {
 }
 
 
+# the source of a show's identify that matches its episodes again in the order the user chose
+# (`metarrd tv order`, the show page): the show stays as it was identified, and says how it was,
+# not "identified by a TMDB search" when no search was made
+ORDER_CHANGED = "order"
+
+
 def identified_how(source: str) -> str:
     """ "by hand", "by its NFO"...: how an item identified by `source` (db.Movie.identified_by)
     was, for a message."""

@@ -49,6 +49,7 @@ from metarrd.identify.posters import add_posters
 from metarrd.identify.seasons import season_item
 from metarrd.identify.stage import (
     OLD_FILMS_ELEMENTS,
+    ORDER_CHANGED,
     candidate_dicts,
     drop_nfo_elements,
     forget_enriched_fields,
@@ -422,13 +423,17 @@ def _identified(
         if candidates is not None:
             show.candidates = candidates
         show.identification_status = db.IDENTIFIED
-        show.identified_by = source
+        if source != ORDER_CHANGED:  # an order changed: identified as it was (by hand, say)
+            show.identified_by = source
         show.last_error = _with_scan_errors(show, None)
         show.updated_at = db.now()
         show.save()
-        reason = (
-            f"identified {identified_how(source)} as {show.title} ({show.year}) [tmdb tv {tmdb_id}]"
-        )
+        what = f"{show.title} ({show.year}) [tmdb tv {tmdb_id}]"
+        if source != ORDER_CHANGED:
+            reason = f"identified {identified_how(source)} as {what}"
+        else:  # no search made, no id given: the show as it was, and how it was identified
+            how = show.identified_by and f", identified {identified_how(show.identified_by)}"
+            reason = f"episode order changed: kept as {what}{how or ''}"
         db.record_event("identify.done", reason, movie=show, tmdb_id=tmdb_id, source=source)
     if changed_id:  # the old show's images and previews, unless another row still uses them
         cache.remove_unused(rt.config.cache_dir, rt.config.previews_dir, *forgotten)

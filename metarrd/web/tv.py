@@ -21,7 +21,13 @@ from metarrd.config import (
 )
 from metarrd.errors import MetarrdError
 from metarrd.fields import BLOCK_FIELDS
-from metarrd.identify import EPISODE_ORDERS, order_label, order_of, set_episode_order
+from metarrd.identify import (
+    EPISODE_ORDERS,
+    ORDER_CHANGED,
+    order_label,
+    order_of,
+    set_episode_order,
+)
 from metarrd.pipeline import jobs
 from metarrd.web import busy, queries
 from metarrd.web.errors import no_such, not_found
@@ -462,9 +468,10 @@ def episode_order(movie_id: int):
                   "identified.", "info")  # fmt: skip
             return back
         job = busy.retrying(
-            lambda: jobs.enqueue_identify(show.id, tmdb_id=show.tmdb_id,
-                                          source=show.identified_by or "manual", manual=True)
-        )  # fmt: skip
+            lambda: jobs.enqueue_identify(
+                show.id, tmdb_id=show.tmdb_id, source=ORDER_CHANGED, manual=True
+            )
+        )
     except MetarrdError as exc:
         flash(str(exc), "danger")
         return back

@@ -130,6 +130,37 @@ def test_tvdb_aired_order_joins_tmdb_by_cross_id_and_publishes_that_order(
     assert special.findtext("plot") == "Firefly: Here's How It Was: The Making of Firefly."
 
 
+def test_a_new_order_says_the_show_is_kept_as_identified_not_searched_again(run, tmp_path):
+    """`tv order` matches the episodes again under the show's own TMDB id: it had said
+    "identified by a TMDB search as …" (the show's first identification), though no search was
+    made, on the terminal and the Activity page. A show identified by hand stays so."""
+    root = tmp_path / "tv"
+    for rel in FIREFLY_FILES:
+        put(root, rel)
+    run("scan")
+    show = show_of(root, FIREFLY)
+    assert show.identified_by == "search"
+
+    status, out, err = run("tv", "order", str(show.id), "tvdb")
+
+    assert status == 0, err
+    kept = "episode order changed: kept as Firefly (2002) [tmdb tv 1437], identified"
+    assert out.splitlines()[1].startswith(f"{kept} by a TMDB search; 3 episodes identified in")
+    assert "identified by a TMDB search as" not in out
+    assert _show_done(show) == f"{kept} by a TMDB search"  # the Activity page's
+    assert show_of(root, FIREFLY).identified_by == "search"
+    assert run("identify", str(show.id), "--tmdb", "1437")[0] == 0
+    assert run("tv", "order", str(show.id), "tmdb")[0] == 0
+    assert _show_done(show) == f"{kept} by hand"
+    assert show_of(root, FIREFLY).identified_by == "manual"
+
+
+def _show_done(show: db.Movie) -> str:
+    """The message of the show's last `identify.done` event."""
+    events = db.Event.select().where(db.Event.kind == "identify.done", db.Event.movie == show.id)
+    return events.order_by(db.Event.id.desc()).get().message
+
+
 def test_dvd_order_is_not_the_aired_order(run, tmp_path, tv_catalog):
     root = tmp_path / "tv"
     rel = "Futurama (1999)/Season 01/Futurama - S01E10 - A Flight to Remember.mkv"

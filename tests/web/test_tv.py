@@ -464,6 +464,13 @@ def test_switching_the_episode_order_on_the_show_page_matches_the_episodes_again
     answer = client.post(f"/movies/{show.id}/episode-order", {"order": "tvdb"})
     assert answer.status_code == 303 and answer.headers["Location"].endswith("tab=episodes")
     assert [j.kind for j in db.Job.select().order_by(db.Job.id)] == ["identify", "enrich"]
+    # the Activity page: no search was made ("identified by a TMDB search" had said one was)
+    done = db.Event.select().where(db.Event.kind == "identify.done", db.Event.movie == show.id)
+    message = done.order_by(db.Event.id.desc()).get().message
+    assert message == (
+        "episode order changed: kept as Firefly (2002) [tmdb tv 1437], identified by a TMDB search"
+    )
+    assert db.Movie.get_by_id(show.id).identified_by == "search"
     ep = db.Movie.get_by_id(ep.id)
     assert ep.episode_refs[0]["title"] == "The Train Job"
     assert ep.identification_status == db.ENRICHED and ep.title == "The Train Job"
