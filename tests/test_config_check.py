@@ -12,6 +12,7 @@ import pytest
 from metarrd.cli import main
 from metarrd.config import check_library_kind, parse_config
 from metarrd.errors import ConfigError
+from tests.conftest import HUNG_LOOK_SECONDS
 
 
 def _write(tmp_path: Path, text: str, mode: int = 0o600) -> Path:
@@ -369,7 +370,7 @@ def hang(monkeypatch):
 
         return call
 
-    monkeypatch.setattr(mounts, "ROOT_CHECK_TIMEOUT", 0.3)
+    monkeypatch.setattr(mounts, "ROOT_CHECK_TIMEOUT", HUNG_LOOK_SECONDS)
     monkeypatch.setattr(mounts, "_hanging", {})
     for name in ("stat", "lstat", "scandir", "listdir", "access"):
         monkeypatch.setattr(os, name, waits(getattr(os, name)))

@@ -14,6 +14,7 @@ from metarrd import db, workflow
 from metarrd.atomic import TEMP_MARKER
 from metarrd.pipeline import jobs
 from metarrd.pipeline.watch import Settler, Watcher, collapse, is_ignored, root_of, scope_for
+from tests.conftest import HUNG_LOOK_SECONDS
 
 ROOT = "/srv/movies"
 
@@ -1035,7 +1036,7 @@ def test_a_library_root_on_a_hung_mount_does_not_stall_the_watcher(
     from metarrd.pipeline import watch
 
     monkeypatch.setattr(watch, "ROOT_CHECK_SECONDS", 0.2)
-    monkeypatch.setattr(mounts, "ROOT_CHECK_TIMEOUT", 0.3)
+    monkeypatch.setattr(mounts, "ROOT_CHECK_TIMEOUT", HUNG_LOOK_SECONDS)
     nfs, local = tmp_path / "nfs", tmp_path / "local"
     nfs.mkdir()
     local.mkdir()
@@ -1106,7 +1107,7 @@ def test_the_watcher_starts_while_a_library_root_hangs(
     from metarrd import mounts
     from metarrd.pipeline import watch
 
-    monkeypatch.setattr(mounts, "ROOT_CHECK_TIMEOUT", 0.3)
+    monkeypatch.setattr(mounts, "ROOT_CHECK_TIMEOUT", HUNG_LOOK_SECONDS)
     nfs = tmp_path / "nfs"
     nfs.mkdir()
     release = threading.Event()
