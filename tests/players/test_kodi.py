@@ -102,12 +102,18 @@ def test_a_watched_known_movie_keeps_its_play_count_and_rating_across_its_refres
 
 
 @pytest.mark.parametrize("late", [2, 40])
-def test_a_refresh_seen_half_done_still_keeps_the_play_count(make_rt, tmp_path, late):
+def test_a_refresh_seen_half_done_still_keeps_the_play_count(make_rt, tmp_path, monkeypatch, late):
     """Kodi 20.1's refresh re-adds the movie's row (its rating, its tags) before it resets the
     file's play count and last played time. On a loaded CI machine a look fell between the
     two: the play count given back then was reset again, and the watched movie showed
     unwatched with its rating kept (stop 44's real-Kodi failure). What is given back waits
     until all of it is reset; `late`: the requests until the second half."""
+    from metarrd.players import kodi_state
+
+    # the fake's second half comes after a number of requests, not of seconds: 40 of them took
+    # longer than the 2 s the watch gives it at a load average of 19 on 2 cores (the watch
+    # ends once all is reset, so a longer bound costs nothing here)
+    monkeypatch.setattr(kodi_state, "REFRESH_SETTLE_SECONDS", 60.0)
     file = "smb://nas/movies/Heat (1995)/Heat (1995).mkv"
     watched = {
         "playcount": 2,
