@@ -55,7 +55,7 @@ NAMES = {"playcount": "play count", "lastplayed": "last played time", "userratin
          "tag": "tags"}  # fmt: skip
 REFRESH_WAIT_SECONDS = 15.0  # how long to watch for a refreshed movie to be re-added
 # once re-added, how long to watch for the rest of what its refresh resets (`_refreshed`)
-REFRESH_SETTLE_SECONDS = 2.0
+REFRESH_SETTLE_SECONDS = 5.0
 
 
 def move_show(
