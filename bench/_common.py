@@ -46,7 +46,7 @@ def link_sample(sample: Path, target: Path, root: Path) -> None:
     """A hard link at `target` to the sample media file (thousands of movies cost no disk). Where
     the library is on another file system than the checkout (a tmpfs /tmp: Debian 13, Arch,
     Fedora; `make test`'s /dev/shm) a link cannot cross: it is made from one copy of the sample
-    in a temp folder beside `root`, removed at exit."""
+    in a temp folder beside `root`, removed at exit (made again when that folder went first)."""
     try:
         os.link(sample, target)
         return
@@ -54,7 +54,8 @@ def link_sample(sample: Path, target: Path, root: Path) -> None:
         if exc.errno != errno.EXDEV:
             raise
     key = (sample, os.stat(root).st_dev)
-    if key not in _local_samples:
+    # (gone: the folder it was made beside was removed, as a passed test's temp folder is)
+    if key not in _local_samples or not _local_samples[key].is_file():
         folder = Path(tempfile.mkdtemp(prefix="metarrd-bench-sample-", dir=root.parent))
         atexit.register(shutil.rmtree, folder, True)
         _local_samples[key] = folder / sample.name
