@@ -335,3 +335,40 @@ def test_a_version_14_database_hides_the_seasons_made_of_the_users_art_alone(tmp
         assert states[gone_season.id] == (True, db.PUBLISHED)
         assert states[kept.id] == (False, db.PUBLISHED)
         assert states[gone.id] == (True, db.PUBLISHED)
+
+
+CLEAN_UP_QUERIES = {  # index: what `cache._files_in_use` asks (500 names at a time)
+    "cache_image_files_file_path": "SELECT 1 FROM cache_image_files WHERE file_path IN (?, ?)",
+    "actors_image_cache_path": "SELECT 1 FROM actors WHERE image_cache_path IN (?, ?)",
+}
+
+
+def _clean_up_plans(path) -> dict[str, str]:
+    with sqlite3.connect(path) as con:
+        return {
+            index: " ".join(row[-1] for row in con.execute(f"EXPLAIN QUERY PLAN {sql}", ("a", "b")))
+            for index, sql in CLEAN_UP_QUERIES.items()
+        }
+
+
+def test_a_version_15_database_gains_the_indexes_of_the_cache_clean_up(tmp_path):
+    """`cache.remove_unused` asks which of the files it may remove a cache row or a person still
+    names, by path: with no index on either column, each question read every row of the table
+    (100,000 people's pictures: a minute of batches, the write lock held for each). A database
+    made by version 15 gains the indexes, its rows kept; a new one has them from its first step."""
+    path = tmp_path / "metarrd.db"
+    db.open_database(path)
+    picture = "/var/lib/metarrd/cache/actor/3f/3f0c.jpg"
+    actor = db.Actor.create(name="Keanu Reeves", name_normalized="keanu reeves",
+                            image_cache_path=picture)  # fmt: skip
+    db.CacheImageFile.create(actor=actor, image_type="actor", file_path=picture, file_hash="3f0c")
+    db.database.close()
+    for index, plan in _clean_up_plans(path).items():
+        assert f"INDEX {index} " in plan, plan  # a new database
+    with _migrated_from(path, 15, *(f"DROP INDEX {index}" for index in CLEAN_UP_QUERIES)):
+        assert db.schema_version() == db.SCHEMA_VERSION >= 16
+        assert db.CacheImageFile.get().file_path == db.Actor.get().image_cache_path == picture
+    for index, plan in _clean_up_plans(path).items():
+        assert f"INDEX {index} " in plan, plan
+    db.open_database(path)  # again: nothing to do
+    db.database.close()
