@@ -266,13 +266,23 @@ def forget_unlinked_actors(after: int = 0, limit: int | None = None) -> tuple[se
 
 def _in_cache(cache_dir: Path, files: set[str]) -> set[str]:
     """Those of `files` inside the cache folder, not its `backup/` (the user's own files, kept
-    for good)."""
-    kept = cache_dir / BACKUP_FOLDER
-    return {
-        name for name in files
-        if cache_dir in Path(name).parents and ".." not in Path(name).parts and Path(name).suffix
-        and kept not in Path(name).parents
-    }  # fmt: skip
+    for good), named with a suffix: none with a `..` in it (whatever it leads to). Told by
+    their text, as `Path` parses it (`//` and `/./` collapse, a trailing `/` goes), not by
+    a `Path` and its `parents` each: 100,000 people's pictures at once."""
+    inside = os.path.normpath(str(cache_dir)).rstrip("/") + "/"
+    kept = f"{inside}{BACKUP_FOLDER}/"
+    return {name for name in files if _cache_file(name, inside, kept)}
+
+
+def _cache_file(name: str, inside: str, kept: str) -> bool:
+    if ".." in name.split("/"):
+        return False
+    path = os.path.normpath(name)  # with no "..", only what `Path` collapses too
+    if not path.startswith(inside) or path.startswith(kept):
+        return False
+    last = path[path.rfind("/") + 1 :]
+    dot = last.rfind(".")
+    return 0 < dot < len(last) - 1  # `Path.suffix`: ".jpg" of "a.jpg", none of ".jpg" or "a."
 
 
 def _chunks(values: set[str], size: int = 500) -> list[list[str]]:
@@ -287,7 +297,7 @@ def _files_in_use(files: set[str]) -> set[str]:
 
     C, A = db.CacheImageFile, db.ArtworkCandidate
     used: set[str] = set()
-    by_content = {(Path(name).stem, Path(name).parent.parent.name): name for name in files}
+    by_content = {_digest_and_type(name): name for name in files}
     for chunk in _chunks(files):
         used.update(p for (p,) in C.select(C.file_path).where(C.file_path.in_(chunk)).tuples())
         actors = db.Actor.select(db.Actor.image_cache_path)
@@ -298,6 +308,18 @@ def _files_in_use(files: set[str]) -> set[str]:
         )
         used.update(by_content[key] for key in rows.tuples() if key in by_content)
     return used
+
+
+def _digest_and_type(name: str) -> tuple[str, str]:
+    """`Path(name).stem, Path(name).parent.parent.name` of a name with no `..` (`_in_cache`'s),
+    told by its text."""
+    path = os.path.normpath(name)
+    if path == ".":  # `Path("./")`: no name at all
+        path = ""
+    *rest, last = path.rsplit("/", 2)
+    dot = last.rfind(".")
+    stem = last[:dot] if 0 < dot < len(last) - 1 else last
+    return stem, (rest[0].rpartition("/")[2] if len(rest) == 2 else "")
 
 
 def _previews_in_use(previews: set[str]) -> set[str]:

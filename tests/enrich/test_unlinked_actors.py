@@ -230,3 +230,48 @@ def test_a_clean_up_killed_between_two_batches_leaves_each_whole(rt, monkeypatch
     cache.remove_unused(rt.config.cache_dir, rt.config.previews_dir, set(), set())
     assert [a.name for a in db.Actor.select()] == ["Person 0"]
     assert not any(p.exists() for p in pictures) and shared.is_file()
+
+
+def test_the_clean_up_removes_nothing_outside_the_cache_whatever_the_spelling(rt, tmp_path):
+    """`remove_unused` removes what no row names from the cache alone, told by the names'
+    text (100,000 people's pictures at once): a name spelt with `//` or `/./` (a `[cache] dir`
+    written so in another host's config) is in the cache as `Path` reads it, and a candidate
+    holding its content keeps it all the same; a name with `..` never is, even one that leads
+    back in; nor the user's copies in `backup/`, nor a file of the library or a folder beside
+    the cache whose name begins with the cache's."""
+    cache_dir = rt.config.cache_dir
+    digest = hashlib.sha256(b"Keanu Reeves").hexdigest()
+    root = str(cache_dir)
+    poster = hashlib.sha256(b"The Matrix poster").hexdigest()
+    db.ArtworkCandidate.create(
+        movie=make_movie(rt), asset_type="poster", provider="tmdb", content_hash=poster,
+        url="https://image.tmdb.org/t/p/original/f89U3ADr1oiB1s9GkdPOEpXUk5H.jpg",
+        is_downloaded=True,
+    )  # fmt: skip
+
+    def picture(name: str) -> Path:
+        path = Path(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"\xff\xd8\xff\xe0 JFIF")
+        return path
+
+    gone = {
+        f"{root}/actor/{digest[:2]}/{digest}.jpg",
+        f"{root}//actor/{digest[:2]}/{digest}.png",
+        f"{root}/./actor/{digest[:2]}/{digest}.webp",
+    }
+    kept = {
+        f"{root}/actor/../actor/{digest[:2]}/{digest}.gif",
+        f"{root}/actor/{digest[:2]}/../../../outside.jpg",
+        f"{root}/backup/{digest[:2]}/movie.nfo",
+        f"{root}/actor/{digest[:2]}/{digest}",
+        f"{root}-old/actor/{digest[:2]}/{digest}.jpg",
+        f"{root}//poster/./{poster[:2]}/{poster}.jpg",
+        str(tmp_path / "movies" / "The Matrix (1999)" / "poster.jpg"),
+    }
+    for name in gone | kept:
+        picture(name)
+    removed = cache.remove_unused(cache_dir, rt.config.previews_dir, gone | kept, set())
+    assert removed == len(gone)
+    assert not any(Path(name).exists() for name in gone)
+    assert all(Path(name).is_file() for name in kept)
