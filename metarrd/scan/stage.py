@@ -43,6 +43,7 @@ import peewee as pw
 from metarrd import cache, db
 from metarrd.atomic import sha256_file
 from metarrd.config import LIBRARY_SOURCE, Config, LibraryConfig
+from metarrd.dbrows import insert_all
 from metarrd.fields import MAX_BLOCKS, later_episode_fields
 from metarrd.files import cannot_look, display, is_gone, library_root_problem
 from metarrd.identify import MOVIE_NAME_RULES, parse_hints
@@ -1315,8 +1316,16 @@ def _record_batch(
         return
     moved = set(report.moved)  # found moved: their sidecars' rows follow them (`_record`)
     with db.write_transaction():
+        # another scan (a webhook, the watcher) may have recorded a new video since we looked:
+        # under the write lock, one query for the batch says which paths have an item now (only
+        # a video's own record gives an item its path, so none comes while the batch records)
+        paths = [str(pr.found.path) for pr, movie in batch if movie is None]
+        query = db.Movie.select(db.Movie.path).where(db.Movie.path.in_(paths))
+        taken = {path for (path,) in query.tuples()} if paths else set()
+        streams = _StreamRows()
         for pr, movie in batch:
-            _record(rt, library, pr, movie, report, moved)
+            _record(rt, library, pr, movie, report, moved, taken, streams)
+        streams.insert()
 
 
 def _ours_left_out(pr: Probe, old_path: str) -> None:
@@ -1369,11 +1378,15 @@ def _record(
     movie: db.Movie | None,
     report: ScanReport,
     moved: set[int],
+    taken: set[str],
+    streams: _StreamRows,
 ) -> None:
+    """`taken`: the paths of the batch's new videos that have an item now (`_record_batch`);
+    `streams`: where a new item's stream rows wait for the batch's inserts."""
     video = pr.found
-    if movie is None:
-        # another scan (a webhook, the watcher) may have recorded it since we looked: we hold the
-        # write lock now, so this look is final
+    if movie is None and str(video.path) in taken:
+        # another scan (a webhook, the watcher) recorded it since we looked: we hold the write
+        # lock now, so this look is final
         movie = db.Movie.get_or_none(db.Movie.path == str(video.path))
     if pr.vanished:
         _vanished_while_read(movie, video, report)
@@ -1446,8 +1459,10 @@ def _record(
         report.restreamed.append(movie.id)
     if old_place is not None:  # our files went along with a moved folder: still ours
         carry_movie_ledger(movie.id, old_place, video)
-    if pr.streams is not None:
-        _replace_streams(movie, pr.streams, fresh=is_new)
+    if pr.streams is not None and is_new:
+        streams.add(movie, pr.streams)
+    elif pr.streams is not None:
+        _replace_streams(movie, pr.streams)
     for art in pr.artwork:
         _record_artwork(movie, art)
     for err in pr.errors:
@@ -1616,13 +1631,29 @@ def restreamed(items: list[tuple[db.Movie, StreamDetails]]) -> list[int]:
     return changed
 
 
-def _replace_streams(movie: db.Movie, streams: StreamDetails, *, fresh: bool = False) -> None:
-    if not fresh:
-        for model in (db.VideoStream, db.AudioStream, db.SubtitleStream):
-            model.delete().where(model.movie == movie).execute()
+def _replace_streams(movie: db.Movie, streams: StreamDetails) -> None:
+    for model in (db.VideoStream, db.AudioStream, db.SubtitleStream):
+        model.delete().where(model.movie == movie).execute()
     for model, rows in _stream_rows(movie, streams):
         if rows:
             model.insert_many(rows).execute()
+
+
+class _StreamRows:
+    """New items' stream rows, inserted once per table for a batch of them (`_record_batch`), in
+    the order they came: three inserts a new item were a third of a first scan's recording."""
+
+    def __init__(self) -> None:
+        self.rows: dict[type[db.BaseModel], list] = {}
+
+    def add(self, movie: db.Movie, streams: StreamDetails) -> None:
+        for model, rows in _stream_rows(movie, streams):
+            self.rows.setdefault(model, []).extend(rows)
+
+    def insert(self) -> None:
+        for model, rows in self.rows.items():
+            insert_all(model, rows)
+        self.rows.clear()
 
 
 def _stream_rows(movie: db.Movie, streams: StreamDetails) -> list[tuple[type[db.BaseModel], list]]:
