@@ -1323,7 +1323,14 @@ def _record_batch(
         query = db.Movie.select(db.Movie.path).where(db.Movie.path.in_(paths))
         taken = {path for (path,) in query.tuples()} if paths else set()
         streams = _StreamRows()
+        recorded: set[str] = set()
         for pr, movie in batch:
+            # a scope naming a folder and a file in it (the watcher's, a webhook's) probes the
+            # file twice: once recorded, its other probe in the batch is the same reading (and
+            # would find no item by `taken`, its new row not there when the batch looked)
+            if str(pr.found.path) in recorded:
+                continue
+            recorded.add(str(pr.found.path))
             _record(rt, library, pr, movie, report, moved, taken, streams)
         streams.insert()
 

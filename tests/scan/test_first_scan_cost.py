@@ -75,3 +75,22 @@ def test_a_new_video_another_scan_recorded_meanwhile_is_its_item(rt, tmp_path, m
     assert report.changed == [other.id] and len(report.new) == 2 and not report.errors, report
     assert db.Movie.select().count() == 3
     assert [v.codec for v in other.video_streams] == ["h264"]
+
+
+def test_a_video_the_scope_names_twice_is_one_item_with_its_streams_once(rt, tmp_path):
+    """The watcher's and a webhook's scopes name a folder and a file in it: the file is probed
+    twice into one batch. Its second record found no item by the batch's one look (its row was
+    not there yet) and inserted the path again: "UNIQUE constraint failed: movies.path", the
+    scan failed, and in the daemon's 2,000-file burst 134 files were left unscanned."""
+    folder = tmp_path / "movies" / "Alien (1979)"
+    folder.mkdir(parents=True)
+    video = folder / "Alien (1979).mkv"
+    link_sample(SAMPLE, video, folder.parent)
+
+    report = scan(rt, [folder, video, folder.parent])
+
+    assert not report.errors, report.errors
+    [movie] = db.Movie.select()
+    assert movie.path == str(video) and report.new == [movie.id]
+    assert db.AudioStream.select().where(db.AudioStream.movie == movie).count() == 2
+    assert db.VideoStream.select().where(db.VideoStream.movie == movie).count() == 1
