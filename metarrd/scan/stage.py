@@ -308,6 +308,9 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
                 found.extend(v for v in walk(top.parent) if v.file == str(top))
             else:
                 found.extend(walk(top))
+    # a scope naming a folder and a file in it (the watcher's, a webhook's) walks the file twice:
+    # probed once, recorded once (a second record in one batch inserted its path again)
+    found = list({v.file: v for v in found}.values())
     if kept is not None:  # its episodes' files are no films: left as they are
         found = [v for v in found if not kept.holds(v.file)]
         # a new file that would be an episode waits with them (a film's stays the film's)
@@ -1323,14 +1326,7 @@ def _record_batch(
         query = db.Movie.select(db.Movie.path).where(db.Movie.path.in_(paths))
         taken = {path for (path,) in query.tuples()} if paths else set()
         streams = _StreamRows()
-        recorded: set[str] = set()
-        for pr, movie in batch:
-            # a scope naming a folder and a file in it (the watcher's, a webhook's) probes the
-            # file twice: once recorded, its other probe in the batch is the same reading (and
-            # would find no item by `taken`, its new row not there when the batch looked)
-            if str(pr.found.path) in recorded:
-                continue
-            recorded.add(str(pr.found.path))
+        for pr, movie in batch:  # (each path once: `scan_library` drops a scope's repeats)
             _record(rt, library, pr, movie, report, moved, taken, streams)
         streams.insert()
 

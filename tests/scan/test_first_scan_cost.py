@@ -90,6 +90,7 @@ def test_a_video_the_scope_names_twice_is_one_item_with_its_streams_once(rt, tmp
     report = scan(rt, [folder, video, folder.parent])
 
     assert not report.errors, report.errors
+    assert report.found == 1  # walked twice, probed once
     [movie] = db.Movie.select()
     assert movie.path == str(video) and report.new == [movie.id]
     assert db.AudioStream.select().where(db.AudioStream.movie == movie).count() == 2
