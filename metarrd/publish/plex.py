@@ -93,6 +93,19 @@ def is_poster_copy(path: Path, folder: Path, base: str) -> bool:
     return path.parent == folder and bool(dot) and stem == base and ext in layout.IMAGE_EXTS
 
 
+def reads_as_poster(path: Path, folder: Path, base: str) -> bool:
+    """Whether Plex's Local Media Assets take `path` for the poster of the movie whose first
+    file is `<folder>/<base>.<video ext>`: that file's name, in any letter case, in its folder,
+    with an extension Plex reads (`IMAGE_EXTS`)."""
+    stem, dot, ext = path.name.rpartition(".")
+    return (
+        path.parent == folder
+        and bool(dot)
+        and stem.lower() == base.lower()
+        and ext.lower() in IMAGE_EXTS
+    )
+
+
 def _first_of(names: Iterable[Path], folder: Path, kind: str) -> str | None:
     """The extension of the rank-1 image of `kind` among our files in `folder` (`<x>-poster.jpg`,
     a bare `poster.jpg`), or None."""

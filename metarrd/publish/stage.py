@@ -538,8 +538,9 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
         notes += discs.disc_notes(folder, others, nfo_target, _roots(rt))
     poster = next((w.path.name for w in wanted if w.label == "poster 1"), None)
     if poster is not None and art_base:
-        # Jellyfin takes `<base>.jpg` as the poster before any other name, Plex too; Jellyfin
-        # in any letter case of the extension (`.JPG`, `.Tbn`: `LocalImageProvider.GetImage`)
+        # Jellyfin takes `<base>.jpg` as the poster before any other name, in any letter case
+        # of the extension (`.JPG`, `.Tbn`: `LocalImageProvider.GetImage`); Plex too, for the
+        # formats it reads (`plex.reads_as_poster`: no `.webp`, no `.gif`)
         shadows = {f"{b}.{ext}" for b in (art_base, base) for ext in layout.IMAGE_EXTS}
 
         def shadow(name: str) -> bool:
@@ -547,10 +548,13 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
             return bool(dot) and f"{stem}.{ext.lower()}" in shadows
 
         for path in sorted(p for p in leave if p.parent in (folder, art_folder) and shadow(p.name)):
+            both = plex.reads_as_poster(path, folder, base)
             notes.append(
                 Warned(
-                    f"{path.name} is left as it is: Jellyfin and Plex show it as the poster, "
-                    f"before {poster}; remove it to have them show the poster chosen here"
+                    f"{path.name} is left as it is: "
+                    f"{'Jellyfin and Plex show' if both else 'Jellyfin shows'} it as the poster, "
+                    f"before {poster}; remove it to have {'them' if both else 'Jellyfin'} show "
+                    "the poster chosen here"
                 )
             )
     notes += jellyfin_first_notes(

@@ -517,6 +517,24 @@ def test_the_users_poster_with_an_upper_case_extension_is_noted_too(rt, build):
     assert built.path(f"{BASE}.JPG").read_bytes() == b"my old poster"
 
 
+def test_the_users_poster_plex_does_not_read_is_noted_for_jellyfin_alone(rt, build):
+    """Plex's Local Media Assets read a poster in `.jpg`, `.jpeg`, `.png` and `.tbn` only
+    (LocalMedia.bundle's `config.IMAGE_EXTS`), Jellyfin in `.webp` and `.gif` too: a user's
+    `<base>.webp` hides our poster in Jellyfin alone, and the note said Plex showed it too."""
+    built = build()
+    built.path(f"{BASE}.webp").write_bytes(b"my webp poster")
+    built.path(f"{BASE}.gif").write_bytes(b"my gif poster")
+    notes = preview_publish(rt, built.movie).notes
+    for name in (f"{BASE}.webp", f"{BASE}.gif"):
+        assert (
+            f"{name} is left as it is: Jellyfin shows it as the poster, before "
+            f"{BASE}-poster.jpg; remove it to have Jellyfin show the poster chosen here"
+        ) in notes
+    assert not [n for n in notes if "Plex" in n]
+    publish_item(rt, built.movie)
+    assert built.path(f"{BASE}.webp").read_bytes() == b"my webp poster"
+
+
 def test_the_users_logo_and_disc_art_jellyfin_reads_first_are_left_with_a_note(rt, build):
     """Jellyfin takes `logo` before `clearlogo`, and `disc` or `cdart` before `discart`, under
     `<base>-` and, in a movie's own folder, bare (`LocalImageProvider.PopulateImages`); its own
