@@ -78,11 +78,14 @@ def move_show(
     not add the folder again, or a daemon killed in between, loses nothing: the row's next
     attempt gives it back (`give_back_show`). `kept`: what an earlier attempt kept there
     (Kodi's own state, read now, wins). The user's rating and tags of the show itself go
-    the same way, to the new show before the old one is removed. What was done."""
+    the same way, to the new show before the old one is removed; a rating a refresh Kodi ran
+    late reset on the old show goes with them (`_with_late_rating`), not left to the new
+    show's next refresh. What was done."""
     api = kodi.api()
     old_folder = old.file.rstrip("/\\")
     watched = [*kept]
     mine = merged_state(getattr(kept, "show", {}), show_state(kodi, old.tvshowid))
+    mine, late = _with_late_rating(mine, target)
     watched += kodi_tv.watched_episodes(kodi.episodes(old.tvshowid, WATCHED), old_folder)
     folder = pathmap.kodi_folder(target.mapped_folder)
     kodi.scan_and_wait(folder)
@@ -136,12 +139,29 @@ def move_show(
     in_row = merged or bool(kept) or bool(getattr(kept, "show", None))
     _give_episodes(kodi, target, restore, episodes, watched, mine, in_row)
     give_show_state(kodi, tvshowid, mine)
+    if late:  # the new show has it: no refresh of it is to give it back
+        kodi_kept.clear_show_refresh(target.key)
     if not merged:
         kodi.call("VideoLibrary.RemoveTVShow", {api.name("tvshowid"): old.tvshowid})
     if (watched or mine) and (merged or kept or getattr(kept, "show", None)):
         kodi_kept.clear(target.key)
     done = f"scanned {folder} and removed the show at {old.file} (renamed)"
     return done + (f"; kept the watched state of {count(restore, 'episode')}" if watched else "")
+
+
+def _with_late_rating(state: dict[str, Any], target: Target) -> tuple[dict[str, Any], bool]:
+    """A renamed show's rating and tags (`state`, the old show's) with the rating a refresh
+    Kodi ran late reset (`refresh_show` kept it in the row): Kodi ran it before the rename, so
+    the old show holds its tvshow.nfo's rating, none, and the kept one is the user's. One the
+    user gave the old show since (not its tvshow.nfo's) wins. And whether a rating was kept:
+    once the new show has it, the row keeps it no more."""
+    kept = kodi_kept.show_refresh_kept(target.key).get("userrating")
+    if not kept:
+        return state, False
+    nfo_rating = kodi_tv.show_nfo_userrating(target.folder, target.libraries)
+    if state.get("userrating") in (None, nfo_rating) and kept != nfo_rating:
+        state = {**state, "userrating": kept}
+    return state, True
 
 
 def adopt_show(kodi: Kodi, old: KodiShow, tvshowid: int, target: Target) -> str:

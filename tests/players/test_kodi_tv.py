@@ -856,3 +856,69 @@ def test_a_newer_publish_of_the_show_takes_over_from_the_look(make_rt, tmp_path,
     assert report.sent == 1 and _show_refreshes(kodi) == 2
     assert states("Living room") == ["sent", "sent"]
     assert kodi.show_details[8] == {"userrating": 7, "tag": ["Binge", "AMC"]}
+
+
+RENAMED = (
+    f"{BB} {{tvdb-81189}}"  # Sonarr's series folder format "{Series TitleYear} {tvdb-{TvdbId}}"
+)
+
+
+def _renamed_after_the_late_refresh(rt, show: db.Movie) -> None:
+    """Sonarr renamed the show's folder, and the show is published again there."""
+    new = Path(show.path).with_name(RENAMED)
+    Path(show.path).rename(new)
+    db.Movie.update(path=str(new)).where(db.Movie.id == show.id).execute()
+    queue(db.Movie.get_by_id(show.id))
+
+
+def test_a_show_renamed_after_its_late_refresh_gets_its_rating_back_at_the_move(
+    make_rt, tmp_path, monkeypatch
+):
+    """Kodi ran the late RefreshTVShow (the show's rating reset to its tvshow.nfo's, none),
+    then the folder was renamed: the move gave the new show the old one's rating as Kodi had
+    it, none, and the rating kept in the row came back only at the show's next refresh,
+    maybe months later. The move gives it, and the row keeps it no more."""
+    shows = {8: (f"smb://nas/tv/{BB}/", IDS)}
+    with FakeKodi(sources=["smb://nas/tv/"], shows=shows, show_details=RATED) as kodi:
+        rt, show = _rated_show_refreshed_late(make_rt, tmp_path, kodi, monkeypatch)
+        kodi.run_queued()
+        assert kodi.show_details[8]["userrating"] == 0
+
+        def scan(directory):
+            kodi.shows[9] = (directory, {"tmdb": "1396"})
+            kodi.show_details[9] = {"tag": ["AMC"]}
+
+        kodi.on_scan = scan
+        _renamed_after_the_late_refresh(rt, show)
+        [report] = process_notifications(rt, now=later(minutes=2))
+    assert report.sent == 1, report.error
+    assert sorted(kodi.shows) == [9] and kodi.shows[9][0] == f"smb://nas/tv/{RENAMED}/"
+    assert kodi.show_details[9] == {"userrating": 7, "tag": ["AMC", "Binge"]}
+    assert _show_refreshes(kodi) == 1
+    assert not any(
+        "show_refresh" in e for row in db.PlayerNotification.select() for e in row.kept_state or ()
+    )
+    assert kodi.violations == []
+
+
+def test_a_show_kodi_found_renamed_after_its_late_refresh_gets_its_rating_back(
+    make_rt, tmp_path, monkeypatch
+):
+    """The same, with Kodi's own scan having added the renamed folder as a show of its own
+    (the old show, reset by the late refresh, beside it): the new show's refresh sets the kept
+    rating on it first, and gives it back after; the old show goes."""
+    shows = {8: (f"smb://nas/tv/{BB}/", IDS)}
+    with FakeKodi(sources=["smb://nas/tv/"], shows=shows, show_details=RATED) as kodi:
+        rt, show = _rated_show_refreshed_late(make_rt, tmp_path, kodi, monkeypatch)
+        kodi.run_queued()
+        kodi.shows[9] = (f"smb://nas/tv/{RENAMED}/", {"tmdb": "1396"})
+        kodi.show_details[9] = {"tag": ["AMC"]}
+        _renamed_after_the_late_refresh(rt, show)
+        [report] = process_notifications(rt, now=later(minutes=2))
+    assert report.sent == 1, report.error
+    assert sorted(kodi.shows) == [9]
+    assert kodi.show_details[9] == {"userrating": 7, "tag": ["AMC", "Binge"]}
+    assert not any(
+        "show_refresh" in e for row in db.PlayerNotification.select() for e in row.kept_state or ()
+    )
+    assert kodi.violations == []
