@@ -608,9 +608,10 @@ def _published_nfo(movie, tags: list[str]) -> None:
     nfo = Path(movie.path).with_suffix(".nfo")
     body = "".join(f"<tag>{t}</tag>" for t in tags)
     nfo.write_text(f"<movie><title>{movie.title}</title>{body}</movie>")
-    db.LibraryFile.insert(
-        movie=movie, path=str(nfo), kind="nfo", sha256="x", size=nfo.stat().st_size
-    ).on_conflict_replace().execute()
+    F, size = db.LibraryFile, nfo.stat().st_size
+    F.insert(movie=movie, path=str(nfo), kind="nfo", sha256="x", size=size).on_conflict(
+        conflict_target=[F.path], update={F.movie: movie, F.size: size}
+    ).execute()
 
 
 HEAT = "Heat (1995)/Heat (1995).mkv"
