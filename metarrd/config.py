@@ -163,6 +163,9 @@ class PlayerConfig:
     path_map: tuple[PathMap, ...] = ()
     timeout_seconds: float = 10.0  # per request; a player slower than this counts as down
     ca_file: str = ""  # a PEM file of certificates its HTTPS may use (a self-signed one)
+    # false: told of no publish (its queued rows wait until it is on again); what PUBLISH
+    # writes for it stays written (a Plex's poster copies: Plex reads them, told or not)
+    enabled: bool = True
 
     @property
     def label(self) -> str:

@@ -597,7 +597,7 @@ class MediaPlayer(BaseModel):
     name = pw.CharField(unique=True)
     type = pw.CharField()
     url = pw.TextField()
-    enabled = pw.BooleanField(default=True)
+    enabled = pw.BooleanField(default=True)  # its [[player]]'s `enabled`: told of publishes
     last_ok_at = pw.DateTimeField(null=True)
     last_error = pw.TextField(null=True)
 
@@ -1824,10 +1824,11 @@ def mirror_config(config: Config) -> None:
         for player in config.player:
             url = redact(player.url)  # the requests use the configuration's, with any secret
             row, _ = MediaPlayer.get_or_create(
-                name=player.name, defaults={"type": player.type, "url": url}
+                name=player.name,
+                defaults={"type": player.type, "url": url, "enabled": player.enabled},
             )
-            if row.type != player.type or row.url != url:
-                row.type, row.url = player.type, url
+            if row.type != player.type or row.url != url or row.enabled != player.enabled:
+                row.type, row.url, row.enabled = player.type, url, player.enabled
                 row.save()
             PlayerLibrary.delete().where(PlayerLibrary.player == row).execute()
             for lib_name in player.libraries:

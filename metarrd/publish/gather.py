@@ -44,7 +44,7 @@ class ItemRows:
     video: list = field(default_factory=list)  # VideoStream Rows
     audio: list = field(default_factory=list)  # AudioStream Rows
     subtitles: list = field(default_factory=list)  # SubtitleStream Rows
-    plex: bool = False  # an enabled Plex player shows its library (stage: its poster's copy)
+    plex: bool = False  # a Plex player shows its library (stage: its poster's copy)
 
 
 def stream_details(rows: ItemRows) -> dict[str, tuple]:
@@ -73,10 +73,9 @@ def load_rows(movie_ids: Iterable[int]) -> dict[int, ItemRows]:
     """The rows of these items (an id with no item is left out)."""
     ids = list(dict.fromkeys(movie_ids))
     P, PL = db.MediaPlayer, db.PlayerLibrary
+    # a Plex switched off (`enabled = false`) is told nothing, yet reads the files: its copies stay
     plex = pw.fn.EXISTS(
-        P.select(P.id)
-        .join(PL)
-        .where(PL.library == db.Movie.library, P.type == "plex", P.enabled == True)  # noqa: E712
+        P.select(P.id).join(PL).where(PL.library == db.Movie.library, P.type == "plex")
     )
     rows = {
         m.id: ItemRows(m, plex=bool(m.plex_shown))

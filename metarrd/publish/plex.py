@@ -5,7 +5,7 @@ Plex reads no NFO, only local artwork, through its Local Media Assets (LocalMedi
 movie's first file only, `(poster|default|cover|movie|folder|<root file>)-?[0-9]?.<ext>` for
 the poster and `(fanart|art|background|backdrop|<root file>-fanart)-?[0-9]?.<ext>` for the
 background, `<root file>` being that file's name without its extension (a stack's first part,
-`Heat (1995) cd1`) and `<ext>` one of `IMAGE_EXTS`. So with an enabled Plex player showing
+`Heat (1995) cd1`) and `<ext>` one of `IMAGE_EXTS`. So with a Plex player showing
 the library, a movie gets (`copies`):
 
 - its poster at `<base>.<ext>` (`layout.plex_poster_name`): Kodi's `<base>-poster.jpg` is no
@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 # `.gif` poster is read under no name.
 IMAGE_EXTS = ("jpg", "jpeg", "png", "tbn")
 FANART = "fanart for Plex"  # the label of a folder stack's fanart copy beside its first part
-# the names of the libraries an enabled Plex player showed when `follow_players` last ran
+# the names of the libraries a Plex player showed when `follow_players` last ran
 SHOWN_KEY = "plex_libraries"
 
 
@@ -118,7 +118,7 @@ def _first_of(names: Iterable[Path], folder: Path, kind: str) -> str | None:
 
 def needs_publish(movie: db.Movie, ledger: Iterable[Path], plex: bool) -> bool:
     """Whether a published movie's files (`ledger`, the paths of its art) are not what a
-    publish would write for Plex now (`plex`: an enabled Plex player shows its library): the
+    publish would write for Plex now (`plex`: a Plex player shows its library): the
     copies `copies` makes are missing, or ours are there with no Plex to read them. Told from
     the ledger alone, the files unread: the poster's and fanart's copies are of the rank-1
     image in our art folder."""
@@ -145,11 +145,10 @@ def needs_publish(movie: db.Movie, ledger: Iterable[Path], plex: bool) -> bool:
 
 
 def shown_libraries() -> set[str]:
-    """The names of the libraries an enabled Plex player shows."""
+    """The names of the libraries a Plex player shows: one switched off (`enabled = false`)
+    too, which is told of no publish but reads the files all the same."""
     P, PL, L = db.MediaPlayer, db.PlayerLibrary, db.Library
-    query = (
-        L.select(L.name).join(PL).join(P).where(P.type == "plex", P.enabled == True)  # noqa: E712 (peewee expression)
-    )
+    query = L.select(L.name).join(PL).join(P).where(P.type == "plex")
     return {name for (name,) in query.tuples()}
 
 
@@ -158,7 +157,7 @@ def _shown_before() -> set[str]:
 
 
 def follow_players() -> int:
-    """Mark "Republish?" (`db.OUTDATED`) each published movie whose library an enabled Plex
+    """Mark "Republish?" (`db.OUTDATED`) each published movie whose library a Plex
     player began or ceased to show since the last run, and whose files are not what a publish
     would write for Plex now (`needs_publish`): a Plex added to a library showed none of its
     posters until each movie was published again for another reason. The set of libraries is

@@ -282,3 +282,40 @@ def test_a_token_pasted_with_spaces_around_it_still_works(make_rt, tmp_path):
 
     assert states("Jelly") == ["sent"] and states("Plex") == ["sent"]
     assert jelly.updates and plex.refreshes == [("2", "/data/movies/A")]
+
+
+def test_a_player_switched_off_is_told_nothing_until_it_is_on_again(make_rt, tmp_path):
+    """`enabled = false` in its [[player]]: the player stays configured (its settings, its
+    queued rows) but a publish queues nothing for it and nothing queued is sent; switched on
+    again, what was queued before goes out."""
+    from metarrd.publish.apply import queue_notifications
+
+    root = str(tmp_path / "movies")
+    with FakeJellyfin(locations=["/media/movies"]) as jelly:
+        player = {
+            "name": "Jelly",
+            "type": "jellyfin",
+            "url": jelly.url,
+            "token": "jf-key",
+            "libraries": ["Movies"],
+            "path_map": [{"from": root, "to": "/media/movies"}],
+            "timeout_seconds": 2.0,
+        }
+        rt = make_rt([player])
+        heat = add_movie(rt, "Heat (1995)/Heat (1995).mkv")
+        queue(heat)  # published while it was on
+
+        rt = make_rt([{**player, "enabled": False}])
+        alien = add_movie(rt, "Alien (1979)/Alien (1979).mkv")
+        with db.write_transaction():
+            assert queue_notifications([(alien, True)]) == {}
+        assert process_notifications(rt, now=later(minutes=1)) == []
+        assert due_in(rt) is None  # the daemon waits for nothing
+        assert jelly.updates == [] and states("Jelly") == ["pending"]
+
+        rt = make_rt([player])
+        [report] = process_notifications(rt, now=later(minutes=2))
+    assert report.sent == 1 and states("Jelly") == ["sent"]
+    assert jelly.updates == [
+        [{"Path": "/media/movies/Heat (1995)/Heat (1995).mkv", "UpdateType": "Modified"}]
+    ]

@@ -103,3 +103,23 @@ def test_the_web_app_reads_the_change_when_it_starts(make_rt, build, config_fact
         assert state(built.movie) == db.OUTDATED
     finally:
         app.extensions["metarrd.runtime"].close()
+
+
+def test_a_plex_switched_off_keeps_its_poster_copies(make_rt, build, tmp_path):
+    """`enabled = false` switches off what metarrd tells the player, not what Plex reads:
+    Plex reads the library's files whether told or not, so its poster copies stay (no
+    "Republish?" for every movie, none removed), and a new publish writes them as before."""
+    libraries = {"Movies": tmp_path / "movies"}
+    rt = make_rt(libraries=libraries, player=[plex()])
+    built = build(runtime=rt)
+    publish_item(rt, built.movie)
+    follow_players()
+    assert built.path(f"{BASE}.jpg").is_file()
+
+    rt = make_rt(libraries=libraries, player=[{**plex(), "enabled": False}])
+    assert follow_players() == 0 and state(built.movie) == db.PUBLISHED
+    other = build("Heat (1995)", runtime=rt)
+    publish_item(rt, other.movie)
+    assert other.path("Heat (1995).jpg").is_file()
+    plan = preview_publish(rt, built.reload())
+    assert [a.path.name for a in plan.actions if a.action not in (KEEP, LEAVE)] == []

@@ -63,12 +63,13 @@ def test_no_plex_no_copy_and_a_plex_taken_off_the_library_takes_it_away(make_rt,
     assert built.path(f"{BASE}-poster.jpg").exists()
 
 
-def test_a_disabled_plex_gets_no_copy(make_rt, build):
-    rt = make_rt(player=[plex()])
-    db.MediaPlayer.update(enabled=False).execute()
+def test_a_plex_switched_off_still_gets_its_copy(make_rt, build):
+    """`enabled = false` stops what metarrd tells Plex, not what Plex reads of the library."""
+    rt = make_rt(player=[{**plex(), "enabled": False}])
+    assert [p.enabled for p in db.MediaPlayer.select()] == [False]
     built = build(runtime=rt)
     publish_item(rt, built.movie)
-    assert not built.path(f"{BASE}.jpg").exists()
+    assert built.path(f"{BASE}.jpg").read_bytes() == built.path(f"{BASE}-poster.jpg").read_bytes()
 
 
 def test_the_users_own_poster_at_that_name_is_copied_into_the_cache_first(make_rt, build):

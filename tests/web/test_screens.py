@@ -294,6 +294,24 @@ def test_a_password_in_a_player_url_is_never_shown_or_stored(config_factory, mon
     assert Endpoint(config.player[0], None, "", "").url("/jsonrpc").startswith("http://kodi:KODI")
 
 
+def test_a_player_switched_off_says_so_on_the_settings_page(config_factory):
+    from metarrd.web import create_app
+
+    players = [
+        {"name": "Living room", "type": "kodi", "url": "http://127.0.0.1:9"},
+        {"name": "Bedroom", "type": "kodi", "url": "http://127.0.0.1:9", "enabled": False},
+    ]
+    app = create_app(config_factory(player=players), testing=True)
+    page = app.test_client().get("/settings").get_data(as_text=True)
+    living, bedroom = page.split("Bedroom")[0], page.split("Bedroom")[1]
+    assert "switched off" not in living.split("Living room")[1]
+    assert "switched off" in bedroom.split("</li>")[0]
+    assert {p.name: p.enabled for p in db.MediaPlayer.select()} == {
+        "Living room": True,
+        "Bedroom": False,
+    }
+
+
 def test_running_enrich_shows_images_analysed_and_the_nav_shows_work(client, seed):
     movie = seed.movie("The Matrix")
     db.Job.create(kind="enrich", movie=movie, key="enrich:1", state="running", progress=0.0)
