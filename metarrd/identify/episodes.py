@@ -26,7 +26,9 @@ or "24" are not read as numbers). What it accepts:
 
 What it reports, with the reason in `problem`, instead of mapping somewhere wrong:
 absolute numbers (`Naruto - 001 - Title`, `Naruto - 130 - Title`, `[Grp] One Piece - 1050`:
-Kodi reads S0E1 / S1E30 / S10E50), a name of a whole season (`Show.S02.1080p`, `Show.Season.2`:
+Kodi reads S0E1 / S1E30 / S10E50; also an obfuscated name's anime release folder's,
+`[SubsPlease] Show - 47 (1080p) [ABCD1234]/3f1b9c0a.mkv`, as Sonarr's ParsePath reads the
+folder when the name parses not), a name of a whole season (`Show.S02.1080p`, `Show.Season.2`:
 Sonarr's season pack, never episode 2),
 a date that can be read two ways (`05.03.2024`), a range across seasons, a range of more than
 50 episodes (Kodi's cap; found before guessit spends seconds listing it), a range that runs
@@ -302,7 +304,7 @@ _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 # otherwise: a scan then reads again the names of unchanged files read by older rules (not
 # their streams), and a file whose reading changed is scanned again as a changed file
 # (scan/tv.py `_reads_the_same`), so a library scanned before a fix gets it without a touch.
-NAME_RULES = 24
+NAME_RULES = 25
 
 
 @dataclass(frozen=True)
@@ -699,7 +701,45 @@ def parse_episode(
                 f"the disc's titles, not the episodes of {outer_season!r}; "
                 f"{_kodi_reading(file_name)}. Name it with its season and episode ({named} if "
                 "it is that one)"))  # fmt: skip
+    if season_folder and found == _no_numbers(file_name):
+        return (
+            _absolute_of_folder(file_name, stem, show_title, season_folder, outer_folders) or found
+        )
     return found
+
+
+def _no_numbers(file_name: str) -> EpisodeName:
+    """A name without season, episode, absolute number or air date: the problem says so."""
+    return EpisodeName(problem=f"{file_name}: no season and episode numbers (S01E02) and no "
+                               f"air date in the name; {_kodi_reading(file_name)}")  # fmt: skip
+
+
+def _absolute_of_folder(
+    file_name: str,
+    stem: str,
+    show_title: str | None,
+    folder: str,
+    outer_folders: tuple[str, ...],
+) -> EpisodeName | None:
+    """An obfuscated or numberless name (`a3f9c1e2.mkv`) in an anime release's folder that
+    holds its absolute number (`[SubsPlease] Jujutsu Kaisen - 47 (1080p) [ABCD1234]/`): the
+    folder read as the file's name, as Sonarr's ParsePath does when the file's name parses
+    not, so absolute 47 is mapped in TheTVDB's absolute order like `... - 47.mkv` is (Kodi
+    reads the folder's number no more than the name's: its rules are the file name's). A
+    batch's range (`[Grp] Show - 01-12`) is not each file's; None for it and any other
+    folder."""
+    ext = file_name[len(stem) :]
+    outer = (outer_folders[0], outer_folders[1:]) if outer_folders else (None, ())
+    found = parse_episode(folder + ext, show_title, *outer)
+    if not isinstance(found.absolute, int) or len(found.episodes) > 1:
+        return None
+    note = f"numbers read from its folder {folder!r}"
+    kodi_folder, kodi = _kodi_reading(folder + ext), _kodi_reading(file_name)
+    if found.problem:
+        problem = found.problem.removeprefix(f"{folder}{ext}: ").replace(kodi_folder, kodi)
+        return replace(found, problem=f"{file_name}: {note}: {problem}")
+    warnings = [w.replace(kodi_folder, kodi) for w in found.warnings]
+    return replace(found, episode_title=None, warnings=(*warnings, note))
 
 
 def without_paired_absolute(stem: str) -> str:
@@ -1014,8 +1054,7 @@ def _bare_number(
                                    "pack: name it with its episode (S02E01) or split it, as "
                                    "Sonarr does")  # fmt: skip
     if not found:
-        return EpisodeName(problem=f"{file_name}: no season and episode numbers (S01E02) and no "
-                                   f"air date in the name; {_kodi_reading(file_name)}")  # fmt: skip
+        return _no_numbers(file_name)
     raw, end = found[0].group(1), found[0].group(2)
     value = int(raw)
     anime = bool(_GROUP_PREFIX.match(file_name))

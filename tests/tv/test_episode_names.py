@@ -1431,3 +1431,37 @@ def test_a_bare_number_in_a_discs_folder_is_not_taken_for_its_seasons_episode(na
     assert parse_episode("Show - E05.mkv", "Show", "Disc 2", ("Season 2",)).episodes == (5,)
     got = parse_episode("Show - 205.mkv", "Show", "Disc 2", ("Season 2",))
     assert (got.season, got.episodes) == (2, (5,))
+
+
+@pytest.mark.parametrize(
+    ("folder", "absolute"),
+    [
+        # anime releases (guessit guessit/test/episodes.yml) kept in their release folders
+        ("[Kaylith] Zankyou no Terror - 04 [480p][B4D4514E]", 4),
+        ("[Stratos-Subs]_Infinite_Stratos_-_12_(1280x720_H.264_AAC)_[379759DB]", 12),
+        ("[PuyaSubs!] Seirei Tsukai no Blade Dance - 05 [720p][32DD560E]", 5),
+        ("[SubsPlease] Jujutsu Kaisen - 47 (1080p) [ABCD1234]", 47),
+    ],
+)
+def test_an_obfuscated_name_takes_the_absolute_number_of_its_release_folder(folder, absolute):
+    # only a folder's SxxEyy was read: the file was "no numbers in the name" and stayed so in
+    # the absolute order, where Sonarr's ParsePath (the folder read as the name) imports it
+    got = parse_episode("3f1b9c0a7d2864f5.mkv", None, folder)
+    assert (got.season, got.episodes, got.absolute) == (None, (), absolute), got
+    assert got.problem.startswith(f"3f1b9c0a7d2864f5.mkv: numbers read from its folder {folder!r}")
+    assert "absolute episode number" in got.problem and "Kodi skips it" in got.problem
+
+
+def test_a_batch_folders_range_is_not_each_files_number():
+    got = parse_episode("3f1b9c0a7d2864f5.mkv", "Bleach",
+                        "[ShinBunBu-Subs] Bleach - 02-03 (CX 1280x720 x264 AAC)")  # fmt: skip
+    assert (got.episodes, got.absolute) == ((), None) and "no season and episode" in got.problem
+    got = parse_episode("Bleach - 02.mkv", "Bleach", "[ShinBunBu-Subs] Bleach - 02-03 (CX)")
+    assert got.absolute == 2  # the name's own number wins
+
+
+def test_a_release_folder_in_a_season_folder_is_read_as_the_name_would_be():
+    # `Season 2/Naruto - 08 (1080p).mkv` is S02E08 and absolute 8: so is its obfuscated file
+    got = parse_episode("3f1b9c0a7d2864f5.mkv", "Naruto", "Naruto - 08 (1080p)", ("Season 2",))
+    assert (got.season, got.episodes, got.absolute, got.problem) == (2, (8,), 8, None)
+    assert "numbers read from its folder 'Naruto - 08 (1080p)'" in got.warnings

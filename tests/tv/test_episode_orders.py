@@ -244,6 +244,25 @@ def test_an_absolute_range_maps_each_number_in_the_absolute_order(run, tmp_path)
     assert db.Event.select().where(db.Event.kind == "identify.done").count() == events
 
 
+def test_an_obfuscated_file_in_its_release_folder_follows_the_absolute_order(run, tmp_path):
+    """A download kept in its release folder with an obfuscated name: only a folder's SxxEyy
+    was read, so absolute 8 was dropped and the file was "no numbers in the name" in every
+    order. Sonarr reads the folder when the name parses not (Parser.ParsePath)."""
+    root = tmp_path / "tv"
+    put(root, rel := "Naruto/[Grp] Naruto - 008 [720p][B4D4514E]/3f1b9c0a7d2864f5.mkv")
+    run("scan")
+    show = show_of(root, "Naruto")
+    item = episode(root, rel)
+    assert item.hints["name_absolute"] == 8
+    assert f"metarrd tv order {show.id} absolute" in item.last_error
+    status, _out, err = run("tv", "order", str(show.id), "absolute")
+    assert status == 0, err
+    item = episode(root, rel)
+    assert item.identification_status == db.IDENTIFIED, item.last_error
+    assert (item.season, item.episodes) == (2, [2])  # TheTVDB's aired numbers of absolute 8
+    assert item.episode_refs[0]["title"] == "The Oath of Pain"
+
+
 def test_a_rescan_in_the_absolute_order_keeps_the_numbers_and_reports_no_problem(run, tmp_path):
     """Once the show is in the absolute order, an absolute name is no scan problem: a new
     anime file is found without error and a touched one keeps the aired numbers identify
