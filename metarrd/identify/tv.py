@@ -1510,12 +1510,12 @@ def _titles_named(named: list[str], titles: list[list[str]], several: bool, leni
     episodes (each with the titles it has): one episode, that title (`lenient`: or it without
     its part number, `Pilot` of "Pilot (1)"); several, Sonarr's title of them (`_sonarr_title`,
     or its first and last when it cut them short) as what follows the numbers
-    (`_named_titles`)."""
+    (`_named_titles`); either, the start of it where Sonarr cut the title (`_cut_from`)."""
     if not several:
         keys = {normalize_title(t) for t in titles[0]}
         if lenient:
             keys |= {normalize_title(_PART_NUMBER.sub("", t)) for t in titles[0]}
-        return not (keys - {""}).isdisjoint(named)
+        return not (keys - {""}).isdisjoint(named) or _cut_from(named, keys)
     choices = [[]]  # every combination of the episodes' titles (TMDB's, TheTVDB's)
     for options in titles:
         choices = [[*c, t] for c in choices for t in dict.fromkeys(options)][:16]
@@ -1527,9 +1527,18 @@ def _titles_named(named: list[str], titles: list[list[str]], several: bool, leni
             # `Episode Title 1...` (GetEpisodeTitle)
             keys.add(normalize_title(f"{written[0].rstrip(' .')} {written[-1]}"))
             keys.add(f"{normalize_title(written[0])} {_CUT}")
-        if not (keys - {""}).isdisjoint(named):
+        if not (keys - {""}).isdisjoint(named) or _cut_from(named, keys):
             return True
     return False
+
+
+def _cut_from(named: list[str], keys: set[str]) -> bool:
+    """Whether a title key Sonarr cut short (`_named_titles`: `Episode Ti...`) is the start of
+    one of `keys`. Sonarr's GetEpisodeTitle cuts a title too long for the name (255 bytes, or a
+    `{Episode Title:30}` format) at that many bytes, mid-word too (`... triggers the trunc...`),
+    and trims the spaces and dots before its `...`."""
+    cuts = [n.removesuffix(f" {_CUT}") for n in named if n.endswith(f" {_CUT}")]
+    return any(key.startswith(cut) for cut in cuts if cut for key in keys if key)
 
 
 def _same_episode(ref: dict, other: dict) -> bool:

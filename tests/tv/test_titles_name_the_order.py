@@ -388,3 +388,43 @@ def test_a_file_of_sonarrs_dvd_quality_titled_in_thetvdbs_order_is_counted(
         "2 file name(s) title their episode as TheTVDB's aired order numbers it, not TMDB's "
         "(e.g. S01E01 'The Train Job', TMDB's 'Serenity')"
     ) in show.numbering_note
+
+
+# Sonarr's TruncatedEpisodeTitlesFixture (FileNameBuilder.GetEpisodeTitle): one episode's title
+# too long for the name is cut at that many bytes, mid-word too, and ends in `...`
+SISKO_TITLE = (
+    "This title has to be 197 characters in length, combined with the series title, quality "
+    "and episode number it becomes 254ish and the extension puts it above the 255 limit and "
+    "triggers the truncation"
+)
+LOREM = (
+    "Lorem ipsum dolor sit amet, consectetur adipiscing elit Maecenas et magna sem Morbi vitae "
+    "volutpat quam, id porta arcu Orci varius natoque penatibus et magnis dis parturient montes "
+    "nascetur ridiculus musu Cras vestibulum"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        (f"The Fantastic Life of Mr. Sisko - S02E18 - {SISKO_TITLE[:-6]}... Bluray-1080p.mkv",
+         SISKO_TITLE),
+        (f"{LOREM} - S01E01 - Episode Ti... HDTV-720p.mkv", "Episode Title 1"),
+        (f"{LOREM} - S01E01 - Episod\u00e9 T... HDTV-720p.mkv", "Episod\u00e9 Title"),
+    ],
+)  # fmt: skip
+def test_one_episodes_title_cut_short_as_sonarr_does_is_read(name, title):
+    """Before, such a name titled no episode: a file titled in another order was not counted."""
+    named = _named_titles(_Item(name))
+    assert _titles_named(named, [[title]], False, lenient=False)
+    assert not _titles_named(named, [["Another Episode Title"]], False, lenient=False)
+
+
+def test_a_title_is_read_as_cut_short_only_where_sonarr_cut_it():
+    named = _named_titles(_Item(f"{LOREM} - S01E01 - Episode Ti HDTV-720p.mkv"))
+    assert not _titles_named(named, [["Episode Title 1"]], False, lenient=False)
+    # the first of several titles, itself cut (should_truncate_first_episode_title...)
+    named = _named_titles(_Item(f"{LOREM} - S01E01-E02 - Episode Ti... HDTV-720p.mkv"))
+    titles = [["Episode Title 1"], ["Another Episode Title"]]
+    assert _titles_named(named, titles, True, lenient=False)
+    assert not _titles_named(named, list(reversed(titles)), True, lenient=False)
