@@ -1109,7 +1109,9 @@ class _Guide:
         if several:
             named = _named_titles(item)
         else:  # a placeholder read proves nothing; another reading of the name still may
-            named = [n for n in _episode_titles(item) if not _PLACEHOLDER.match(n)]
+            keys = _episode_titles(item)
+            numbers = self._absolute_of(refs) if any(k.isdigit() for k in keys) else set()
+            named = _order_titles(keys, numbers)
         if not named:
             return None
         mine = [self._own_titles(r) for r in refs]
@@ -1130,6 +1132,16 @@ class _Guide:
                         f"{_OWNER[self.order]} {' + '.join(r.get('title') or '?' for r in refs)!r}")  # fmt: skip
                 return {"order": other, "text": text}
         return None
+
+    def _absolute_of(self, refs: list[dict]) -> set[int]:
+        """TheTVDB's absolute numbers of the episodes refs matched (none without TheTVDB)."""
+        try:
+            episodes = self.tvdb_episodes()
+        except ProviderUnavailable:
+            return set()
+        found = (episodes.get(r["tvdb_id"], {}).get("absoluteNumber") for r in refs
+                 if isinstance(r.get("tvdb_id"), int))  # fmt: skip
+        return {n for n in found if isinstance(n, int) and n > 0}
 
     def _own_titles(self, ref: dict) -> list[str]:
         """The titles of the episode a ref matched: TMDB's and TheTVDB's."""
@@ -1412,8 +1424,9 @@ _RENAME = (
     "pair (Sonarr's Rename Files does, from TheTVDB's numbers)"
 )
 # titles that prove no order: TheTVDB's and Sonarr's `TBA` of an episode not named yet, TMDB's
-# `Episode 5` of one it has no name for, a pilot either may call so
-_PLACEHOLDER = re.compile(r"^(?:tba|tbd|tbc|untitled|pilot|(?:episode|part|chapter) \d+|\d+)$")
+# `Episode 5` of one it has no name for, a pilot either may call so, a zero-padded number (Sonarr's
+# anime format's `{absolute:000}` with no title after it: `Naruto - S01E08 - 008 HDTV-720p`)
+_PLACEHOLDER = re.compile(r"^(?:tba|tbd|tbc|untitled|pilot|(?:episode|part|chapter) \d+|0\d*)$")
 
 
 # Sonarr's MultiPartCleanupRegex: the part number its multi-episode title drops
@@ -1484,6 +1497,17 @@ def _episode_titles(item: db.Movie) -> list[str]:
     named = _named_titles(item)
     read = normalize_title((item.hints or {}).get("name_episode_title") or "")
     return [*named, read] if read and read not in named else named
+
+
+def _order_titles(keys: list[str], absolute: set[int]) -> list[str]:
+    """The title keys of a file of one episode (`_episode_titles`) that may prove an order:
+    not a placeholder (`_PLACEHOLDER`), nor a number that is the episode's absolute number
+    (`absolute`, TheTVDB's: `Naruto - S07E03 - 130`, Sonarr's anime format without a title).
+    Other numbers are titles: Stargate SG-1's "1969", Doctor Who's "42", Lost's "316", The
+    X-Files' "731"."""
+    return [
+        k for k in keys if not _PLACEHOLDER.match(k) and not (k.isdigit() and int(k) in absolute)
+    ]
 
 
 def _sonarr_titles(titles: list[str]) -> list[str]:

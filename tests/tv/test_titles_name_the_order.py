@@ -14,7 +14,13 @@ from metarrd import db
 from metarrd.cli import main
 from metarrd.identify.episodes import parse_episode
 from metarrd.identify.match import normalize_title
-from metarrd.identify.tv import _episode_titles, _named_titles, _sonarr_title, _titles_named
+from metarrd.identify.tv import (
+    _episode_titles,
+    _named_titles,
+    _order_titles,
+    _sonarr_title,
+    _titles_named,
+)
 
 from .conftest import put
 from .test_episode_orders import SONARR_TVSHOW
@@ -428,3 +434,38 @@ def test_a_title_is_read_as_cut_short_only_where_sonarr_cut_it():
     titles = [["Episode Title 1"], ["Another Episode Title"]]
     assert _titles_named(named, titles, True, lenient=False)
     assert not _titles_named(named, list(reversed(titles)), True, lenient=False)
+
+
+@pytest.mark.parametrize(
+    ("show", "name", "title"),
+    [
+        # episodes titled by a number alone (TheTVDB's and TMDB's titles)
+        ("Stargate SG-1", "Stargate SG-1 - S02E21 - 1969 Bluray-1080p.mkv", "1969"),
+        ("Stargate SG-1", "Stargate.SG-1.S02E21.1969.DVDRip.XviD-GRP.avi", "1969"),
+        ("Doctor Who", "Doctor Who (2005) - S03E07 - 42 HDTV-720p.mkv", "42"),
+        ("Lost", "Lost - S05E06 - 316 WEBDL-1080p.mkv", "316"),
+        ("The X-Files", "The X-Files - S03E10 - 731 DVD.mkv", "731"),
+    ],
+)
+def test_a_title_that_is_a_number_proves_an_order(show, name, title):
+    """A number alone was a placeholder: a file titled so in another order than the show's was
+    never counted."""
+    item = _Item(name)
+    item.hints["name_episode_title"] = parse_episode(name, show).episode_title
+    named = _order_titles(_episode_titles(item), {9})
+    assert _titles_named(named, [[title]], False, lenient=False)
+
+
+@pytest.mark.parametrize(
+    ("name", "absolute"),
+    [
+        # Sonarr's anime format's `{absolute:000}` with no title after it
+        ("Naruto - S01E08 - 008 HDTV-720p.mkv", set()),
+        # unpadded: the episode's absolute number on TheTVDB, not its title
+        ("Naruto - S07E03 - 130 HDTV-720p.mkv", {130}),
+    ],
+)
+def test_an_absolute_number_is_no_title(name, absolute):
+    item = _Item(name)
+    item.hints["name_episode_title"] = parse_episode(name, "Naruto").episode_title
+    assert _order_titles(_episode_titles(item), absolute) == []
