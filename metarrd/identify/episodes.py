@@ -227,6 +227,10 @@ _CJK_SEASON = re.compile(r"第([0-9]{1,3}|[一二三四五六七八九十]{1,3})
 _CJK_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九", 1)}
 # one episode, nothing after the title but separators, and only a title after it
 _FAST = re.compile(r"^[\s._-]*[Ss](\d{1,2})[Ee](\d{1,3})(?:[\s._]+-[\s._]+([^\d\[\]()]*))?$")
+# Sonarr's `{Quality Full}` without a digit, after the title of its default format (`Show -
+# S01E01 - The Train Job DVD`): its qualities `SDTV`, `DVD`, `Raw-HD` (Quality.cs), then
+# `Proper` and `REAL` (FileNameBuilder GetQualityProper, GetQualityReal), spelled so
+_FAST_QUALITY = re.compile(r"(?:^|\s+)(?:SDTV|DVD|Raw-HD)(?:\s+Proper)?(?:\s+REAL)?\s*$")
 # a number alone, with a release version (`004v2`) and the end of a range (`002-003`, `01~02`,
 # `01 ~ 02` as anime groups write it, and the last of a list: `01-02-03`); not a month
 # (`10月新番`, "October's new shows" in fansub names)
@@ -304,7 +308,7 @@ _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 # otherwise: a scan then reads again the names of unchanged files read by older rules (not
 # their streams), and a file whose reading changed is scanned again as a changed file
 # (scan/tv.py `_reads_the_same`), so a library scanned before a fix gets it without a touch.
-NAME_RULES = 25
+NAME_RULES = 26
 
 
 @dataclass(frozen=True)
@@ -478,7 +482,8 @@ def parse_episode(
     fast = _FAST.match(_without_title(stem, show_title)) if show_title else None
     if fast:  # "<Show> - S01E02 - Title": the common form, without guessit's cost
         season, episode, rest = int(fast.group(1)), int(fast.group(2)), fast.group(3)
-        return _numbered(file_name, season, [episode], (rest or "").strip() or None, folder_season)
+        rest = _FAST_QUALITY.sub("", rest or "").strip()
+        return _numbered(file_name, season, [episode], rest or None, folder_season)
     options: dict = {"type": "episode"}
     if show_title:
         options["expected_title"] = [show_title]

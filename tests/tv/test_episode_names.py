@@ -1465,3 +1465,24 @@ def test_a_release_folder_in_a_season_folder_is_read_as_the_name_would_be():
     got = parse_episode("3f1b9c0a7d2864f5.mkv", "Naruto", "Naruto - 08 (1080p)", ("Season 2",))
     assert (got.season, got.episodes, got.absolute, got.problem) == (2, (8,), 8, None)
     assert "numbers read from its folder 'Naruto - 08 (1080p)'" in got.warnings
+
+
+@pytest.mark.parametrize(
+    ("show", "name", "title"),
+    [
+        # Sonarr's default format with a quality of no digit (Sonarr's own test names:
+        # FormatVideoCodecFixture, QualityParserFixture), and with its Proper and REAL
+        ("Ghost Advent", "Ghost Advent - S04E05 - Stanley Hotel SDTV.avi", "Stanley Hotel"),
+        ("Show", "Show - S03E01 - Episode Title Raw-HD.ts", "Episode Title"),
+        ("Firefly", "Firefly - S01E01 - The Train Job DVD.mkv", "The Train Job"),
+        ("Firefly", "Firefly - S01E01 - The Train Job DVD Proper.mkv", "The Train Job"),
+        ("Firefly", "Firefly - S01E01 - The Train Job SDTV Proper REAL.mkv", "The Train Job"),
+        # a title's own word stays (Sonarr spells its qualities so)
+        ("Show", "Show - S01E01 - The Dvd.mkv", "The Dvd"),
+        ("Show", "Show - S01E01 - DVD.mkv", None),  # no title: the quality alone
+    ],
+)
+def test_sonarrs_quality_is_not_the_episode_title(show, name, title):
+    # the title scan stores (identify compares it with the providers') kept `DVD`, `SDTV`
+    got = parse_episode(name, show)
+    assert got.episode_title == title and got.episodes and got.problem is None, got

@@ -1315,6 +1315,24 @@ def test_an_unchanged_file_read_by_older_name_rules_is_read_again(tv_rt, tmp_pat
     assert item.id in report.changed
 
 
+def test_an_episode_title_read_with_sonarrs_quality_is_read_again(tv_rt, tmp_path):
+    """Rules 25 kept Sonarr's `DVD` in the title scan stores (`The Train Job DVD`, a title
+    identify compares with the providers'); the file is unchanged, its name is read again."""
+    rel = "Firefly (2002)/Season 1/Firefly - S01E01 - The Train Job DVD.mkv"
+    put(tmp_path / "tv", rel)
+    scan(tv_rt)
+    item = _episode(tmp_path / "tv", rel)
+    assert item.hints["name_episode_title"] == "The Train Job"
+    old = {**item.hints, "name_rules": 25, "name_episode_title": "The Train Job DVD"}
+    db.Movie.update(hints=old).where(db.Movie.id == item.id).execute()
+
+    scan(tv_rt)
+
+    item = _episode(tmp_path / "tv", rel)
+    assert item.hints["name_episode_title"] == "The Train Job"
+    assert item.hints["name_rules"] == NAME_RULES
+
+
 def test_a_name_that_reads_the_same_by_todays_rules_is_not_scanned_again(
     tv_rt, tmp_path, monkeypatch
 ):
