@@ -389,9 +389,9 @@ def _kind_guards(config: Config) -> list:
     from metarrd.config import Problem, entry_key
     from metarrd.scan import guards_in_database
 
-    index = {lib.name: i for i, lib in enumerate(config.library)}
+    names = [lib.name for lib in config.library]
     return [
-        Problem("warning", f"{entry_key('library', index[name], name)}.kind", said)
+        Problem("warning", f"{entry_key('library', names.index(name), name, names)}.kind", said)
         for name, said in guards_in_database(config.db_path, config.library)
     ]
 

@@ -19,6 +19,7 @@ import tomllib
 import types
 import typing
 import urllib.parse
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -623,9 +624,12 @@ def check_library_kind(kind: str) -> str | None:
     return f'must be "movie" or "tv", not {kind!r}'
 
 
-def entry_key(table: str, index: int, name: Any) -> str:
-    """How a message names one `[[library]]`/`[[player]]`: by its name when it has one."""
-    if isinstance(name, str) and name.strip():
+def entry_key(table: str, index: int, name: Any, names: Sequence[Any] = ()) -> str:
+    """How a message names one `[[library]]`/`[[player]]`: by its name when it has one that
+    no other entry of `names` (every entry's name in that table) has. A name used twice is
+    the index (`library[1]`): `key_line` finds a name's entry as its first, so the second
+    "Movies" was reported at the first one's line."""
+    if isinstance(name, str) and name.strip() and list(names).count(name) < 2:
         return f"{table} {json.dumps(name, ensure_ascii=False)}"
     return f"{table}[{index}]"
 
@@ -748,8 +752,9 @@ PLAYER_TOKEN_HELP = {
 def check_semantics(config: Config, problems: Problems) -> None:
     """What the types cannot say: values that must agree with each other or have a shape."""
     names = [lib.name for lib in config.library]
+    player_names = [player.name for player in config.player]
     for i, lib in enumerate(config.library):
-        key = entry_key("library", i, lib.name)
+        key = entry_key("library", i, lib.name, names)
         if (kind_problem := check_library_kind(lib.kind)) is not None:
             problems.error(f"{key}.kind", kind_problem)
         if not lib.name.strip():
@@ -763,7 +768,7 @@ def check_semantics(config: Config, problems: Problems) -> None:
     if not Path(config.data_dir).is_absolute():
         problems.error("data_dir", f"must be an absolute path, not {config.data_dir!r}")
     for i, player in enumerate(config.player):
-        key = entry_key("player", i, player.name)
+        key = entry_key("player", i, player.name, player_names)
         if player.type not in PLAYER_TYPE_NAMES:
             problems.error(
                 f"{key}.type",
@@ -1075,7 +1080,8 @@ def _coerce(tp: Any, value: Any, key: str, problems: Problems) -> Any:
         for i, v in enumerate(value):
             item_key = f"{key}[{i}]"
             if dataclasses.is_dataclass(item_tp) and isinstance(v, dict):
-                item_key = entry_key(key, i, v.get("name"))  # library "Movies", player "Kodi"
+                names = [e.get("name") for e in value if isinstance(e, dict)]
+                item_key = entry_key(key, i, v.get("name"), names)  # library "Movies"
             item = _coerce(item_tp, v, item_key, problems)
             if item is not _INVALID:
                 items.append(item)

@@ -92,8 +92,9 @@ def secret_settings(config: Config) -> list[str]:
         ("database.url", config.database.url),
         ("queue.url", config.queue.url),
     ]
+    player_names = [player.name for player in config.player]
     for i, player in enumerate(config.player):
-        key = entry_key("player", i, player.name)
+        key = entry_key("player", i, player.name, player_names)
         held += [f"{key}.{name}" for name in ("password", "token") if getattr(player, name)]
         urls.append((f"{key}.url", player.url))
     return held + [name for name, url in urls if _has_password(url)]
@@ -380,8 +381,9 @@ def _library_folders(config: Config) -> list[Problem]:
             )
         )
     seen: list[tuple[str, Path]] = []  # (key, resolved folder) of the libraries before
+    names = [lib.name for lib in config.library]
     for i, lib in enumerate(config.library):
-        key = entry_key("library", i, lib.name)
+        key = entry_key("library", i, lib.name, names)
         if not Path(lib.path).is_absolute():
             continue  # already reported
         folder = Path(os.path.normpath(lib.path))
@@ -469,9 +471,10 @@ def _path_maps_outside_libraries(config: Config) -> list[Problem]:
         (f"webhooks.path_map[{i}].to", entry.to, "a webhook path it maps is refused (422)")
         for i, entry in enumerate(config.webhooks.path_map)
     ]
+    player_names = [player.name for player in config.player]
     sides += [
         (
-            f"{entry_key('player', i, player.name)}.path_map[{j}].from",
+            f"{entry_key('player', i, player.name, player_names)}.path_map[{j}].from",
             entry.from_,
             "it maps no path metarrd publishes, and a path no entry maps is not sent: that player's rescan of it fails",
         )

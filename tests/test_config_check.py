@@ -117,9 +117,41 @@ read_token = "t"
 """
     status, _out, err = _check(tmp_path, text, capsys)
     assert status == 2
-    assert "library name 'Movies' is used twice" in err
-    assert 'same folder as library "Movies"' in err
-    assert 'library "Kids".path: inside library "Movies"' in err
+    assert "library[1].name: library name 'Movies' is used twice" in err
+    assert "library[1].path: same folder as library[0]" in err
+    assert 'library "Kids".path: inside library[0]' in err
+
+
+def test_a_library_name_used_twice_is_reported_at_the_second_ones_line(tmp_path, capsys):
+    """The second "Movies" was named `library "Movies"`, which `key_line` finds as the first
+    entry of that name: the error pointed at the library that was right. An entry whose name
+    another has is named by its place (`library[1]`), its own problems at its own lines."""
+    (tmp_path / "movies").mkdir()
+    (tmp_path / "films").mkdir()
+    text = f"""data_dir = "{tmp_path}/data"
+[[library]]
+name = "Movies"
+path = "{tmp_path}/movies"
+
+[[library]]
+name = "Movies"
+path = "{tmp_path}/films"
+poll_seconds = "often"
+[providers.tmdb]
+read_token = "t"
+"""
+    status, _out, err = _check(tmp_path, text, capsys)
+    assert status == 2
+    assert "error: library[1].name: library name 'Movies' is used twice (line 7)" in err
+    assert "error: library[1].poll_seconds: expected a whole number, got a string (line 9)" in err
+    # the daemon's start (the first problem only) names the same line
+    cfg = tmp_path / "config.toml"
+    text = text.replace('poll_seconds = "often"\n', "")
+    cfg.write_text(text)
+    assert main(["--config", str(cfg), "list"]) == 2
+    err = capsys.readouterr().err
+    assert "library[1].name: library name 'Movies' is used twice" in err
+    assert "line 7)" in err
 
 
 def test_a_config_without_a_library_is_a_warning_naming_the_fix(tmp_path, capsys):
