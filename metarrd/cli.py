@@ -1240,11 +1240,23 @@ def cmd_web(config: Config, args) -> int:
 def cmd_players(config: Config, args) -> int:
     from metarrd.players import test_players
 
+    if not config.player:
+        # a configuration without players is a valid one (`config check`: "0 players"), and
+        # nothing failed: exit 0 with what there is to add. It was `metarrd: no [[player]]
+        # configured`, exit 2, a usage or configuration error, to the user who deleted the
+        # example's "Living room" as the README says; a NAME is still one that does not exist.
+        where = config.source or "the configuration"
+        if args.name is not None:
+            wanted = json.dumps(args.name, ensure_ascii=False)
+            raise UsageError(f"no player named {wanted}: {where} has no [[player]]")
+        print(
+            f"no [[player]] in {where}: no media player to test. Add one for each Kodi, "
+            "Jellyfin or Plex to tell after a publish (docs/players.md)"
+        )
+        return EXIT_OK
     rt = _runtime(config)
     results = test_players(rt, args.name)
     if not results:
-        if not config.player:
-            raise UsageError("no [[player]] configured")
         names = ", ".join(p.label for p in config.player)
         wanted = json.dumps(args.name, ensure_ascii=False)
         raise UsageError(f"no player named {wanted} (the configuration's: {names})")

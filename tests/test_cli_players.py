@@ -148,3 +148,25 @@ def test_players_test_with_a_name_no_player_has_lists_the_names(tmp_path, simula
     assert main(["--config", str(cfg), "players", "test", "Livingroom"]) == 2
     err = capsys.readouterr().err
     assert 'no player named "Livingroom" (the configuration\'s: Kodi "Living room")' in err
+
+
+def test_players_test_without_a_player_says_so_and_exits_0(tmp_path, capsys):
+    """The README says to delete the example's "Living room" when there is no player: `metarrd
+    players test` then said `metarrd: no [[player]] configured` with exit 2, a usage or
+    configuration error, for a configuration `config check` finds right. Nothing failed: it
+    says what there is to add and exits 0. A NAME there is still no player of: exit 2."""
+    (tmp_path / "movies").mkdir()
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'data_dir = "{tmp_path / "data"}"\n'
+        f'[[library]]\nname = "Movies"\npath = "{tmp_path / "movies"}"\n'
+        '[providers.tmdb]\napi_key = "k"\n'
+    )
+    assert main(["--config", str(cfg), "players", "test"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith(f"no [[player]] in {cfg}: no media player to test.")
+    assert "docs/players.md" in out
+    assert err == ""
+    assert main(["--config", str(cfg), "players", "test", "Living room"]) == 2
+    err = capsys.readouterr().err
+    assert err == f'metarrd: no player named "Living room": {cfg} has no [[player]]\n'
