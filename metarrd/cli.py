@@ -19,6 +19,7 @@ import peewee as pw
 
 from metarrd import db, logs
 from metarrd.config import BACKUP_FOLDER, Config, load_config
+from metarrd.demo import simulator_stopped
 from metarrd.errors import (
     ConfigError,
     LibraryUnreachable,
@@ -244,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
                 status = cmd_config_check(args.config)
             else:
                 config = load_config(args.config)
+                if _asks_providers(args) and (why := simulator_stopped(config)):
+                    print(f"metarrd: {why}", file=sys.stderr)
+                    return EXIT_FAILED
                 status = COMMANDS[args.command](config, args)
             if sys.stdout is not None:  # what is still buffered fails here, not at exit (120)
                 sys.stdout.flush()
@@ -289,6 +293,15 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `metarrd list | head`: the reader left; end quietly, as cat does
         _drop_output()
         return EXIT_PIPE
+
+
+def _asks_providers(args) -> bool:
+    """The command asks TMDB, fanart.tv or TheTVDB (`scan` to identify what it finds, `tv order
+    SHOW ORDER` to match and enrich the show again): on a kept demo's configuration it needs
+    the demo's simulator running (`metarrd.demo.simulator_stopped`)."""
+    if args.command == "tv":
+        return args.order is not None
+    return args.command in ("scan", "identify", "enrich", "run")
 
 
 def _busy_snapshot(exc: pw.OperationalError) -> bool:

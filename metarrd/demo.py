@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import shlex
 import shutil
 import socket
@@ -156,6 +157,46 @@ def write_config(base: Path, sim, port: int) -> Path:
     path = base / "config.toml"
     write_atomic(path, config_text(base, sim, port).encode("utf-8"), mode=0o600)
     return path
+
+
+def simulator_stopped(config) -> str | None:
+    """Why a command that asks the providers cannot run on `config`, or None: it is a kept
+    demo's (`metarrd demo --dir DIR`, its file starts with `DEMO_HEADER`), a provider's
+    `base_url` is still the demo's simulator, and nothing answers there: the demo has stopped.
+    Each request had been tried 5 times, 20 s an item, to say `connection failed
+    (WatchedHTTPConnectionPool(…))… gave up after 5 attempts` of every item. A demo's config
+    pointed at the real providers (or any other) is left to fail as theirs does."""
+    if not config.source:
+        return None
+    try:
+        head = read_regular(Path(config.source), 4096).decode("utf-8", "replace")
+    except (OSError, ValueError):
+        return None
+    first = head.split("\n", 1)[0]
+    found = re.match(re.escape(DEMO_HEADER) + r".* on (http://127\.0\.0\.1:(\d+))\.?$", first)
+    if found is None:
+        return None
+    sim_url, sim_port = found.group(1), int(found.group(2))
+    providers = config.providers
+    bases = (providers.tmdb.base_url, providers.fanart.base_url, providers.tvdb.base_url)
+    if not any(base == sim_url or base.startswith(sim_url + "/") for base in bases):
+        return None
+    try:
+        socket.create_connection(("127.0.0.1", sim_port), timeout=2).close()
+    except OSError:
+        pass
+    else:
+        return None
+    demo_dir = Path(config.source).parent
+    port = config.web.bind.rpartition(":")[2]
+    again = f"{shell_command()} demo --dir {shlex.quote(str(demo_dir))}"
+    if port != "8787":
+        again += f" --port {port}"
+    return (
+        f"{config.source} is a kept demo's configuration: its providers are the demo's "
+        f"simulator on {sim_url}, which is not running (the demo has stopped); start the demo "
+        f"again, `{again}`, and run this command in another shell while it runs"
+    )
 
 
 def foreign_dir(base: Path) -> str | None:

@@ -57,3 +57,39 @@ def test_an_earlier_demos_0644_config_is_rewritten_0600(tmp_path, simulator, uma
     old.chmod(0o644)
     path = write_config(tmp_path, simulator, 8787)
     assert _mode(path) == 0o600 and "earlier run" not in path.read_text("utf-8")
+
+
+def test_a_kept_demos_command_after_the_demo_stopped_says_to_start_it_again(tmp_path, capsys):
+    """`metarrd --config DIR/config.toml enrich 1` after the kept demo stopped tried each
+    request 5 times, 20 s an item, and said `connection failed (WatchedHTTPConnectionPool(
+    host='127.0.0.1', port=8788): Max retries exceeded …) … gave up after 5 attempts`: nothing
+    told the user that the demo's simulator, which those URLs name, runs only with the demo."""
+    from metarrd.cli import main
+    from metarrd.simulator import Simulator
+
+    with Simulator() as sim:
+        cfg = write_config(tmp_path, sim, 8790)
+        for folder in ("movies", "tv"):
+            (tmp_path / folder).mkdir()
+        # while it runs, the commands run (nothing to enrich in an empty library)
+        assert main(["--config", str(cfg), "enrich", "--all"]) == 0
+        assert capsys.readouterr().err == ""
+    for command in (["enrich", "--all"], ["scan"], ["identify", "1", "--tmdb", "603"]):
+        assert main(["--config", str(cfg), *command]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith(
+            f"metarrd: {cfg} is a kept demo's configuration: its providers are the demo's "
+            f"simulator on {sim.url}, which is not running (the demo has stopped); "
+            "start the demo again, `"
+        ), err
+        assert f"demo --dir {tmp_path} --port 8790`" in err
+        assert err.count("\n") == 1
+    # what needs no provider still runs
+    assert main(["--config", str(cfg), "list"]) == 0
+    # the demo's file pointed at other providers: their own errors, never the demo's word
+    text = cfg.read_text("utf-8")
+    for url in (sim.tmdb_url, sim.fanart_url, sim.tvdb_url):
+        text = text.replace(url, "http://127.0.0.1:9/3")
+    cfg.write_text(text, "utf-8")
+    assert main(["--config", str(cfg), "enrich", "--all"]) == 0
+    assert "demo" not in capsys.readouterr().err
