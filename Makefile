@@ -1,22 +1,36 @@
 # Two commands do all the set-up: `make demo` runs the product, `make test` runs the tests.
-# Both create the virtualenv in .venv and install everything into it.
+# Both create the virtualenv in .venv: `make demo` installs metarrd and what it runs on,
+# `make test` (and lint, format, bench, screenshots) the test tools too. A venv `make demo`
+# made is completed by a later `make test`, not made again.
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 CONFIG ?= config.toml
 
-.PHONY: venv system-deps services services-stop test test-scale lint format demo scan bench lighthouse screenshots clean
+.PHONY: venv venv-test system-deps services services-stop test test-scale lint format demo scan bench lighthouse screenshots clean
 
+# the product: metarrd and its dependencies, what `make demo` needs (a venv of some 320 MB; with
+# the test tools 550 MB, Playwright's driver alone 167 MB)
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e .
 	touch $@
+
+# the product and the test extra (pyproject.toml: pytest, ruff, Playwright, the PostgreSQL and
+# Redis drivers), into the same venv; the product's stamp too, since it is all there
+$(BIN)/.installed-test: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(BIN)/.installed
 
 venv: $(BIN)/.installed
 
-lint: venv
+venv-test: $(BIN)/.installed-test
+
+lint: venv-test
 	$(BIN)/ruff check metarrd tests bench
 	$(BIN)/ruff format --check metarrd tests bench
 
@@ -44,12 +58,12 @@ services-stop:
 test: system-deps lint services
 	@bash .ci/test-both.sh $(BIN)
 
-test-scale: venv services
+test-scale: venv-test services
 	eval "$$(bash .ci/services.sh env)" && $(BIN)/pytest -q -m "not e2e" \
 		--deselect "tests/publish/test_crash.py::test_sigkill_at_random_points_never_breaks_or_loses_a_file[1]" \
 		tests/daemon tests/publish tests/web tests/scale tests/scan/test_name_rules.py
 
-format: venv
+format: venv-test
 	$(BIN)/ruff check --fix metarrd tests bench
 	$(BIN)/ruff format metarrd tests bench
 
@@ -59,14 +73,14 @@ scan: venv
 demo: venv
 	$(BIN)/metarrd demo
 
-bench: venv
+bench: venv-test
 	$(BIN)/python -m bench
 
 # Lighthouse (installed by .ci/install-lighthouse.sh into bench/.lighthouse/) against the demo.
-lighthouse: system-deps venv
+lighthouse: system-deps venv-test
 	CHROME_PATH=/usr/bin/chromium $(BIN)/python -m bench.lighthouse
 
-screenshots: system-deps venv
+screenshots: system-deps venv-test
 	METARRD_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/web/test_e2e.py tests/web/test_e2e_identify_tv.py
 
 clean:
