@@ -245,7 +245,8 @@ def main(argv: list[str] | None = None) -> int:
                 status = cmd_config_check(args.config)
             else:
                 config = load_config(args.config)
-                if _asks_providers(args) and (why := simulator_stopped(config)):
+                daemon = args.command == "run"
+                if _asks_providers(args) and (why := simulator_stopped(config, daemon=daemon)):
                     print(f"metarrd: {why}", file=sys.stderr)
                     return EXIT_FAILED
                 status = COMMANDS[args.command](config, args)

@@ -159,13 +159,14 @@ def write_config(base: Path, sim, port: int) -> Path:
     return path
 
 
-def simulator_stopped(config) -> str | None:
+def simulator_stopped(config, *, daemon: bool = False) -> str | None:
     """Why a command that asks the providers cannot run on `config`, or None: it is a kept
     demo's (`metarrd demo --dir DIR`, its file starts with `DEMO_HEADER`), a provider's
     `base_url` is still the demo's simulator, and nothing answers there: the demo has stopped.
     Each request had been tried 5 times, 20 s an item, to say `connection failed
     (WatchedHTTPConnectionPool(…))… gave up after 5 attempts` of every item. A demo's config
-    pointed at the real providers (or any other) is left to fail as theirs does."""
+    pointed at the real providers (or any other) is left to fail as theirs does. `daemon`:
+    for `metarrd run`, which the demo runs itself (a second daemon beside it exits)."""
     if not config.source:
         return None
     try:
@@ -192,10 +193,15 @@ def simulator_stopped(config) -> str | None:
     again = f"{shell_command()} demo --dir {shlex.quote(str(demo_dir))}"
     if port != "8787":
         again += f" --port {port}"
+    then = (
+        "it runs the daemon with its simulator"
+        if daemon
+        else "and run this command in another shell while it runs"
+    )
     return (
         f"{config.source} is a kept demo's configuration: its providers are the demo's "
         f"simulator on {sim_url}, which is not running (the demo has stopped); start the demo "
-        f"again, `{again}`, and run this command in another shell while it runs"
+        f"again, `{again}`, {then}"
     )
 
 

@@ -84,6 +84,10 @@ def test_a_kept_demos_command_after_the_demo_stopped_says_to_start_it_again(tmp_
         ), err
         assert f"demo --dir {tmp_path} --port 8790`" in err
         assert err.count("\n") == 1
+    # the daemon: the demo runs one itself, beside which a second exits
+    assert main(["--config", str(cfg), "run"]) == 1
+    err = capsys.readouterr().err
+    assert err.endswith("--port 8790`, it runs the daemon with its simulator\n"), err
     # what needs no provider still runs
     assert main(["--config", str(cfg), "list"]) == 0
     # the demo's file pointed at other providers: their own errors, never the demo's word
