@@ -74,7 +74,8 @@ def test_publish_by_hand_says_when_the_player_is_not_answering(tmp_path, simulat
     assert main(["--config", str(cfg), "publish", "--all"]) == 0
     out, err = capsys.readouterr()
     assert (root / "Alien (1979)" / "Alien (1979).nfo").is_file()
-    assert 'Kodi "Living room": 0 sent, 1 to retry' in out
+    assert 'Kodi "Living room": 0 sent, 1 to retry: connection refused at 127.0.0.1:' in out
+    assert out.count('Kodi "Living room"') == 2  # the publish line's, and this line's start
     assert "metarrd run" in out
     assert [n.state for n in db.PlayerNotification.select()] == ["pending"]
 

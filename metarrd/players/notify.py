@@ -117,7 +117,10 @@ class PlayerReport:
         text = ", ".join(parts)
         if self.done:
             text += " (" + "; ".join(self.done) + ")"
-        return text + (f": {self.error}" if self.error else "")
+        # the error names the player (as `last_error` and the events keep it): said once,
+        # `Kodi "Living room": 0 sent, 1 to retry: connection refused at …`
+        error = (self.error or "").removeprefix(f"{self.who}: ")
+        return text + (f": {error}" if error else "")
 
 
 # --- pure timing rules ------------------------------------------------------------------------
