@@ -57,6 +57,7 @@ import logging
 import math
 import os
 import re
+import socket
 import ssl
 import threading
 import time
@@ -558,7 +559,8 @@ class HttpClient:
                 requests.exceptions.ContentDecodingError,
             ) as exc:
                 # refused, reset, or a body cut short: worth another try
-                reason, wait = f"connection failed ({_short(exc)})", self.backoff_for(attempt)
+                reason = f"connection failed ({_connection_problem(exc, url)})"
+                wait = self.backoff_for(attempt)
             except requests.exceptions.InvalidHeader:  # its message quotes the value: a key
                 raise ProviderError(
                     provider,
@@ -902,6 +904,32 @@ def shown_host(url: str) -> str:
     before the host (a caching proxy's login in a provider's `base_url`, a player's URL), which
     the log's filter (`urls.hide_credentials`) finds only after a scheme."""
     return urlsplit(url).netloc.rpartition("@")[2]
+
+
+def _connection_problem(exc: Exception, url: str) -> str:
+    """What a failed connection to `url` met, in words: `connection refused at 127.0.0.1:8788`,
+    `host name 'api.themoviedb.org' not found`. requests' own text was urllib3's pool and retry
+    count (`WatchedHTTPConnectionPool(host=…, port=…): Max retries exceeded with url: …`), the
+    reason cut off at its end; a proxy's failure (`ProxyError`) keeps it, it is not the host's."""
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return _short(exc)
+    seen: set[int] = set()
+    causes: list[BaseException] = [exc]
+    while causes:
+        cause = causes.pop()
+        if id(cause) in seen:
+            continue
+        seen.add(id(cause))
+        if isinstance(cause, ConnectionRefusedError):
+            return f"connection refused at {shown_host(url)}"
+        if isinstance(cause, socket.gaierror):  # under urllib3's NameResolutionError
+            return f"host name {urlsplit(url).hostname!r} not found"
+        causes += [a for a in cause.args if isinstance(a, BaseException)]
+        reason = getattr(cause, "reason", None)
+        causes += [
+            c for c in (reason, cause.__cause__, cause.__context__) if isinstance(c, BaseException)
+        ]
+    return _short(exc)
 
 
 def _short(exc: Exception) -> str:

@@ -225,8 +225,27 @@ def test_refused_connection(client):
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
-    with pytest.raises(ProviderUnavailable, match="connection failed"):
+    with pytest.raises(ProviderUnavailable) as failed:
         client.get_json(f"http://127.0.0.1:{port}/", provider="t")
+    # what happened, not urllib3's `WatchedHTTPConnectionPool(host=…): Max retries exceeded
+    # with url: … (Caused by NewConnectionError(…` cut off before its reason
+    assert (
+        f"connection failed (connection refused at 127.0.0.1:{port}) for "
+        f"http://127.0.0.1:{port}/, gave up after" in str(failed.value)
+    )
+    assert "Max retries" not in str(failed.value)
+
+
+def test_a_host_name_not_found_is_said_so(client, monkeypatch):
+    import socket
+
+    def not_found(host, *args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", not_found)
+    with pytest.raises(ProviderUnavailable) as failed:
+        client.get_json("http://api.themoviedb.invalid/3/movie/1", provider="tmdb")
+    assert "connection failed (host name 'api.themoviedb.invalid' not found)" in str(failed.value)
 
 
 def test_download_streams_and_caps_size(server, client):
