@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import socket
 import threading
 
-from metarrd.simulator.server import Simulator
+from metarrd.simulator.server import IMAGE_HOSTS, Simulator
 
 
 def catalog_summary(sim: Simulator) -> str:
@@ -21,12 +22,39 @@ def catalog_summary(sim: Simulator) -> str:
     )
 
 
+def image_ports(port: int) -> dict[str, int]:
+    """The image hosts' ports for `--port N`: N+1, N+2, N+3 (TMDB, fanart.tv, TheTVDB), each
+    when free, else any. They had been any free port at every start: the artwork candidates'
+    URLs of the items enriched before were gone once it started again, and every actor's
+    `<thumb>` URL changed, so each published item turned "Republish?" at its next enrich, as
+    `metarrd demo` keeps its own fixed for a kept demo."""
+    if not port:
+        return {}
+
+    def free(p: int) -> int:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind(("127.0.0.1", p))
+            except OSError:
+                return 0
+        return p
+
+    return {name: free(port + 1 + n) for n, name in enumerate(IMAGE_HOSTS)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m metarrd.simulator",
         description="Serve fake TMDB, fanart.tv and TheTVDB APIs with generated images.",
     )
-    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: free)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=0,
+        help="port on 127.0.0.1, the image hosts on the three after it: the same URLs at every "
+        "start, for a configuration to keep (default: any free ones)",
+    )
     parser.add_argument("--latency", type=float, default=0.0, help="milliseconds per request")
     parser.add_argument("--candidates", type=int, default=None, help="image candidates per movie")
     parser.add_argument("--extra-movies", type=int, default=0, help="synthetic movies to add")
@@ -38,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         latency=args.latency / 1000,
         candidates_per_movie=args.candidates,
         extra_movies=args.extra_movies,
+        image_ports=image_ports(args.port),
     )
     with sim:
         print(f"TMDB      {sim.tmdb_url}   api_key={sim.tmdb_key}")

@@ -507,6 +507,61 @@ def test_cli_prints_urls_and_serves(tmp_path):
         process.wait(10)
 
 
+def _ports_in_a_row(count: int) -> int:
+    """A free port with the `count - 1` after it free too."""
+    import socket
+
+    for _ in range(50):
+        with socket.socket() as first:
+            first.bind(("127.0.0.1", 0))
+            port = first.getsockname()[1]
+        taken = []
+        try:
+            for n in range(count):
+                s = socket.socket()
+                taken.append(s)
+                s.bind(("127.0.0.1", port + n))
+        except OSError:
+            continue
+        finally:
+            for s in taken:
+                s.close()
+        return port
+    raise RuntimeError(f"no {count} free ports in a row")
+
+
+def test_cli_with_a_port_serves_its_images_at_the_same_addresses_each_start():
+    """`python -m metarrd.simulator --port N` (README: its URLs go into a configuration) had its
+    image hosts on any free port at each start: the candidates' URLs of what was enriched were
+    gone, and every actor's `<thumb>` changed, each published item "Republish?". Now N+1..N+3."""
+    port = _ports_in_a_row(4)
+    seen = []
+    for _start in range(2):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "metarrd.simulator", "--port", str(port)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            url = process.stdout.readline().split()[1]
+            assert url == f"http://127.0.0.1:{port}/3"
+            config = requests.get(
+                url + "/configuration", params={"api_key": "sim-tmdb-key"}, timeout=5
+            ).json()
+            fanart = requests.get(
+                f"http://127.0.0.1:{port}/v3/movies/603",
+                params={"api_key": "sim-fanart-key"},
+                timeout=5,
+            ).json()
+            seen.append((config["images"]["base_url"], fanart["hdmovielogo"][0]["url"]))
+        finally:
+            process.terminate()
+            process.wait(10)
+    assert seen[0] == seen[1]
+    assert seen[0][0] == f"http://127.0.0.1:{port + 1}/t/p/"
+    assert seen[0][1].startswith(f"http://127.0.0.1:{port + 2}/")
+
+
 def test_prewarm_renders_without_counting_requests(sim):
     sim.reset_requests()
     assets = sim.catalog.get(27205).images.all()[:3]
