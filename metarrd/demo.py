@@ -286,7 +286,16 @@ def run_demo(args: argparse.Namespace) -> int:
         )
         return 2
     if not _port_free(port):
-        print(f"metarrd demo: port {port} on 127.0.0.1 is in use; try --port {port + 10}")
+        # the whole command: `make demo` takes no --port (its script is on no PATH: the line
+        # names it), and a kept demo's --dir goes along
+        again = f"{shell_command()} demo --port {port + 10}"
+        if keep:
+            again += f" --dir {shlex.quote(str(base))}"
+        print(
+            f"metarrd demo: port {port} on 127.0.0.1 is in use (another demo, or another "
+            f"program); choose another: `{again}`",
+            file=sys.stderr,
+        )
         return 2
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     try:

@@ -47,3 +47,30 @@ def test_python_dash_m_is_named_as_such():
     command = shell_command("/somewhere/metarrd/__main__.py")
     assert command.endswith(" -m metarrd")
     assert sys.executable in command
+
+
+def test_a_port_in_use_names_the_whole_command_to_run_instead(tmp_path, monkeypatch, capsys):
+    """`make demo` with port 8787 taken said "try --port 8797": `make demo` takes no --port, and
+    the venv's script that does is on no PATH. The line is the command to paste, on stderr."""
+    import argparse
+    import socket
+
+    from metarrd.demo import run_demo
+
+    _script(tmp_path / ".venv" / "bin")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    monkeypatch.setattr(sys, "argv", [".venv/bin/metarrd", "demo"])
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert run_demo(argparse.Namespace(port=port, dir=None)) == 2
+        out, err = capsys.readouterr()
+        assert out == ""
+        assert err.endswith(f"choose another: `.venv/bin/metarrd demo --port {port + 10}`\n")
+        kept = tmp_path / "my demo"
+        assert run_demo(argparse.Namespace(port=port, dir=str(kept))) == 2
+        err = capsys.readouterr().err
+        assert err.endswith(f"demo --port {port + 10} --dir '{kept}'`\n")
+        assert not kept.exists()  # nothing made
