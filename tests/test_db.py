@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from collections.abc import Iterator
 
@@ -372,3 +373,42 @@ def test_a_version_15_database_gains_the_indexes_of_the_cache_clean_up(tmp_path)
         assert f"INDEX {index} " in plan, plan
     db.open_database(path)  # again: nothing to do
     db.database.close()
+
+
+def _sqlite_temp_files() -> list[str]:
+    """The SQLite temp files (`etilqs_…`, unlinked once open) this process holds open."""
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            if "etilqs_" in (target := os.readlink(f"/proc/self/fd/{fd}")):
+                found.append(target)
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc/self/fd")
+def test_a_large_write_in_a_transaction_keeps_its_statement_journal_in_memory(tmp_path):
+    """A statement that changes many rows in a transaction that wrote before keeps the old
+    pages in a statement journal, which SQLite spilled into a temp file past 64 KB (enrich's
+    multi-row writes of ~100 candidates: about 20 files created and unlinked in a 6-movie run,
+    each an inode on the data disk). `temp_store = memory` keeps it in memory."""
+    db.open_database(tmp_path / "metarrd.db")
+    try:
+        seen: list[str] = []
+        db.database.connection().create_function(
+            "probe", 1, lambda value: (seen.extend(_sqlite_temp_files()), value)[1]
+        )
+        db.database.execute_sql("CREATE TABLE big (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
+        with db.write_transaction():
+            db.database.execute_sql(
+                "INSERT INTO big (body) SELECT printf('%.500c', 'x') FROM (WITH RECURSIVE "
+                "n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) SELECT i FROM n)"
+            )
+        with db.write_transaction():
+            db.database.execute_sql("INSERT INTO big (body) VALUES ('first')")
+            db.database.execute_sql("UPDATE big SET body = probe(body) || 'y'")
+        assert seen == []
+        assert db.database.execute_sql(
+            "SELECT count(*) FROM big WHERE body LIKE '%y'"
+        ).fetchone() == (2001,)
+    finally:
+        db.database.close()
