@@ -209,14 +209,20 @@ def _scope(show: db.Movie, members: _Members, episodes: list[db.Movie] | None) -
     is gone, is published as one unit (kodi-tv.md §7: Kodi with local information only must
     never meet our `tvshow.nfo` beside an episode without its NFO). A published show: those
     episodes (their NFO, thumb and guest stars' `.actors/` images) and the seasons of theirs
-    never published (a new season's art); `tvshow.nfo`, the show's art and the other episodes
-    are left as they are, so fixing one episode rewrites one NFO, not the show."""
+    never published (a new season's art) or published as they are (nothing in them to review:
+    their `season.nfo` follows the episodes into a season folder Sonarr renamed, `Season 1` to
+    `Season 01`, and is left as it is otherwise); `tvshow.nfo`, the show's art and the other
+    episodes are left as they are, so fixing one episode rewrites one NFO, not the show."""
     if not episodes or not _published(show):
         return None
     only = {e.id for e in episodes}
     # a file named by air date has the season of the episode it was matched to
     numbers = {e.episode_numbers()[0] for e in episodes}
-    only |= {s.id for s in members.seasons if s.season in numbers and s.last_published_at is None}
+    only |= {
+        s.id
+        for s in members.seasons
+        if s.season in numbers and (s.last_published_at is None or s.publish_state == db.PUBLISHED)
+    }
     return only
 
 
@@ -370,15 +376,18 @@ def _prepare(
     }
     # the season each of our season.nfo files says it is, for the seasons hidden: a folder's
     # name does not tell a daily show's `Season 2024/` holds season 29's
-    said = _season_nfo_numbers(rt, folder, ledger) if members.hidden else {}
+    said = _season_nfo_numbers(rt, folder, ledger) if members.hidden or only is not None else {}
     if only is not None:  # nothing of the show's other items is removed: only these episodes',
         # and the NFOs and thumbs we wrote for a video no episode has any more (an episode
         # renamed: its old names, which Kodi would list for a video that is gone)
         # nor the art and season.nfo of a season hidden for holding no file (another episode
-        # order moved its files; a whole show's plan wants none of them either)
+        # order moved its files; a whole show's plan wants none of them either), and these
+        # seasons' season.nfo in a folder that holds none of their files any more (Sonarr
+        # renamed `Season 1/` to `Season 01/`: ours kept the emptied folder from going)
         own = {(Path(e.path).parent, Path(e.path).stem) for e in episodes}
         videos = _episode_videos(show)
         gone = [s.season for s in members.hidden if s.season is not None]
+        scoped = [s.season for s in seasons if s.season is not None]
         ledger = {
             p: e
             for p, e in ledger.items()
@@ -386,6 +395,10 @@ def _prepare(
             or any(d == p.parent and tv_layout.is_episode_sidecar(p.name, s) for d, s in own)
             or _orphan_sidecar(p, videos)
             or any(tv_layout.is_season_file(folder, p, n, said) for n in gone)
+            or (
+                p.name == tv_layout.SEASON_NFO
+                and any(tv_layout.is_season_file(folder, p, n, said) for n in scoped)
+            )
         }
     # nothing is removed through a folder that leads out of every library, nor where we
     # cannot write

@@ -298,3 +298,39 @@ def test_a_show_folder_renamed_by_hand_reaches_kodi_though_nothing_is_written(
             assert not kodi.violations
         finally:
             rt.close()
+
+
+def test_a_sonarr_rename_into_a_new_season_folder_takes_our_season_nfo_along(trt):
+    """Sonarr's season folder format changed from its default `Season {season}` to
+    `Season {season:00}` and "Rename Files" run: each file moves to `Season 01/`, Sonarr removes
+    the folders left empty (RenameEpisodeFileService.RenameFiles: RemoveEmptySubfolders), then
+    sends its `Rename` webhook, whose publish (pipeline.steps.republish_moved) is of the
+    episodes alone. Their published season went with them: its `season.nfo` stayed in
+    `Season 1/`, beside no video (Sonarr could not remove that folder; Jellyfin listed a season
+    folder of nothing), none was in `Season 01/`, and the show waited as "Republish?"."""
+    from metarrd.pipeline import jobs, queue
+
+    queue.configure(trt.config, immediate=True)
+    jobs.bind(trt)
+    files = {PILOT: (1, [1]), "Season 1/Breaking Bad - S01E02.mkv": (1, [2])}
+    built = build_show(trt, files=files)
+    scan(trt)
+    publish_item(trt, built.reload())
+    old_folder = built.path("Season 1")
+    assert (old_folder / "season.nfo").is_file()
+    renames = {}
+    for rel in files:
+        src, dst = built.path(rel), built.path("Season 01/" + rel.split("/", 1)[1])
+        dst.parent.mkdir(exist_ok=True)
+        src.rename(dst)
+        for suffix in (".nfo", "-thumb.jpg"):  # Sonarr moves the Kodi metadata it adopted
+            sidecar = src.with_name(src.stem + suffix)
+            if sidecar.exists():
+                sidecar.rename(dst.with_name(dst.stem + suffix))
+        renames[str(src)] = str(dst)
+
+    jobs.enqueue_scan([str(built.folder)], renames=renames)
+
+    assert (built.path("Season 01") / "season.nfo").is_file()
+    assert not old_folder.exists() or not any(old_folder.iterdir())
+    assert built.reload().publish_state == db.PUBLISHED
