@@ -30,8 +30,9 @@ Paths in a library whose root does not answer (a hung NFS mount) are not looked 
 is queued, waits for the root, and the 202 says so.
 
 Radarr's and Sonarr's "Method: PUT" option is answered like POST. Bad token 401 (after ten
-from one client address within 15 minutes, 429 with Retry-After, right token or not), empty token
-403, a call from a web browser (Origin, Sec-Fetch-*: any page can send one) 403 uncounted,
+from one client address within 15 minutes, 429 with Retry-After, right token or not; past 50
+from every address together, one token compared every 30 s, except at an address that sent the
+right token before: OVERALL_FAILURES, KNOWN_DAYS), empty token 403, a call from a web browser (Origin, Sec-Fetch-*: any page can send one) 403 uncounted,
 malformed body 400 (with the field at fault: see webhook_payload.py), a path outside every
 library 422 (with the `[webhooks] path_map` entry that would put it inside one), a folder that
 a symlink leads out of every library 422 (unless its library sets `follow_symlinks`, as for the
@@ -72,7 +73,7 @@ from metarrd.paths import deepest_folder, is_inside, is_windows
 from metarrd.pipeline import jobs
 from metarrd.spelling import SpelledTwice, in_configured_root
 from metarrd.walk import kept_out_on_the_way, leads_out
-from metarrd.web import attempts, clients
+from metarrd.web import attempts, clients, senders
 from metarrd.web.incoming import whole_body
 from metarrd.web.webhook_payload import (
     BadPayload,
@@ -117,7 +118,18 @@ def _config() -> Config:
 # forwarded address) before that address is refused with 429. Radarr and Sonarr send the right
 # token or none at all, so a handful of mistakes is already plenty.
 MAX_FAILURES, FAILURE_WINDOW = 10, 900.0
-TOKEN_LIMIT = attempts.Limit("webhook", MAX_FAILURES, FAILURE_WINDOW)
+# Past 50 from every address together (a botnet, the many /64 networks of one IPv6 allocation),
+# one token is compared every 30 s, whoever sends it: at most 2,880 guesses a day, however many
+# addresses. Nobody is locked out for good: a comparison is free again 30 s after the last one.
+OVERALL_FAILURES, OVERALL_EVERY = 50, 30.0
+TOKEN_LIMIT = attempts.Limit(
+    "webhook", MAX_FAILURES, FAILURE_WINDOW, overall=OVERALL_FAILURES, overall_every=OVERALL_EVERY
+)
+# An address that sent the right token within KNOWN_DAYS (the real Radarr and Sonarr) is counted
+# on its own, outside the cap over every address, so guessers elsewhere cannot lock it out
+# (metarrd/web/senders.py); the KNOWN_SENDERS most recent are remembered.
+KNOWN_DAYS, KNOWN_SENDERS = 30, 16
+KNOWN_LIMIT = attempts.Limit("webhook-known", MAX_FAILURES, FAILURE_WINDOW)
 
 
 # Headers every browser adds to a POST another site's page makes it send (and Radarr's and
@@ -143,17 +155,26 @@ def _authenticate(source: str) -> tuple[Response, int] | None:
         log.warning("%s webhook refused: sent by a web browser (%s %r)", source, sent_by, origin)
         return _answer(403, "webhooks are refused from a web browser (it sent " + sent_by + ")")
     client = clients.request_client()
-    attempt = attempts.reserve(TOKEN_LIMIT, clients.client_group(client))
+    group = clients.client_group(client)
+    known = senders.known(TOKEN_LIMIT.scope, group, KNOWN_DAYS)
+    attempt = attempts.reserve(KNOWN_LIMIT if known else TOKEN_LIMIT, group)
     if isinstance(attempt, attempts.Refusal):
-        log.warning("%s webhook refused from %s: too many wrong tokens", source, client)
-        response, status = _answer(
-            429, f"too many wrong webhook tokens; try again in {attempt.retry_after} s"
-        )
+        if attempt.overall:
+            log.warning("%s webhook refused from %s: too many wrong tokens overall", source, client)
+            message = (
+                "too many wrong webhook tokens from many addresses: one token is compared every "
+                f"{OVERALL_EVERY:.0f} s; try again in {attempt.retry_after} s"
+            )
+        else:
+            log.warning("%s webhook refused from %s: too many wrong tokens", source, client)
+            message = f"too many wrong webhook tokens; try again in {attempt.retry_after} s"
+        response, status = _answer(429, message)
         response.headers["Retry-After"] = str(attempt.retry_after)
         return response, status
     sent = _sent_token()
     if sent and _token_matches(sent, expected):
         attempts.forgive(attempt)
+        senders.remember(TOKEN_LIMIT.scope, group, KNOWN_DAYS, KNOWN_SENDERS)
         return None
     hint = _token_hint()
     log.warning("%s webhook refused from %s: wrong or missing token%s", source, client, hint)

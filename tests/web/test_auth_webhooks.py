@@ -7,10 +7,11 @@ from __future__ import annotations
 import base64
 import collections
 import threading
+import time
 
 import pytest
 
-from metarrd.web import create_app, webhooks
+from metarrd.web import attempts, create_app, senders, webhooks
 
 TOKEN = "k3-Zr9vQ0xY2mW8pL5tN"
 TEST_EVENT = b'{"eventType": "Test", "instanceName": "Radarr"}'
@@ -241,3 +242,61 @@ def test_a_wrong_token_gets_no_hint(app):
     for headers in (_basic("radarr", "guess"), {"X-Api-Key": "guess"}):
         answer = app.test_client().post("/api/webhooks/radarr", data=TEST_EVENT, headers=headers)
         assert answer.get_json()["message"] == "wrong or missing webhook token"
+
+
+def fill_the_overall_cap(app) -> None:
+    """Many addresses (a botnet, the /64 networks of one IPv6 allocation), each below its own
+    cap, up to the cap over every address together."""
+    for n in range(webhooks.OVERALL_FAILURES // webhooks.MAX_FAILURES):
+        for i in range(webhooks.MAX_FAILURES):
+            assert call(app, f"guess-{n}-{i}", f"203.0.113.{n}").status_code == 401
+
+
+def test_many_addresses_guessing_together_get_one_comparison_every_half_minute(app, monkeypatch):
+    """Each address alone is capped at ten; past the cap over every address together, one token
+    is compared every OVERALL_EVERY seconds, whoever sends it, so a botnet's guesses are
+    bounded too. A new address with the right token is refused meanwhile (it cannot be told
+    from a guesser without comparing its token): it gets through at the next free comparison."""
+    fill_the_overall_cap(app)
+    refused = call(app, "guess-more", "198.51.100.50")
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= webhooks.OVERALL_EVERY
+    assert "many addresses" in refused.get_json()["message"]
+    assert call(app, TOKEN, "198.51.100.7").status_code == 429
+    real = time.time
+    monkeypatch.setattr(attempts.time, "time", lambda: real() + webhooks.OVERALL_EVERY + 1)
+    assert call(app, "guess-more", "198.51.100.50").status_code == 401  # the free comparison
+    assert call(app, TOKEN, "198.51.100.7").status_code == 429  # the next is 30 s away
+
+
+def test_radarr_that_sent_the_right_token_before_gets_through_a_botnets_guessing(app, monkeypatch):
+    """The real Radarr and Sonarr, at an address that sent the right token before, are counted
+    on their own, outside the cap over every address: guessers elsewhere cannot lock them out,
+    however many. Still ten wrong tokens a window for them: being known buys no more guesses."""
+    assert call(app, TOKEN, "192.168.1.20").status_code == 200  # Radarr, before the attack
+    assert call(app, TOKEN, "2001:db8:5::20").status_code == 200  # Sonarr, over IPv6
+    fill_the_overall_cap(app)
+    real = time.time
+    monkeypatch.setattr(attempts.time, "time", lambda: real() + webhooks.OVERALL_EVERY + 1)
+    assert call(app, "guess-more", "198.51.100.50").status_code == 401  # the free comparison
+    assert call(app, TOKEN, "198.51.100.7").status_code == 429  # a new address waits
+    for _ in range(3):
+        assert call(app, TOKEN, "192.168.1.20").status_code == 200
+        assert call(app, TOKEN, "2001:db8:5::21").status_code == 200  # its /64
+    for i in range(webhooks.MAX_FAILURES):
+        assert call(app, f"known-guess-{i}", "192.168.1.20").status_code == 401
+    assert call(app, TOKEN, "192.168.1.20").status_code == 429
+
+
+def test_an_address_is_known_for_a_while_and_few_are_kept(app, monkeypatch):
+    """A sender is known for KNOWN_DAYS after its last right token, and only the
+    KNOWN_SENDERS most recent ones are kept: the list cannot grow without end."""
+    for n in range(webhooks.KNOWN_SENDERS + 5):
+        assert call(app, TOKEN, f"10.0.{n}.1").status_code == 200
+    fill_the_overall_cap(app)
+    assert call(app, TOKEN, "10.0.0.1").status_code == 429  # the oldest were dropped
+    assert call(app, TOKEN, f"10.0.{webhooks.KNOWN_SENDERS + 4}.1").status_code == 200
+    real = time.time
+    later = real() + webhooks.KNOWN_DAYS * 86400 + 60
+    monkeypatch.setattr(senders.time, "time", lambda: later)
+    assert not senders.known("webhook", f"10.0.{webhooks.KNOWN_SENDERS + 3}.1", webhooks.KNOWN_DAYS)
