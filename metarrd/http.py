@@ -68,7 +68,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit
 
 import requests
 import urllib3.exceptions
@@ -83,7 +83,7 @@ from metarrd.errors import (
     TryAgain,
 )
 from metarrd.text import fit_json
-from metarrd.urls import redact, scrub
+from metarrd.urls import hide_credentials, redact, scrub
 
 log = logging.getLogger(__name__)
 
@@ -585,7 +585,7 @@ class HttpClient:
                 # and so does urllib.parse's ValueError for a redirect's Location it cannot read
                 # (`http://[::1/x`, a port past 65535), which requests parses unguarded
                 raise ProviderError(
-                    provider, f"cannot request {redact(url)} ({_short(exc)})"
+                    provider, f"cannot request {redact(url)} ({_short(exc, url)})"
                 ) from None
             else:
                 status = resp.status_code
@@ -757,7 +757,7 @@ class HttpClient:
             raise ProviderUnavailable(provider, f"{exc} for {redact(url)}") from None
         except requests.RequestException as exc:
             raise ProviderUnavailable(
-                provider, f"download of {redact(url)} broke off ({_short(exc)})"
+                provider, f"download of {redact(url)} broke off ({_short(exc, url)})"
             ) from None
         finally:
             resp.close()
@@ -912,7 +912,7 @@ def _connection_problem(exc: Exception, url: str) -> str:
     count (`WatchedHTTPConnectionPool(host=…, port=…): Max retries exceeded with url: …`), the
     reason cut off at its end; a proxy's failure (`ProxyError`) keeps it, it is not the host's."""
     if isinstance(exc, requests.exceptions.ProxyError):
-        return _short(exc)
+        return _short(exc, url)
     seen: set[int] = set()
     causes: list[BaseException] = [exc]
     while causes:
@@ -929,9 +929,32 @@ def _connection_problem(exc: Exception, url: str) -> str:
         causes += [
             c for c in (reason, cause.__cause__, cause.__context__) if isinstance(c, BaseException)
         ]
-    return _short(exc)
+    return _short(exc, url)
 
 
-def _short(exc: Exception) -> str:
-    text = scrub(str(exc))
+def _short(exc: Exception, url: str) -> str:
+    """`exc`'s message for an error's text, without the key of a query string, the user and
+    password of a URL after its scheme (`urls.hide_credentials`), nor those of `url` wherever
+    they stand: urllib3 reads a backslash as the path's start (urlsplit, and `config check`,
+    as part of the password), and its error quoted the user info without a scheme, "Failed to
+    parse: 'me:s3cret' is not a valid host or port", which no later filter finds."""
+    text = scrub(hide_credentials(str(exc)))
+    for secret in _user_info_pieces(url):
+        text = text.replace(secret, "…")
     return text if len(text) < 160 else text[:157] + "…"
+
+
+def _user_info_pieces(url: str) -> list[str]:
+    """The user info of `url` (`user:password`) as an error's text may quote it: whole, cut at
+    a backslash, the password alone; as written and percent-decoded; longest first. Pieces
+    under four characters are left (a user name such as `me` is in every other word)."""
+    try:
+        info, at, _host = urlsplit(url).netloc.rpartition("@")
+    except ValueError:
+        return []
+    if not at:
+        return []
+    forms = {info, unquote(info)}
+    forms |= {form.partition(":")[2] for form in forms}
+    pieces = forms | {piece for form in forms for piece in form.split("\\")}
+    return sorted((p for p in pieces if len(p) >= 4), key=len, reverse=True)
