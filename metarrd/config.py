@@ -657,7 +657,8 @@ def _url_problem(url: str) -> str | None:
         return "must start with http:// or https://"
     secret = "@" in url
     hint = (
-        "; a user name or password holding / ? # or @ must be percent-encoded (%2F %3F %23 %40)"
+        "; a user name or password holding / \\ ? # or @ must be percent-encoded "
+        "(%2F %5C %3F %23 %40)"
         if secret
         else ""
     )
@@ -669,6 +670,9 @@ def _url_problem(url: str) -> str | None:
     if secret and "@" not in parts.netloc:  # `kodi:8080/s3cret@host`: the password's start
         # passed for a port, its rest went into the path (shown and logged by `urls.redact`)
         return "not a valid URL" + hint
+    if "\\" in parts.netloc:  # urllib3 (as browsers) reads a backslash as the path's start:
+        # `kodi\:s3cret@host` went to the host `kodi`, the password in the path
+        return "not a valid URL: a backslash before the path" + hint
     if not parts.hostname:
         return "no host name in the URL" + hint
     return _host_problem(parts.hostname)

@@ -981,3 +981,17 @@ def test_a_windows_path_in_double_quotes_says_to_use_single_quotes(tmp_path, cap
     fixed = text.replace('"D:\\Media\\TV"', "'D:\\Media\\TV'")
     status, _, err = _check(tmp_path, fixed, capsys)
     assert "invalid TOML" not in err
+
+
+@pytest.mark.parametrize(
+    "url", ["http://kodi\\:s3cr%t@192.168.1.5:8080/", "http://kodi:s3cr\\t@192.168.1.5:8080/"]
+)
+def test_a_backslash_in_a_urls_password_is_refused(tmp_path, capsys, url):
+    """urlsplit reads `kodi\\:s3cr%t` as the user info, and the URL passed; urllib3 (requests)
+    reads the backslash as the path's start, as browsers do (WHATWG URL): every request went to
+    the host `kodi`, the password in its path (`/%5C:s3cr%t@192.168.1.5:8080/`), and an error
+    quoted it. The backslash must be percent-encoded (`%5C`)."""
+    player = f'[[player]]\nname = "Kodi"\ntype = "kodi"\nurl = \'{url}\'\n'
+    status, _out, err = _check(tmp_path, _good(tmp_path) + player, capsys)
+    assert status == 2 and 'player "Kodi".url: not a valid URL' in err and "%5C" in err
+    assert "s3" not in err
