@@ -21,7 +21,7 @@ ignores Range sends the whole file, which is then downloaded in full. An HTML pa
 an image (a captive portal, a block page) is `ProviderUnavailable`: the network's doing, not the
 picture's. A URL that is gone for good
 (404, or not an image: `mark_gone`) is remembered for `GONE_SECONDS`, so a publish right after
-an enrich does not ask again. A JSON answer is read here, at most `MAX_JSON_BYTES` once decoded
+an enrich does not ask again (`GONE_MAX` URLs at most, the expired dropped as new ones come). A JSON answer is read here, at most `MAX_JSON_BYTES` once decoded
 (a gzip bomb is refused, not held in memory), with its strings made fit for the database and an
 NFO (`text.fit_json`: no lone surrogate, NUL or other character XML 1.0 forbids, escaped or raw),
 and no body may take longer than `body_timeout` to arrive (a server that drips a byte within
@@ -91,6 +91,7 @@ USER_AGENT = f"metarrd/{__version__} (+https://github.com/metarrd/metarrd)"
 RETRY_STATUSES = {500, 502, 503, 504, 520, 521, 522, 523, 524}  # 52x: Cloudflare, origin down
 MAX_RETRY_AFTER = 60.0
 GONE_SECONDS = 3600.0
+GONE_MAX = 10_000  # URLs remembered gone at most (a few MB), the oldest forgotten first
 MAX_JSON_BYTES = 64 * 1024 * 1024  # decoded; TMDB's largest answers (a soap's credits) are a few MB
 BODY_SECONDS = 300.0  # the longest a body may take to arrive, however steadily it drips
 HEADERS_SECONDS = 60.0  # the longest connect and headers may take, however steadily they drip
@@ -385,7 +386,9 @@ class HttpClient:
         self._hosts: dict[str, HostSlots] = {}
         self._hosts_lock = threading.Lock()
         self._not_before: dict[str, float] = {}  # host -> monotonic time (Retry-After)
-        self._gone: dict[str, tuple[float, str]] = {}  # url -> (until, why)
+        # url -> (until, why), oldest first: every entry lives GONE_SECONDS, so the first to
+        # expire is the first in the dict (mark_gone prunes them and keeps GONE_MAX at most)
+        self._gone: OrderedDict[str, tuple[float, str]] = OrderedDict()
         self._local = threading.local()  # this thread's rank (`ranked`)
         self.answers = Answers()  # JSON answers kept for reuse (`get_json(reuse=True)`)
         self.session = _Session()
@@ -455,8 +458,15 @@ class HttpClient:
 
     def mark_gone(self, url: str, why: str) -> None:
         """The URL failed for good (404, not an image): do not ask again for a while."""
+        now = time.monotonic()
         with self._hosts_lock:
-            self._gone[url] = (time.monotonic() + GONE_SECONDS, why)
+            self._gone.pop(url, None)  # marked again: the newest
+            self._gone[url] = (now + GONE_SECONDS, why)
+            while self._gone:  # a daemon running for months met many: the expired go
+                oldest, (until, _why) = next(iter(self._gone.items()))
+                if until >= now and len(self._gone) <= GONE_MAX:
+                    break
+                del self._gone[oldest]
 
     def gone(self, url: str) -> str | None:
         """Why the URL is known to be gone, or None."""

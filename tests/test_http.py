@@ -795,3 +795,29 @@ def test_a_password_an_error_quotes_without_its_scheme_is_hidden(login):
         HttpClient(max_retries=0).get_json(url, provider="tmdb")
     assert "s3cr" not in str(err.value)
     assert "http://…@127.0.0.1:9/3/movie/603" in str(err.value)
+
+
+def test_urls_remembered_gone_are_forgotten_once_expired_and_bounded(monkeypatch):
+    """A URL gone for good (404, not an image) is remembered for GONE_SECONDS; it was dropped
+    only when asked for again, and a daemon running for months, enriching thousands of items
+    with a few dead artwork URLs each, kept every one it had met. The expired go as new ones
+    come, and no more than GONE_MAX are kept (the oldest go first)."""
+    now = [1000.0]
+    monkeypatch.setattr(http.time, "monotonic", lambda: now[0])
+    client = HttpClient()
+    for i in range(50):
+        client.mark_gone(f"https://image.tmdb.org/t/p/original/{i}.jpg", "HTTP 404")
+    now[0] += http.GONE_SECONDS + 1
+    client.mark_gone("https://assets.fanart.tv/fanart/movies/603/a.jpg", "HTTP 404")
+    assert len(client._gone) == 1
+    assert client.gone("https://assets.fanart.tv/fanart/movies/603/a.jpg") == "HTTP 404"
+    monkeypatch.setattr(http, "GONE_MAX", 10)
+    for i in range(25):
+        client.mark_gone(f"https://image.tmdb.org/t/p/original/{i}.jpg", "HTTP 404")
+    assert len(client._gone) == 10
+    assert client.gone("https://image.tmdb.org/t/p/original/24.jpg") == "HTTP 404"
+    assert client.gone("https://image.tmdb.org/t/p/original/0.jpg") is None
+    client.mark_gone("https://image.tmdb.org/t/p/original/15.jpg", "not an image")  # again:
+    client.mark_gone("https://image.tmdb.org/t/p/original/99.jpg", "HTTP 404")  # the newest
+    assert client.gone("https://image.tmdb.org/t/p/original/15.jpg") == "not an image"
+    assert client.gone("https://image.tmdb.org/t/p/original/16.jpg") is None
