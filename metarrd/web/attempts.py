@@ -15,12 +15,17 @@ is counted every `overall_every` seconds, whoever makes it. That slows everybody
 locking everybody out, so no single client can lock the others out.
 
 A refused attempt is not recorded: a client that keeps trying while locked out does not stretch
-its lockout, which ends `window` seconds after its oldest counted attempt.
+its lockout, which ends `window` seconds after its oldest counted attempt. Nor is it logged each
+time (`logged_refusal`): it costs its sender nothing, so a botnet sends thousands a second, and
+one log line each drowned the journal (journald drops a service's lines past its rate limit,
+the daemon's own with them). One line per kind of refusal every LOG_EVERY seconds, per process,
+says how many were left unsaid.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import dataclass
 
@@ -80,3 +85,22 @@ def forgive(attempt: int) -> None:
     """The secret was right: this attempt does not count."""
     with db.write_transaction():
         db.LoginFailure.delete().where(db.LoginFailure.id == attempt).execute()
+
+
+LOG_EVERY = 60.0  # seconds between two log lines of one kind of refusal (per process)
+_said: dict[str, tuple[float, int]] = {}  # kind -> (when its last line was written, left unsaid)
+_said_lock = threading.Lock()
+
+
+def logged_refusal(kind: str) -> str | None:
+    """Whether this refusal of `kind` gets its log line: None when a line of its kind was
+    written within LOG_EVERY seconds (it is counted instead), else what the line adds: "" or
+    " (and 1234 more since the last line)"."""
+    now = time.monotonic()
+    with _said_lock:
+        last, unsaid = _said.get(kind, (-math.inf, 0))
+        if now - last < LOG_EVERY:
+            _said[kind] = (last, unsaid + 1)
+            return None
+        _said[kind] = (now, 0)
+    return f" (and {unsaid} more since the last line)" if unsaid else ""

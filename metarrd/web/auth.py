@@ -373,14 +373,15 @@ def login():
             status = 403
         elif isinstance(attempt := attempts.reserve(limit, counted), attempts.Refusal):
             status, retry_after = 429, attempt.retry_after
+            overall = " overall" if attempt.overall else ""
+            if (more := attempts.logged_refusal("login" + overall)) is not None:
+                log.warning("web login from %s refused: too many failures%s%s", addr, overall, more)
             if attempt.overall:
-                log.warning("web login from %s refused: too many failures overall", addr)
                 error = (
                     "Too many failed logins from many addresses: one password is checked every "
                     f"{OVERALL_EVERY:.0f} seconds. Try again in {retry_after} seconds."
                 )
             else:
-                log.warning("web login from %s refused: too many failed attempts", addr)
                 error = "Too many failed attempts. Wait a quarter of an hour and try again."
         elif check_password(request.form.get("password", "")):
             attempts.forgive(attempt)

@@ -147,26 +147,31 @@ def _authenticate(source: str) -> tuple[Response, int] | None:
     lock out the browser's address, 127.0.0.1, and with it a Radarr on the same computer."""
     expected = _config().webhooks.token
     if not expected:
-        log.warning("%s webhook refused: no [webhooks] token is configured", source)
+        if (more := attempts.logged_refusal("webhook no token")) is not None:
+            log.warning("%s webhook refused: no [webhooks] token is configured%s", source, more)
         return _answer(403, "webhooks are refused: set a token in [webhooks] token first")
     sent_by = next((name for name in BROWSER_HEADERS if name in request.headers), None)
     if sent_by is not None:
         origin = request.headers.get("Origin", "")[:100]
-        log.warning("%s webhook refused: sent by a web browser (%s %r)", source, sent_by, origin)
+        if (more := attempts.logged_refusal("webhook browser")) is not None:
+            log.warning("%s webhook refused: sent by a web browser (%s %r)%s",
+                        source, sent_by, origin, more)  # fmt: skip
         return _answer(403, "webhooks are refused from a web browser (it sent " + sent_by + ")")
     client = clients.request_client()
     group = clients.client_group(client)
     known = senders.known(TOKEN_LIMIT.scope, group, KNOWN_DAYS)
     attempt = attempts.reserve(KNOWN_LIMIT if known else TOKEN_LIMIT, group)
     if isinstance(attempt, attempts.Refusal):
+        overall = " overall" if attempt.overall else ""
+        if (more := attempts.logged_refusal("webhook" + overall)) is not None:
+            log.warning("%s webhook refused from %s: too many wrong tokens%s%s",
+                        source, client, overall, more)  # fmt: skip
         if attempt.overall:
-            log.warning("%s webhook refused from %s: too many wrong tokens overall", source, client)
             message = (
                 "too many wrong webhook tokens from many addresses: one token is compared every "
                 f"{OVERALL_EVERY:.0f} s; try again in {attempt.retry_after} s"
             )
         else:
-            log.warning("%s webhook refused from %s: too many wrong tokens", source, client)
             message = f"too many wrong webhook tokens; try again in {attempt.retry_after} s"
         response, status = _answer(429, message)
         response.headers["Retry-After"] = str(attempt.retry_after)

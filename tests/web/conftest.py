@@ -15,7 +15,14 @@ import pytest
 from PIL import Image
 
 from metarrd import db
-from metarrd.web import DevServer, create_app
+from metarrd.web import DevServer, attempts, create_app
+
+
+@pytest.fixture(autouse=True)
+def _refusals_logged_anew(monkeypatch):
+    """Each test sees the first line of each kind of refusal (attempts.logged_refusal): the
+    count of those left unsaid is per process, and another test's would hush this one's."""
+    monkeypatch.setattr(attempts, "_said", {})
 
 
 @pytest.fixture

@@ -237,3 +237,23 @@ def test_a_known_browser_still_gets_five_guesses_in_the_window(public_app):
     stranger.set_cookie(cookie_name(public_app, cookies.DEVICE), cookie.value, path="/login")
     fill_the_overall_cap(public_app)
     assert login(stranger, "battery staple").status_code == 429
+
+
+def test_refused_logins_do_not_flood_the_log(public_app, caplog, monkeypatch):
+    """As the webhook's (test_auth_webhooks.py): a refused login costs nothing, and one warning
+    each drowned the journal; one line a minute says how many there were."""
+    now = [5000.0]
+    monkeypatch.setattr(attempts.time, "monotonic", lambda: now[0])
+    guesser = client(public_app, "203.0.113.9")
+    for _ in range(auth.MAX_FAILURES):
+        assert login(guesser, "nope").status_code == 401
+    caplog.clear()
+    for _ in range(30):
+        assert login(guesser, "nope").status_code == 429
+    now[0] += attempts.LOG_EVERY
+    assert login(guesser, "nope").status_code == 429
+    lines = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert lines == [
+        "web login from 203.0.113.9 refused: too many failures",
+        "web login from 203.0.113.9 refused: too many failures (and 29 more since the last line)",
+    ]

@@ -300,3 +300,29 @@ def test_an_address_is_known_for_a_while_and_few_are_kept(app, monkeypatch):
     later = real() + webhooks.KNOWN_DAYS * 86400 + 60
     monkeypatch.setattr(senders.time, "time", lambda: later)
     assert not senders.known("webhook", f"10.0.{webhooks.KNOWN_SENDERS + 3}.1", webhooks.KNOWN_DAYS)
+
+
+def test_refused_calls_do_not_flood_the_log(app, monkeypatch, caplog):
+    """A refused call costs its sender nothing: a botnet sends thousands a second, and one
+    warning each drowned the journal (journald drops a service's lines past its rate limit,
+    the daemon's own with them). One line per kind of refusal a minute says how many came."""
+    now = [5000.0]
+    monkeypatch.setattr(attempts.time, "monotonic", lambda: now[0])
+    for i in range(webhooks.MAX_FAILURES):
+        assert call(app, f"guess-{i}", "203.0.113.9").status_code == 401
+    browser = {"Origin": "https://evil.example", "Content-Type": "text/plain"}
+    caplog.clear()
+    for _ in range(100):
+        assert call(app, "guess", "203.0.113.9").status_code == 429
+        answer = app.test_client().post("/api/webhooks/radarr", data=TEST_EVENT, headers=browser)
+        assert answer.status_code == 403
+    lines = [r.getMessage() for r in caplog.records if r.name == webhooks.log.name]
+    assert len(lines) == 2, lines
+    now[0] += attempts.LOG_EVERY
+    caplog.clear()
+    assert call(app, "guess", "203.0.113.9").status_code == 429
+    lines = [r.getMessage() for r in caplog.records if r.name == webhooks.log.name]
+    assert lines == [
+        "Radarr webhook refused from 203.0.113.9: too many wrong tokens (and 99 more since the "
+        "last line)"
+    ]
