@@ -171,9 +171,12 @@ def _is_root(folder: Path, roots: Iterable[str | os.PathLike[str]]) -> bool:
     return os.path.normpath(folder) in {os.path.normpath(r) for r in roots}
 
 
-def find_nfo(video: FoundVideo, roots: Iterable[str | os.PathLike[str]] = ()) -> Path | None:
+def find_nfo(
+    video: FoundVideo, roots: Iterable[str | os.PathLike[str]] = (), own: bool | None = None
+) -> Path | None:
     """The user's NFO for `video` (docs/kodi-layout.md §1.5). `roots`: the libraries' folders,
-    whose `movie.nfo` is no movie's (`has_own_folder`)."""
+    whose `movie.nfo` is no movie's (`has_own_folder`); `own`: `has_own_folder`'s answer,
+    when the caller has it (a probe asks it once, for the artwork too)."""
     roots = list(roots)
     folder = movie_folder(video)
     base = base_name(video)
@@ -195,7 +198,7 @@ def find_nfo(video: FoundVideo, roots: Iterable[str | os.PathLike[str]] = ()) ->
     else:
         above = _nfos_above(video)
         candidates += above[:-1]
-        if has_own_folder(video, roots):
+        if has_own_folder(video, roots) if own is None else own:
             candidates.append(folder / "movie.nfo")
         if (
             above
@@ -431,17 +434,19 @@ def find_local_artwork(
     *,
     is_ours: Callable[[Path], bool],
     errors: list[str] | None = None,
+    own: bool | None = None,
 ) -> list[LocalArtwork]:
     """Analyse and cache the user's artwork for `video`; corrupt images are logged and skipped.
     An image linked out of every library (`refused_link`) is not read: its reason goes to
-    `errors` (the item's), or the log without one."""
+    `errors` (the item's), or the log without one. `own`: `has_own_folder`'s answer, when the
+    caller has it."""
     folder = movie_folder(video)
     # a stack's art is under its stacked title, a disc's has bare names (what Kodi reads);
     # images named after a stack's first part or a disc's folder (what Jellyfin and older tools
     # used) are the user's too
     bases = dict.fromkeys([art_base_name(video), base_name(video)])
     roots = [lib.path for lib in config.library]
-    own = has_own_folder(video, roots)
+    own = has_own_folder(video, roots) if own is None else own
     found: list[tuple[Path, str, int]] = []
     with os.scandir(folder) as it:
         for entry in it:

@@ -61,6 +61,7 @@ from metarrd.scan.local_files import (
     VideoPlace,
     find_local_artwork,
     find_nfo,
+    has_own_folder,
     movie_folder,
     refused_link,
 )
@@ -1179,8 +1180,9 @@ def probe(rt: Runtime, root: Path, video: FoundVideo) -> Probe:
     except OSError as exc:
         pr.errors.append(f"{video.path}: cannot read ({exc.strerror})")
         pr.refused = isinstance(exc, PermissionError)
+    own = has_own_folder(video, _roots(rt))  # (its folder listed once, for the NFO and the art)
     try:
-        nfo_path = find_nfo(video, _roots(rt))
+        nfo_path = find_nfo(video, _roots(rt), own)
     except OSError as exc:
         nfo_path = None
         pr.errors.append(f"{video.path.parent}: cannot look for its NFO ({exc.strerror})")
@@ -1198,7 +1200,9 @@ def probe(rt: Runtime, root: Path, video: FoundVideo) -> Probe:
             pr.errors.append(f"{nfo_path}: cannot be read ({exc.strerror})")
             pr.refused |= isinstance(exc, PermissionError)
     try:
-        pr.artwork = find_local_artwork(video, rt.config, is_ours=_written_by_us, errors=pr.errors)
+        pr.artwork = find_local_artwork(
+            video, rt.config, is_ours=_written_by_us, errors=pr.errors, own=own
+        )
     except OSError as exc:
         pr.errors.append(f"{video.path.parent}: cannot list artwork ({exc.strerror})")
     if pr.errors and is_gone(video.path, follow_symlinks=False):  # not EACCES: not gone

@@ -11,7 +11,8 @@ import pytest
 from bench._common import link_sample
 from metarrd import db
 from metarrd.runtime import open_runtime
-from metarrd.scan import scan, stage
+from metarrd.scan import local_files, scan, stage
+from metarrd.walk import walk_library
 from tests.conftest import sqlite_statements
 
 from .conftest import SAMPLE
@@ -50,6 +51,27 @@ def test_a_new_movie_costs_a_first_scan_two_statements(rt, tmp_path):
         assert [v.codec for v in movie.video_streams] == ["h264"], movie.path
         assert [(a.codec, a.channels) for a in movie.audio_streams] == [("aac", 2), ("ac3", 6)]
         assert len(movie.subtitle_streams) == 1
+
+
+def test_a_probe_looks_once_whether_the_movie_has_its_folder_alone(rt, tmp_path, monkeypatch):
+    """Whether a movie has its folder alone (`has_own_folder`: its `movie.nfo`, its bare-named
+    art) is asked once a probe: the NFO's search and the artwork's asked it each, listing the
+    folder twice."""
+    movies = tmp_path / "movies"
+    new_movies(movies, 0, 1)
+    [video] = walk_library(movies)
+    asked = []
+    own = local_files.has_own_folder
+
+    def has_own_folder(place, roots=()):
+        asked.append(place.path)
+        return own(place, roots)
+
+    monkeypatch.setattr(local_files, "has_own_folder", has_own_folder)
+    monkeypatch.setattr(stage, "has_own_folder", has_own_folder, raising=False)
+    pr = stage.probe(rt, movies, video)
+    assert pr.streams is not None and not pr.errors
+    assert asked == [video.path]
 
 
 def test_a_new_video_another_scan_recorded_meanwhile_is_its_item(rt, tmp_path, monkeypatch):
