@@ -1735,6 +1735,24 @@ def record_event(
     return Event.create(kind=kind, message=message, movie=movie, level=level, data=data)
 
 
+def record_events(events: list[Event]) -> None:
+    """Store events (`Event` rows made, not saved: `kind`, `message`, `movie`, `level`) with
+    one INSERT, as `record_event` stores each: a scan's batch of new items' (`scan.stage`).
+    In a write transaction (its fence checked; on PostgreSQL its write lock held, so they
+    become visible in id order); one is opened when the caller holds none."""
+    from metarrd.dbrows import insert_models  # (it imports this module)
+
+    if not events:
+        return
+    if getattr(_in_write, "depth", 0) == 0:
+        with write_transaction(shows_room=False):
+            record_events(events)
+        return
+    for event in events:
+        event.message = event.message.replace("\x00", "\ufffd")
+    insert_models(events)
+
+
 MAX_ID = 2**63 - 1  # SQLite INTEGER, PostgreSQL bigint: larger ids in a URL are no row
 
 

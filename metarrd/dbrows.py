@@ -5,8 +5,8 @@ interpreter lock: while the downloads and analyses keep the other threads busy, 
 costs up to the switch interval (5 ms) a row, all of it with the write lock held (100 rows:
 0.1 ms alone, 80 ms beside two busy threads). On SQLite a batch is one statement of many rows
 (chunked under its variable limit), stepped once; PostgreSQL (psycopg2) keeps `executemany`,
-but for `delete_all`'s `IN (...)`, the same statement on both. Driver errors come out as
-peewee's (`db.write_transaction` tells a full disk by them).
+but for `delete_all`'s `IN (...)` and `insert_models`' rows, the same statement on both.
+Driver errors come out as peewee's (`db.write_transaction` tells a full disk by them).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import peewee as pw
 from metarrd import db
 
 UPDATE_FROM = sqlite3.sqlite_version_info >= (3, 33, 0)  # UPDATE ... FROM (VALUES ...)
+RETURNING = sqlite3.sqlite_version_info >= (3, 35, 0)  # INSERT ... RETURNING, on SQLite
 
 
 def save_all(rows: Iterable[db.BaseModel]) -> int:
@@ -78,6 +79,44 @@ def insert_all(model: type[db.BaseModel], rows: list[dict[str, Any]]) -> int:
         params.append(values)
     insert_rows(f"INSERT INTO {meta.table_name.join(quotes)} ({columns}) VALUES ", params)
     return len(rows)
+
+
+def insert_models(rows: Sequence[db.BaseModel], key: str | None = None) -> None:
+    """Insert new rows (model instances of one model, not saved yet) with one INSERT of every
+    row, each of every column (what `save` would store: a field left unset is NULL, the
+    defaults and a movie's folded titles are on the instance); on PostgreSQL too, many rows in
+    one statement (`INSERT ... VALUES` types each value by its column). `key`: a unique field
+    whose values in `rows` are distinct, by which each row is given its id: `RETURNING` gives
+    the ids with their keys, in an order neither SQLite nor PostgreSQL promises to be the
+    rows'; an SQLite older than 3.35 has no `RETURNING`, and is asked for them once after."""
+    if not rows:
+        return
+    meta = type(rows[0])._meta
+    pk = meta.primary_key
+    fields = [f for f in meta.sorted_fields if f is not pk]
+    quotes = meta.database.quote
+    table = meta.table_name.join(quotes)
+    columns = ", ".join(f.column_name.join(quotes) for f in fields)
+    params = [[f.db_value(row.__data__.get(f.name)) for f in fields] for row in rows]
+    head, one = f"INSERT INTO {table} ({columns}) VALUES ", _placeholders(_row(len(fields)))
+    if key is None:
+        _execute_rows(lambda values: head + values, one, params)
+        return
+    by = meta.fields[key]
+    keys = [by.db_value(row.__data__.get(key)) for row in rows]
+    if db.is_postgresql() or RETURNING:
+        tail = f" RETURNING {pk.column_name.join(quotes)}, {by.column_name.join(quotes)}"
+        got = _fetch_rows(lambda values: head + values + tail, one, params)
+    else:
+        _execute_rows(lambda values: head + values, one, params)
+        got = []
+        for start in range(0, len(keys), 500):
+            query = type(rows[0]).select(pk, by).where(by.in_(keys[start : start + 500]))
+            got.extend(query.tuples())
+    ids = {k: i for i, k in got}
+    for row, k in zip(rows, keys, strict=True):
+        row._pk = ids[k]
+        row._dirty.clear()
 
 
 def insert_rows(head: str, params: list[Sequence[Any]], one: str = "", tail: str = "") -> None:
@@ -151,6 +190,26 @@ def _most_parameters() -> int:
     if db.is_postgresql():
         return 32766
     return db.database.connection().getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+
+
+def _fetch_rows(
+    sql_for: Callable[[str], str], one: str, params: list[Sequence[Any]]
+) -> list[tuple]:
+    """`_execute_rows` of a statement that returns rows (`RETURNING`), on either database (many
+    rows a statement on PostgreSQL too): the rows it returned."""
+    got: list[tuple] = []
+    step = max(1, _most_parameters() // len(params[0]))
+    for start in range(0, len(params), step):
+        part = params[start : start + step]
+        sql = sql_for(", ".join([one] * len(part)))
+        values = [v for row in part for v in row]
+        _on_a_cursor(lambda cursor, sql=sql, values=values: got.extend(_run(cursor, sql, values)))
+    return got
+
+
+def _run(cursor: Any, sql: str, values: list[Any]) -> list[tuple]:
+    cursor.execute(sql, values)
+    return [tuple(row) for row in cursor.fetchall()]
 
 
 def _execute(sql: str, values: list[Any]) -> None:

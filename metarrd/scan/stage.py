@@ -43,7 +43,7 @@ import peewee as pw
 from metarrd import cache, db
 from metarrd.atomic import sha256_file
 from metarrd.config import LIBRARY_SOURCE, Config, LibraryConfig
-from metarrd.dbrows import insert_all
+from metarrd.dbrows import insert_all, insert_models
 from metarrd.fields import MAX_BLOCKS, later_episode_fields
 from metarrd.files import cannot_look, display, is_gone, library_root_problem
 from metarrd.identify import MOVIE_NAME_RULES, parse_hints
@@ -1329,9 +1329,10 @@ def _record_batch(
         paths = [str(pr.found.path) for pr, movie in batch if movie is None]
         query = db.Movie.select(db.Movie.path).where(db.Movie.path.in_(paths))
         taken = {path for (path,) in query.tuples()} if paths else set()
-        streams = _StreamRows()
+        streams, new = _StreamRows(), _NewMovies()
         for pr, movie in batch:  # (each path once: `scan_library` drops a scope's repeats)
-            _record(rt, library, pr, movie, report, moved, taken, streams)
+            _record(rt, library, pr, movie, report, moved, taken, new)
+        new.insert(streams, report)
         streams.insert()
 
 
@@ -1386,10 +1387,10 @@ def _record(
     report: ScanReport,
     moved: set[int],
     taken: set[str],
-    streams: _StreamRows,
+    new: _NewMovies,
 ) -> None:
     """`taken`: the paths of the batch's new videos that have an item now (`_record_batch`);
-    `streams`: where a new item's stream rows wait for the batch's inserts."""
+    `new`: where a new item waits for the batch's inserts, with what its probe read."""
     video = pr.found
     if movie is None and str(video.path) in taken:
         # another scan (a webhook, the watcher) recorded it since we looked: we hold the write
@@ -1448,16 +1449,15 @@ def _record(
         **({STREAMS_REFUSED: 1} if pr.refused else {}),
     }
     movie.updated_at = db.now()
-    if is_new:
-        movie.save()
-    else:
-        # only what the scan changed: a concurrent identify or user edit keeps its columns
-        movie.save(only=movie.dirty_fields)
+    if is_new:  # inserted with the batch's other new items, its streams, artwork and events
+        new.add(movie, pr)
+        return
+    # only what the scan changed: a concurrent identify or user edit keeps its columns
+    movie.save(only=movie.dirty_fields)
     if renamed or restacked:  # its published NFO and artwork still bear the old names
         db.mark_outdated(movie.id)
     elif (
         pr.streams is not None
-        and not is_new
         and movie.id not in moved
         and published_now([movie.id])
         and restreamed([(movie, pr.streams)])
@@ -1466,9 +1466,7 @@ def _record(
         report.restreamed.append(movie.id)
     if old_place is not None:  # our files went along with a moved folder: still ours
         carry_movie_ledger(movie.id, old_place, video)
-    if pr.streams is not None and is_new:
-        streams.add(movie, pr.streams)
-    elif pr.streams is not None:
+    if pr.streams is not None:
         _replace_streams(movie, pr.streams)
     for art in pr.artwork:
         _record_artwork(movie, art)
@@ -1478,10 +1476,7 @@ def _record(
         report.errors.append((movie.path, err))
     for warning in pr.warnings:
         db.record_event("scan.warning", warning, movie=movie, level="warning")
-    if is_new:
-        report.new.append(movie.id)
-        db.record_event("scan.found", f"Found {video.path.name}", movie=movie)
-    elif movie.id not in report.moved:
+    if movie.id not in report.moved:
         report.changed.append(movie.id)
     elif named_otherwise:
         report.named_otherwise.append(movie.id)
@@ -1661,6 +1656,43 @@ class _StreamRows:
         for model, rows in self.rows.items():
             insert_all(model, rows)
         self.rows.clear()
+
+
+class _NewMovies:
+    """A batch's new items (`_record_batch`), inserted by one INSERT with their ids back
+    (`dbrows.insert_models`, by their paths: distinct, `scan_library` drops a scope's repeats,
+    and a path another scan recorded meanwhile is that item's, `taken`), then their `scan.*`
+    events by another: peewee's INSERT of every column of a movie, and one of its event, were
+    the larger part of a first scan's recording. Their stream rows go with the batch's
+    (`_StreamRows`), and their artwork, seldom there, one at a time."""
+
+    def __init__(self) -> None:
+        self.movies: list[tuple[db.Movie, Probe]] = []
+
+    def add(self, movie: db.Movie, pr: Probe) -> None:
+        self.movies.append((movie, pr))
+
+    def insert(self, streams: _StreamRows, report: ScanReport) -> None:
+        insert_models([movie for movie, _pr in self.movies], key="path")
+        events = []
+        for movie, pr in self.movies:
+            if pr.streams is not None:
+                streams.add(movie, pr.streams)
+            for art in pr.artwork:
+                _record_artwork(movie, art)
+            for err in pr.errors:
+                log.warning("item %d: %s", movie.id, err)
+                events.append(db.Event(kind="scan.error", message=err, movie=movie, level="error"))
+                report.errors.append((movie.path, err))
+            events.extend(
+                db.Event(kind="scan.warning", message=warning, movie=movie, level="warning")
+                for warning in pr.warnings
+            )
+            report.new.append(movie.id)
+            found = f"Found {pr.found.path.name}"
+            events.append(db.Event(kind="scan.found", message=found, movie=movie))
+        db.record_events(events)
+        self.movies.clear()
 
 
 def _stream_rows(movie: db.Movie, streams: StreamDetails) -> list[tuple[type[db.BaseModel], list]]:
