@@ -873,6 +873,34 @@ def test_list_json_says_why_an_episode_of_an_unidentified_show_is_unidentified(
     assert episode["last_error"] == f"its show (item {show['id']}) is not identified yet"
 
 
+def test_a_rescan_keeps_why_a_show_is_unidentified(tmp_path, simulator, capsys):
+    """interface.md: a show's `last_error` says why it is unidentified. A second `metarrd scan`
+    that found nothing new (the show's folder unchanged, so not identified again) set the show's
+    `last_error` to its scan problems alone, `null`: the reason TMDB found no show was gone,
+    and its episodes said only "its show (item N) is not identified yet"."""
+    tv = tmp_path / "tv"
+    season = tv / "Our Garden Diaries (2019)" / "Season 1"
+    season.mkdir(parents=True)
+    shutil.copy2(MEDIA, season / "Our Garden Diaries - S01E01 - Spring.mkv")
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'data_dir = "{tmp_path / "data"}"\n'
+        f'[[library]]\nname = "TV"\npath = "{tv}"\nkind = "tv"\n'
+        + providers_toml(simulator, fanart=False)
+    )
+    reason = "TMDB has no TV show matching 'Our Garden Diaries' (2019)"
+    for _ in range(2):
+        cli(cfg, "scan")
+        capsys.readouterr()
+        assert cli(cfg, "list", "--json") == 0
+        entries = json.loads(capsys.readouterr().out)
+        show = next(e for e in entries if e["kind"] == "show")
+        episode = next(e for e in entries if e["kind"] == "episode")
+        assert show["identification_status"] == "unidentified"
+        assert show["last_error"] == reason
+        assert episode["last_error"] == f"its show (item {show['id']}) is not identified: {reason}"
+
+
 def test_python_dash_m_metarrd_is_the_command_line(library):
     """`python -m metarrd list` (from a checkout, or a virtualenv whose bin/ is not on PATH) said "No module named metarrd.__main__" and exited
     1, whatever the command: it runs the `metarrd` command line, exit statuses included."""

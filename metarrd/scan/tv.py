@@ -1520,6 +1520,19 @@ def _same_episodes(item: db.Movie, pr: EpisodeProbe) -> bool:
     return bool(numbers) and (item.season, list(item.episodes or [])) == (pr.name.season, numbers)
 
 
+def _identify_reason(show: db.Movie, before: dict) -> list[str]:
+    """Why an unidentified show is so, as identification wrote it in `last_error` after the
+    scan's own problems of then (`identify.tv._with_scan_errors`): a scan that does not identify
+    the show again (nothing in its folder changed) keeps it, or `list --json` said `null`."""
+    if show.identification_status != db.UNIDENTIFIED or not show.last_error:
+        return []
+    scanned = "; ".join(before.get("scan_errors") or [])
+    reason = show.last_error
+    if scanned and reason.startswith(scanned):
+        reason = reason[len(scanned) :].removeprefix("; ")
+    return [reason] if reason else []
+
+
 def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanReport) -> db.Movie:
     hints = show_folder_hints(show_dir.name)
     nfo_path = users_nfo(show_dir / SHOW_NFO)
@@ -1594,7 +1607,7 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
                 db.Movie.season.in_(sorted(db.seasons_with_files(show.id))),
             ).execute()
         show.missing = False
-        show.last_error = "; ".join(errors) or None
+        show.last_error = "; ".join([*errors, *_identify_reason(show, before)]) or None
         show.updated_at = db.now()
         show.save()
         if not is_new:
