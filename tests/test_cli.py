@@ -901,6 +901,46 @@ def test_a_rescan_keeps_why_a_show_is_unidentified(tmp_path, simulator, capsys):
         assert episode["last_error"] == f"its show (item {show['id']}) is not identified: {reason}"
 
 
+def test_a_tvshow_nfo_added_to_an_unidentified_show_identifies_it_at_the_next_scan(
+    tmp_path, simulator, capsys
+):
+    """interface.md: a show is identified by its folder's id tags, then an existing
+    `tvshow.nfo`, then a search; `scan` identifies new and changed items. A show TMDB's search
+    did not find, given a tvshow.nfo by the user (tinyMediaManager's), took the NFO's title at
+    the next `metarrd scan` but stayed unidentified: the scan read the NFO and did not count the
+    show as changed, so nothing identified it again (nor did the daemon's watcher)."""
+    tv = tmp_path / "tv"
+    show_dir = tv / "BrBa (2008)"
+    (show_dir / "Season 1").mkdir(parents=True)
+    shutil.copy2(MEDIA, show_dir / "Season 1" / "BrBa - S01E01 - Pilot.mkv")
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'data_dir = "{tmp_path / "data"}"\n'
+        f'[[library]]\nname = "TV"\npath = "{tv}"\nkind = "tv"\n'
+        + providers_toml(simulator, fanart=False)
+    )
+    cli(cfg, "scan")
+    assert "TMDB has no TV show matching 'BrBa' (2008)" in capsys.readouterr().out
+    (show_dir / "tvshow.nfo").write_text(
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes" ?>\n'
+        "<!--created on 2024-03-02 18:11:40 - tinyMediaManager 5.0.2-->\n"
+        "<tvshow>\n  <title>Breaking Bad</title>\n  <year>2008</year>\n"
+        '  <uniqueid default="true" type="tmdb">1396</uniqueid>\n</tvshow>\n'
+    )
+    assert cli(cfg, "scan") == 0, capsys.readouterr().err
+    capsys.readouterr()
+    assert cli(cfg, "list", "--json") == 0
+    entries = json.loads(capsys.readouterr().out)
+    show = next(e for e in entries if e["kind"] == "show")
+    episode = next(e for e in entries if e["kind"] == "episode")
+    assert (show["identification_status"], show["tmdb_id"], show["last_error"]) == (
+        "identified",
+        1396,
+        None,
+    )
+    assert (episode["identification_status"], episode["tmdb_id"]) == ("identified", 896547)
+
+
 def test_python_dash_m_metarrd_is_the_command_line(library):
     """`python -m metarrd list` (from a checkout, or a virtualenv whose bin/ is not on PATH) said "No module named metarrd.__main__" and exited
     1, whatever the command: it runs the `metarrd` command line, exit statuses included."""

@@ -1542,6 +1542,7 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
     known = db.Movie.get_or_none(db.Movie.path == str(show_dir))
     before = (known.hints or {}) if known is not None else {}
     nfo_seen = kept_nfo = None
+    nfo_changed = False
     before_names: dict[int, str] = {}  # the season names of the tvshow.nfo read before
     present = nfo_present(nfo_path)
     if present and (refused := refused_link(nfo_path, rt.config)) is not None:
@@ -1582,6 +1583,9 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
                           nfo_titles=nfo_titles(nfo.data),
                           nfo_seen=list(nfo_seen))  # fmt: skip
             if nfo_hash != show.source_nfo_hash:
+                # an unidentified show's new ids (the user's tvshow.nfo, added or fixed) are
+                # identify's to try: the show counts as changed
+                nfo_changed = not is_new and show.identification_status == db.UNIDENTIFIED
                 before_names = named_seasons(show.nfo_extra or [])
                 # as apply_nfo_values takes the other fields; a text saying the status the show
                 # has (our `<status>Continuing</status>` of TMDB's "Returning Series") keeps its
@@ -1632,6 +1636,8 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
         if is_new:
             report.new.append(show.id)
             db.record_event("scan.found", f"Found show folder {show_dir.name}", movie=show)
+        elif nfo_changed:
+            report.changed.append(show.id)
     return show
 
 
