@@ -573,3 +573,27 @@ def test_an_unsure_show_points_to_the_identify_page_as_an_unsure_movie_does(tv_r
         "best 'Doctor Who' (2005), no year in the name, and 'Doctor Who' (1963)" in show.last_error
     )
     assert plain_message(show.last_error).endswith("'Doctor Who' (1963) has the same title")
+
+
+def test_each_folder_id_tag_of_the_contract_identifies_its_show(tv_rt, tmp_path):
+    """interface.md "TV libraries": a show is identified by the id tags in its folder name first,
+    `{tvdb-81189}`, `[tvdbid-81189]`, `{tmdb-1396}`, `[tmdbid-1396]`, `{imdb-tt0903747}`
+    (Sonarr's, Jellyfin's and Plex's spellings), never by a search: the folders' titles here
+    are ones TMDB's search finds nothing for."""
+    from .conftest import put
+
+    tags = ["{tvdb-81189}", "[tvdbid-81189]", "{tmdb-1396}", "[tmdbid-1396]", "{imdb-tt0903747}"]
+    for n, tag in enumerate(tags):
+        put(tmp_path / "tv", f"Qqzx Heisenberg Files {n} {tag}/Season 01/Qqzx - S01E02.mp4")
+    _scan_and_identify(tv_rt)
+    for n, tag in enumerate(tags):
+        show = db.Movie.get(
+            db.Movie.path == str(tmp_path / "tv" / f"Qqzx Heisenberg Files {n} {tag}")
+        )
+        assert (show.identification_status, show.tmdb_id, show.tvdb_id) == (
+            db.IDENTIFIED,
+            1396,
+            81189,
+        ), (tag, show.last_error)
+        episode = db.Movie.get(db.Movie.show == show, db.Movie.kind == db.EPISODE)
+        assert (episode.season, episode.tvdb_id) == (1, 7615280), tag
