@@ -797,7 +797,8 @@ def cmd_scan(config: Config, args) -> int:
     # to publish
     moved_told = tell_players_moved(report.moved)
     for item, reason in report.errors:
-        reason = reason.removeprefix(f"{item}: ")
+        # a file's problem starts with its name (for list --json and the UI): said once here
+        reason = reason.removeprefix(f"{item}: ").removeprefix(f"{Path(item).name}: ")
         print(escape_controls(f"{display(item)}: {reason}"), file=sys.stderr)  # Latin-1: \xe9
     identified = unsure = 0
     todo = [step.movie_id for step in after_scan_of(rt, report, {}) if step.kind == "identify"]

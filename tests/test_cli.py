@@ -941,6 +941,29 @@ def test_a_tvshow_nfo_added_to_an_unidentified_show_identifies_it_at_the_next_sc
     assert (episode["identification_status"], episode["tmdb_id"]) == ("identified", 896547)
 
 
+def test_a_scan_failure_line_names_an_episode_file_once(tmp_path, simulator, capsys):
+    """interface.md: each failure is one line on stderr naming the item and the reason. An
+    episode file whose name holds no numbers was named twice, its path and then its name again
+    (`…/Season 01/behind the scenes.mkv: behind the scenes.mkv: no season and episode
+    numbers…`): the reason, which starts with the file's name for `list --json` and the UI,
+    was printed after the path as it stood."""
+    tv = tmp_path / "tv"
+    season = tv / "Breaking Bad (2008)" / "Season 01"
+    season.mkdir(parents=True)
+    shutil.copy2(MEDIA, season / "Breaking Bad - S01E01 - Pilot.mkv")
+    shutil.copy2(MEDIA, season / "behind the scenes.mkv")
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'data_dir = "{tmp_path / "data"}"\n'
+        f'[[library]]\nname = "TV"\npath = "{tv}"\nkind = "tv"\n'
+        + providers_toml(simulator, fanart=False)
+    )
+    assert cli(cfg, "scan") == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"{season / 'behind the scenes.mkv'}: no season and episode numbers")
+
+
 def test_python_dash_m_metarrd_is_the_command_line(library):
     """`python -m metarrd list` (from a checkout, or a virtualenv whose bin/ is not on PATH) said "No module named metarrd.__main__" and exited
     1, whatever the command: it runs the `metarrd` command line, exit statuses included."""
