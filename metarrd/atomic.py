@@ -162,7 +162,12 @@ def fsync_dir(directory: Path) -> None:
 
 
 def write_atomic(
-    target: Path, data: bytes | Path | IO[bytes], *, mode: int | None = None, sync_dir: bool = True
+    target: Path,
+    data: bytes | Path | IO[bytes],
+    *,
+    mode: int | None = None,
+    sync_dir: bool = True,
+    tmp: Path | None = None,
 ) -> str:
     """Atomically replace `target` with `data` (bytes, a file to copy, or a binary stream).
 
@@ -172,10 +177,11 @@ def write_atomic(
     Raises OSError (e.g. read-only folder) with no temp file left behind. `sync_dir=False`
     leaves the directory fsync to the caller, who writes several files into one folder and
     fsyncs it once (each file is whole either way: before that fsync a power cut can only
-    bring back the old file).
+    bring back the old file). `tmp`: the temp file's name, beside `target`, when not ours
+    (`scratch.temp_beside` in the image cache: named by its process).
     """
     target = Path(target)
-    tmp = temp_path_for(target)
+    tmp = temp_path_for(target) if tmp is None else tmp
     try:
         sha, _ = _write_temp(tmp, target, data, sync=True, mode=mode)
         os.replace(tmp, target)

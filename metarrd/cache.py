@@ -20,6 +20,7 @@ from metarrd import mounts
 from metarrd.atomic import ensure_dir, fsync_dir, new_file_mode, write_atomic
 from metarrd.config import BACKUP_FOLDER
 from metarrd.imaging import ImageInfo
+from metarrd.scratch import temp_beside
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ def store(cache_dir: Path, image_type: str, source: Path, info: ImageInfo) -> Pa
     if target.exists() and target.stat().st_size == info.size:
         return target
     ensure_dir(target.parent)
-    write_atomic(target, Path(source))
+    write_atomic(target, Path(source), tmp=temp_beside(target))
     return target
 
 
@@ -86,7 +87,7 @@ def copy_into(cache_dir: Path, image_type: str, tmp_file: Path, info: ImageInfo)
         return target
     ensure_dir(target.parent)
     with open(tmp_file, "rb") as fh:
-        write_atomic(target, fh)
+        write_atomic(target, fh, tmp=temp_beside(target))
     return target
 
 
@@ -109,7 +110,7 @@ def move_into(cache_dir: Path, image_type: str, tmp_file: Path, info: ImageInfo)
         tmp_file.replace(target)  # same file system: atomic
         fsync_dir(target.parent)
     except OSError:
-        write_atomic(target, tmp_file)
+        write_atomic(target, tmp_file, tmp=temp_beside(target))
         tmp_file.unlink(missing_ok=True)
     return target
 

@@ -12,7 +12,6 @@ import hashlib
 import io
 import logging
 import os
-import secrets
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +19,9 @@ from pathlib import Path
 import imagehash
 from PIL import Image, UnidentifiedImageError
 
-from metarrd.atomic import TEMP_MARKER
 from metarrd.errors import MetarrdError
 from metarrd.files import MAX_FILE_BYTES, open_regular
+from metarrd.scratch import temp_beside
 
 FORMATS = {
     "JPEG": ("jpeg", "jpg"),
@@ -519,7 +518,7 @@ def write_preview(
     target = Path(previews_dir) / rel
     if target.exists():
         return rel
-    tmp = target.with_name(f"{TEMP_MARKER}{secrets.token_hex(4)}-{target.name}")
+    tmp = temp_beside(target)  # named by its process: a daemon's start leaves it while it lives
     try:
         if data is None:
             data = make_preview(source)

@@ -1,8 +1,10 @@
 """Our scratch folder, `<data_dir>/tmp`: each file made there is named by the process that made
 it (its pid and host), so that a daemon's start removes what processes that died left there and
 leaves what the web UI or a command running now is writing (an upload in flight: it had been
-removed under it, and the upload failed with a 500). A name without one (an older version's),
-or one of a process whose pid was taken since, goes once nobody wrote it for an hour."""
+removed under it, and the upload failed with a 500). So is each temp file written into the
+image cache and the previews folder (`temp_beside`), which the start clears by the same rule.
+A name without one (an older version's), or one of a process whose pid was taken since, goes
+once nobody wrote it for an hour."""
 
 from __future__ import annotations
 
@@ -31,6 +33,15 @@ def scratch_path(folder: Path, kind: str, suffix: str = "") -> Path:
 def scratch_file(folder: Path) -> tuple[int, str]:
     """`tempfile.mkstemp` in the scratch `folder`, named as ours: (descriptor, path)."""
     return tempfile.mkstemp(prefix=f"{TEMP_MARKER}{_owner()}", dir=folder)
+
+
+def temp_beside(target: Path) -> Path:
+    """A temp name for a write of `target` beside it, named as ours:
+    `.metarrd-tmp-<pid>+<host>+<random>-<name>`. For the image cache and the previews folder,
+    whose temp files a daemon's start removes by `is_stale` too: the web UI writes an upload's
+    there, and another worker of this host its downloads, while a daemon restarts."""
+    stem = target.name.encode("utf-8")[:80].decode("utf-8", "ignore")
+    return target.with_name(f"{TEMP_MARKER}{_owner()}{secrets.token_hex(4)}-{stem}")
 
 
 def is_stale(name: str, age_seconds: float) -> bool:

@@ -234,13 +234,11 @@ def recover(rt: Runtime, *, requeue: bool = True) -> None:
     (`requeue` False) only cleans up."""
     config = rt.config
     clear_scratch(config.tmp_dir)
-    # a shared cache (other hosts write into it now): only temp files nobody touched for an hour
-    # (its previews/ included: docs/scale-out.md)
-    shared = config.shared_cache
+    # the temp files of processes that ended, not of those writing now (the web UI's upload,
+    # another worker; another host's on a shared cache, its previews/ included: docs/scale-out.md)
     if not cache.unanswered(config.cache_dir):  # a hung mount (logged): left for the next start
-        age = SHARED_TEMP_AGE_SECONDS if shared else 0
-        remove_temp_files_under(config.cache_dir, older_than=age)
-    if not shared:
+        remove_temp_files_under(config.cache_dir)
+    if not config.shared_cache:
         remove_temp_files_under(config.previews_dir)
     running = db.Job.select().where((db.Job.state == jobs.RUNNING) & db.Job.movie.is_null(False))
     for job in running:
@@ -286,21 +284,25 @@ def clear_scratch(directory: Path) -> None:
             log.warning("cannot remove leftover %s: %s", entry.path, exc.strerror)
 
 
-SHARED_TEMP_AGE_SECONDS = 3600.0
-
-
-def remove_temp_files_under(directory: Path, *, older_than: float = 0) -> int:
+def remove_temp_files_under(directory: Path) -> int:
+    """Remove the stale temp files under `directory` (the image cache, the previews folder):
+    those `scratch.is_stale` gives up, their process ended or nobody wrote them for an hour.
+    Not the ones a process running now writes (`scratch.temp_beside` names each by its
+    process): it had removed them all, and an upload the web UI was storing at a restart of
+    the daemon failed with a 500."""
     removed = 0
-    cutoff = time.time() - older_than
+    now = time.time()
     for dirpath, _dirs, files in os.walk(directory):
         for name in files:
             if name.startswith(TEMP_MARKER):
                 try:
                     path = os.path.join(dirpath, name)
-                    if older_than and os.stat(path).st_mtime > cutoff:
+                    if not scratch.is_stale(name, now - os.stat(path).st_mtime):
                         continue
                     os.unlink(path)
                     removed += 1
+                except FileNotFoundError:
+                    continue  # its writer renamed it meanwhile
                 except OSError as exc:
                     log.warning("cannot remove leftover %s/%s: %s", dirpath, name, exc.strerror)
     if removed:

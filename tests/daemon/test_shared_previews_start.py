@@ -7,8 +7,9 @@ import os
 import time
 
 from metarrd.atomic import TEMP_MARKER
-from metarrd.pipeline.daemon import SHARED_TEMP_AGE_SECONDS, recover
+from metarrd.pipeline.daemon import recover
 from metarrd.runtime import open_runtime
+from metarrd.scratch import STALE_SECONDS
 
 
 def test_a_starting_worker_leaves_the_previews_other_hosts_are_writing(config_factory, tmp_path):
@@ -21,7 +22,7 @@ def test_a_starting_worker_leaves_the_previews_other_hosts_are_writing(config_fa
         left = folder / f"{TEMP_MARKER}5678-{'ab' * 32}.jpg"  # a host that died mid-write
         for path in (writing, left):
             path.write_bytes(b"RIFF")
-        old = time.time() - SHARED_TEMP_AGE_SECONDS - 60
+        old = time.time() - STALE_SECONDS - 60
         os.utime(left, (old, old))
         recover(rt, requeue=False)
         assert writing.exists() and not left.exists()
