@@ -44,16 +44,20 @@ def temp_beside(target: Path) -> Path:
     return target.with_name(f"{TEMP_MARKER}{_owner()}{secrets.token_hex(4)}-{stem}")
 
 
-def is_stale(name: str, age_seconds: float) -> bool:
-    """Whether the scratch entry `name`, last written `age_seconds` ago, is no one's: its
-    process (of this host) ended, or nobody wrote it for STALE_SECONDS. Another host's (a
-    data_dir on a share) and an unnamed one go by their age alone."""
-    if age_seconds > STALE_SECONDS:
-        return True
+def owner(name: str) -> tuple[int, str] | None:
+    """The process a scratch entry's `name` names: (its pid, its host), None for no owner."""
     m = _OWNER.search(name)
-    if m is None or m.group(2) != this_host():
-        return False
-    pid = int(m.group(1))
+    return None if m is None else (int(m.group(1)), m.group(2))
+
+
+def process_ended(name: str) -> bool | None:
+    """Whether the process of this host named in `name` has ended (this one has not); None
+    when `name` names no process of this host (another host's, on a data_dir several share, or
+    another PID namespace's: `db.this_host`), whose pid means nothing here, or none."""
+    named = owner(name)
+    if named is None or named[1] != this_host():
+        return None
+    pid = named[0]
     if pid == os.getpid():
         return False
     try:
@@ -63,3 +67,10 @@ def is_stale(name: str, age_seconds: float) -> bool:
     except PermissionError:
         return False  # alive, another user's
     return False
+
+
+def is_stale(name: str, age_seconds: float) -> bool:
+    """Whether the scratch entry `name`, last written `age_seconds` ago, is no one's: its
+    process (of this host) ended, or nobody wrote it for STALE_SECONDS. Another host's (a
+    data_dir on a share) and an unnamed one go by their age alone."""
+    return age_seconds > STALE_SECONDS or process_ended(name) is True

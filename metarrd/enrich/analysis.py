@@ -33,9 +33,9 @@ import errno
 import itertools
 import logging
 import os
-import secrets
 import shutil
 import threading
+import time
 from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from metarrd import cache, db, user_urls
+from metarrd import cache, db, scratch, user_urls
 from metarrd.config import Config
 from metarrd.enrich import analysts
 from metarrd.errors import (
@@ -65,6 +65,7 @@ from metarrd.imaging import (
     download_reason,
     read_header,
 )
+from metarrd.scratch import scratch_path
 
 log = logging.getLogger(__name__)
 
@@ -228,20 +229,33 @@ def same_shape(stated: tuple[int, int], small: tuple[int, int]) -> bool:
 
 
 def sweep_stale(tmp_dir: Path) -> list[Path]:
-    """Remove work folders of processes that are gone (or of this one, no longer in use)."""
+    """Remove work folders of processes of this host that are gone (or of this one, no longer
+    in use), and those of another host (a data_dir several share, another container's PID
+    namespace) or named by no host (an older version's) that nobody wrote for an hour
+    (`scratch.STALE_SECONDS`): a pid of theirs means nothing here, dead or alive."""
     removed = []
     try:
         entries = list(os.scandir(tmp_dir))
     except OSError:
         return removed
+    now = time.time()
     for entry in entries:
         if not entry.name.startswith(WORK_PREFIX):
             continue
-        pid_text = entry.name[len(WORK_PREFIX) :].split("-", 1)[0]
-        pid = int(pid_text) if pid_text.isdigit() else -1
         with _ACTIVE_LOCK:
             in_use = entry.path in _ACTIVE
-        if in_use or (pid != os.getpid() and pid > 0 and analysts.pid_alive(pid)):
+        if in_use:
+            continue
+        named = scratch.owner(entry.name)
+        if named is not None and named[1] == db.this_host():  # ours when not in use: stale
+            stale = named[0] == os.getpid() or scratch.process_ended(entry.name)
+        else:
+            try:
+                age = now - entry.stat(follow_symlinks=False).st_mtime
+            except OSError:
+                continue
+            stale = age > scratch.STALE_SECONDS
+        if not stale:
             continue
         shutil.rmtree(entry.path, ignore_errors=True)
         removed.append(Path(entry.path))
@@ -301,7 +315,7 @@ class Analyser:
         tmp_dir = self.config.tmp_dir
         tmp_dir.mkdir(parents=True, exist_ok=True)
         sweep_stale(tmp_dir)
-        workdir = tmp_dir / f"{WORK_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+        workdir = scratch_path(tmp_dir, WORK_PREFIX.removesuffix("-"))  # enrich-<pid>+<host>+…
         with _ACTIVE_LOCK:  # in use before it exists: another item's sweep never takes it
             _ACTIVE.add(str(workdir))
         workdir.mkdir()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +21,7 @@ from metarrd.enrich.analysis import ANALYSIS_THREADS, WORK_PREFIX, Analyser, swe
 from metarrd.enrich.caching import _Placing
 from metarrd.enrich.candidate_store import take_info
 from metarrd.http import Download
+from metarrd.scratch import STALE_SECONDS
 
 
 def poster_url(sim, index=0):
@@ -149,20 +151,49 @@ def test_a_hanging_server_times_out_with_a_reason(make_rt, simulator):
 
 def test_leftovers_of_a_crashed_process_are_swept(rt):
     tmp = rt.config.tmp_dir
-    dead = tmp / f"{WORK_PREFIX}999999999-dead"  # no such pid
+    here = db.this_host()
+    dead = tmp / f"{WORK_PREFIX}999999999+{here}+dead"  # no such pid
     dead.mkdir()
     (dead / "00001.part").write_bytes(b"half a poster")
-    ours_idle = tmp / f"{WORK_PREFIX}{os.getpid()}-idle"  # this pid, but not in use
+    ours_idle = tmp / f"{WORK_PREFIX}{os.getpid()}+{here}+idle"  # this pid, but not in use
     ours_idle.mkdir()
-    alive = tmp / f"{WORK_PREFIX}{os.getppid()}-alive"  # another live process: not ours
+    alive = tmp / f"{WORK_PREFIX}{os.getppid()}+{here}+alive"  # another live process: not ours
     alive.mkdir()
     other = tmp / "someone-elses-file"
     other.write_bytes(b"")
-    with Analyser(rt.config, rt.http):
-        pass
+    with Analyser(rt.config, rt.http) as an:
+        assert an.workdir.name.startswith(f"{WORK_PREFIX}{os.getpid()}+{here}+")
     assert not dead.exists() and not ours_idle.exists()
     assert alive.exists() and other.exists()
     assert sweep_stale(tmp) == []
+
+
+def test_another_hosts_work_folders_go_by_their_age_not_by_a_pid_of_this_one(rt):
+    """A data_dir several hosts share (or worker containers on one machine, each in its own PID
+    namespace: `db.this_host`): a pid in another host's folder name means nothing here. Its
+    pid dead here, its enrich runs there all the same: kept while written in the last hour;
+    a folder named by no host (an older version's `enrich-<pid>-…`) whose pid is alive here is
+    no live process's for that: gone after an hour, like those of scratch.py."""
+    tmp = rt.config.tmp_dir
+    tmp.mkdir(parents=True, exist_ok=True)
+    namespace = f"{socket.gethostname()}~4026532281"  # this machine, another container's
+    running = [
+        tmp / f"{WORK_PREFIX}999999999+nas-worker-2+0a1b2c3d",
+        tmp / f"{WORK_PREFIX}999999999+{namespace}+4e5f6a7b",
+    ]
+    left = [
+        tmp / f"{WORK_PREFIX}{os.getpid()}+nas-worker-2+8c9d0e1f",
+        tmp / f"{WORK_PREFIX}{os.getppid()}-2a3b4c5d",
+    ]
+    old = time.time() - STALE_SECONDS - 60
+    for path in running + left:
+        path.mkdir()
+        (path / "00001.part").write_bytes(b"half a poster")
+    for path in left:
+        os.utime(path, (old, old))
+
+    assert sorted(sweep_stale(tmp)) == sorted(left)
+    assert all(path.is_dir() for path in running)
 
 
 class SlowHttp:
