@@ -300,7 +300,13 @@ def merge_payload(kind: str, old: dict[str, Any], new: dict[str, Any]) -> dict[s
             merged.pop("episodes", None)
         return merged
     if kind == "identify" and not (new.get("tmdb_id") or new.get("imdb_id") or new.get("tvdb_id")):
-        # explicit ids already queued win over a plain "identify it"; a "Re-identify" still counts
+        from metarrd.identify import ORDER_CHANGED
+
+        # explicit ids already queued win over a plain "identify it"; a "Re-identify" still
+        # counts; a show's episode order switched is a plain one's too, and nothing to either
+        # of the others (each matches the episodes in the order the show has when it runs)
+        if new.get("source") == ORDER_CHANGED and not _identifies(old):
+            return {**old, "source": ORDER_CHANGED}
         return {**old, "again": True} if new.get("again") else old
     if kind == "identify":  # the newer ids replace the older, never mix with them
         old = {k: v for k, v in old.items() if k not in ("tmdb_id", "imdb_id", "tvdb_id", "pasted")}
@@ -308,6 +314,15 @@ def merge_payload(kind: str, old: dict[str, Any], new: dict[str, Any]) -> dict[s
     if kind == "publish" and not ("picture_retry" in old and "picture_retry" in new):
         merged.pop("picture_retry", None)  # a user's publish folded in is no mere retry
     return merged
+
+
+def _identifies(payload: dict) -> bool:
+    """Whether an identify job's `payload` identifies its item whatever it is now: by the ids
+    it names, or again by its names (the library's "Re-identify")."""
+    return bool(
+        payload.get("tmdb_id") or payload.get("imdb_id") or payload.get("tvdb_id")
+        or payload.get("again")
+    )  # fmt: skip
 
 
 def _rechecks(old: dict[str, int], new: dict[str, int]) -> dict[str, Any]:

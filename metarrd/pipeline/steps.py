@@ -430,6 +430,11 @@ def _kept_ids(movie: db.Movie, job: db.Job) -> dict[str, Any]:
 ID_KEYS = ("tmdb_id", "imdb_id", "tvdb_id")
 
 
+def _named(payload: dict[str, Any]) -> bool:
+    """Whether an identify job's `payload` names the item's ids."""
+    return any(payload.get(k) for k in ID_KEYS)
+
+
 def _users_choice_kept(movie: db.Movie, ids: dict[str, Any]) -> None:
     """A webhook's ids name another film or show than the user identified the item as by
     hand (Radarr's or Sonarr's own match is wrong, or was corrected here only): the user's
@@ -446,7 +451,7 @@ def _users_choice_kept(movie: db.Movie, ids: dict[str, Any]) -> None:
 
 
 def do_identify(rt: Runtime, job: db.Job) -> Outcome:
-    from metarrd.identify import identify_item
+    from metarrd.identify import ORDER_CHANGED, identify_item
 
     movie = _movie(job)
     if movie is None:
@@ -454,6 +459,13 @@ def do_identify(rt: Runtime, job: db.Job) -> Outcome:
     if movie.missing:
         return Outcome("skipped: the item's file is missing")
     payload = {**job.payload, **_kept_ids(movie, job)}
+    if payload.get("source") == ORDER_CHANGED and not (payload.get("again") or _named(payload)):
+        # a show's episode order switched: the show as it is identified now, not as it was
+        # when the switch was queued (changed since, the id then had identified it back)
+        if movie.tmdb_id is None:
+            return Outcome("skipped: the show is not identified; its episodes follow the order "
+                           "once it is")  # fmt: skip
+        payload["tmdb_id"] = movie.tmdb_id
     tmdb_id, imdb_id = payload.get("tmdb_id"), payload.get("imdb_id")
     tvdb_id = payload.get("tvdb_id")  # Sonarr's series
     series_type = payload.get("series_type")  # and its type (anime, daily, standard)

@@ -450,8 +450,9 @@ def order_choices(show: db.Movie) -> list[OrderChoice]:
 
 @bp.post("/movies/<int:movie_id>/episode-order")
 def episode_order(movie_id: int):
-    """Switch the show's episode order; its identify job (the show's TMDB id, as identified)
-    matches every episode again, and the enrich that follows fetches their metadata."""
+    """Switch the show's episode order; its identify job (the show as it is identified when the
+    job runs: `steps.do_identify`) matches every episode again, and the enrich that follows
+    fetches their metadata."""
     show = queries.movie_or_404(movie_id)
     if show.kind != db.SHOW:
         article = "an" if show.kind == db.EPISODE else "a"
@@ -467,10 +468,10 @@ def episode_order(movie_id: int):
             flash(f"{order_label(order)} stored: the episodes follow it once the show is "
                   "identified.", "info")  # fmt: skip
             return back
+        # no id: the show read now may be changed before the job runs (the user's choice on its
+        # Identify page queued, or run first), and the id would have identified it back
         job = busy.retrying(
-            lambda: jobs.enqueue_identify(
-                show.id, tmdb_id=show.tmdb_id, source=ORDER_CHANGED, manual=True
-            )
+            lambda: jobs.enqueue_identify(show.id, source=ORDER_CHANGED, manual=True)
         )
     except MetarrdError as exc:
         flash(str(exc), "danger")

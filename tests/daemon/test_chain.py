@@ -60,6 +60,22 @@ def test_merge_payload():
     assert jobs.merge_payload("identify", plain, given) == given
 
 
+def test_a_shows_order_switch_merges_into_what_identifies_it_and_upgrades_a_plain_identify():
+    """The show page's episode order queues an identify naming no id (the show is read when it
+    runs): the user's choice queued before it stands (it matches the episodes in the order the
+    show has by then), and so does a "Re-identify"; a scan's plain identify, which leaves an
+    identified show as it is, becomes the switch, and stays it when one comes after."""
+    switch = {"tmdb_id": None, "imdb_id": None, "source": "order"}
+    chosen = {"tmdb_id": 2996, "imdb_id": None, "source": "manual"}
+    plain = {"tmdb_id": None, "imdb_id": None, "source": None}
+    again = {**plain, "again": True}
+    assert jobs.merge_payload("identify", chosen, switch) == chosen
+    assert jobs.merge_payload("identify", again, switch) == again
+    assert jobs.merge_payload("identify", plain, switch) == switch
+    assert jobs.merge_payload("identify", switch, plain) == switch
+    assert jobs.merge_payload("identify", switch, chosen) == chosen
+
+
 def test_after_publish_and_notify():
     assert chain.after_publish(True, 5.0) == [chain.Step("notify", delay=5.0)]
     assert chain.after_publish(False, 5.0) == []

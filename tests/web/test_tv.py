@@ -1495,3 +1495,84 @@ def test_an_episode_page_says_its_shows_last_publish_failed_with_a_link_to_it(tv
     monkeypatch.setattr(atomic, "_write_temp", real_write)
     publish_item(rt, built.show)
     assert "last publish failed" not in text(client.get(f"/movies/{pilot.id}"))
+
+
+@pytest.fixture
+def queued_tv(tmp_path, simulator, backend):
+    """(client, runtime) of an app on the simulator with a TV library and a real queue: nothing
+    the pages queue runs until the test drains it, as a busy daemon would run it later."""
+    from metarrd.pipeline import jobs, queue
+    from tests.tv.conftest import tv_config
+
+    config = tv_config(tmp_path, simulator)
+    app = create_app(config, testing=True)
+    queue.configure(config, immediate=False)
+    rt = app.extensions["metarrd.runtime"]
+    rt.http.backoff = 0.05
+    jobs.bind(rt)
+    yield Client(app.test_client()), rt
+    queue.configure(config, immediate=True)
+    rt.close()
+
+
+def _the_office(rt, tmp_path) -> db.Movie:
+    """Sonarr's folder of the British The Office, named as the American one: identified as
+    that by its year (TMDB tv 2316)."""
+    from metarrd.identify import identify_many
+    from metarrd.scan import scan
+    from tests.tv.conftest import put
+
+    put(tmp_path / "tv", "The Office (2005)/Season 01/The Office - S01E01 - Downsize.mkv")
+    scan(rt)
+    show = db.Movie.get(db.Movie.kind == db.SHOW)
+    identify_many(rt, [show.id], threads=1)
+    show = db.Movie.get_by_id(show.id)
+    assert show.tmdb_id == 2316
+    return show
+
+
+def test_an_order_switched_after_the_show_was_changed_keeps_the_users_show(queued_tv, tmp_path):
+    """The user changes the show to the British The Office (Identify page), then switches its
+    episode order before the daemon got to it: the one identify job queued identifies the show
+    they chose, in the order they chose. The switch had queued the show's TMDB id as the page
+    read it (the American one's), which replaced the user's choice in the queued job."""
+    from tests.daemon.conftest import drain
+
+    client, rt = queued_tv
+    show = _the_office(rt, tmp_path)
+    client.post(f"/movies/{show.id}/identify", {"id": "2996", "from": "candidate"})
+    client.post(f"/movies/{show.id}/episode-order", {"order": "tvdb"})
+    drain()
+    show = db.Movie.get_by_id(show.id)
+    assert (show.tmdb_id, show.title, show.identified_by) == (2996, "The Office", "manual")
+    assert show.ordering == "tvdb:official"
+    ep = db.Movie.get(db.Movie.kind == db.EPISODE)
+    assert ep.episode_refs[0]["title"] == "Downsize"
+
+
+def test_an_order_switch_queued_before_the_show_was_changed_keeps_the_new_show(queued_tv, tmp_path):
+    """The episode order switched on the show page, its job waiting; meanwhile the show is
+    changed to the British The Office (`metarrd identify SHOW --tmdb 2996` in a shell, or the
+    Identify page's job, run first by another worker). The switch's job matches the episodes
+    of the show as it is then: it had identified it back as the id it was queued with,
+    forgetting the user's new show."""
+    from metarrd.identify import identify_item
+    from tests.daemon.conftest import drain
+
+    client, rt = queued_tv
+    show = _the_office(rt, tmp_path)
+    client.post(f"/movies/{show.id}/episode-order", {"order": "tvdb"})
+    identify_item(rt, db.Movie.get_by_id(show.id), tmdb_id=2996, source="manual")
+    drain()
+    show = db.Movie.get_by_id(show.id)
+    assert (show.tmdb_id, show.identified_by, show.ordering) == (2996, "manual", "tvdb:official")
+    ep = db.Movie.get(db.Movie.kind == db.EPISODE)
+    assert ep.episode_refs[0]["title"] == "Downsize"
+    done = db.Event.select().where(db.Event.kind == "identify.done", db.Event.movie == show.id)
+    assert (
+        done.order_by(db.Event.id.desc())
+        .get()
+        .message.startswith(
+            "episode order changed: kept as The Office (2001) [tmdb tv 2996], identified by hand"
+        )
+    )
