@@ -501,11 +501,15 @@ class AtomicBatch:
         (`SavedMeanwhile` otherwise, an OSError like any failed rename)."""
         landed: list[Landed] = []
         olds: list[tuple[Path | None, bool]] = []  # per landed file: old file's link, was one
+        asides: dict[Path, Aside] = {}  # the old files set aside, by their link
         try:
             for s in staged:
                 guard = guards.get(s.target) if guards else None
                 if guard is not None and not guard.unchanged(s.target):
-                    old = _land_guarded(s, guard)
+                    aside, was = _land_guarded(s, guard)
+                    old = (aside.path if aside else None, was)
+                    if aside is not None:
+                        asides[aside.path] = aside
                 else:
                     old = _link_old(s.target) if undo else (None, True)
                     try:
@@ -524,9 +528,8 @@ class AtomicBatch:
         except OSError as exc:
             if not undo:
                 for link, _ in olds:  # a file set aside holds what its copy holds
-                    if link is not None and is_aside(link):
-                        with contextlib.suppress(OSError):
-                            link.unlink()
+                    if link in asides:
+                        _remove_aside(asides[link])
                 raise
             raise LandFailed(exc, _undo(staged[: len(olds)], olds, landed)) from None
         finally:
@@ -534,7 +537,9 @@ class AtomicBatch:
                 for s in staged[: len(olds)]:
                     self._staged.pop(id(s), None)
         for link, _ in olds:
-            if link is not None:
+            if link in asides:
+                _remove_aside(asides[link])
+            elif link is not None:
                 with contextlib.suppress(OSError):
                     link.unlink()
         return landed
@@ -560,6 +565,15 @@ class AtomicBatch:
         for s in staged:
             with contextlib.suppress(OSError):
                 s.tmp.unlink()
+
+
+def _remove_aside(aside: Aside) -> None:
+    """`aside.remove()` once its item's renames are done; one that cannot be copied again
+    stays, for the next publish of its folder."""
+    try:
+        aside.remove()
+    except Exception as exc:  # its copy failing (a full disk, the database): the file stays
+        log.warning("%s left as it is: %s", aside.path, getattr(exc, "strerror", None) or exc)
 
 
 class LandFailed(OSError):
@@ -609,46 +623,90 @@ class SavedMeanwhile(FileExistsError):
         )
 
 
-def set_aside(path: Path, guard: Guard) -> Path | None:
+@dataclass(frozen=True)
+class Aside:
+    """A file `set_aside`: its temp name, the guard that copies it, and its lstat (size,
+    mtime_ns, ctime_ns) just after the rename, before it was read or copied; None for a link
+    or anything but a regular file."""
+
+    path: Path
+    guard: Guard
+    seen: tuple[int, int, int] | None
+
+    def remove(self) -> None:
+        """Unlink the file set aside, its copy made sure of once more: an editor that kept it
+        open writes into this very file (its temp name now), so one written into since it
+        was set aside (its lstat differs) is copied again first, as often as it keeps
+        changing (`_ASIDE_TRIES`); one still changing after that, or whose copy fails, stays
+        (raised), for the next publish of its folder to copy (publish.apply). A write landing
+        between the last lstat and the unlink, or made after it through the editor's open
+        file, is not seen (docs/publish.md)."""
+        seen = self.seen
+        for _ in range(_ASIDE_TRIES):
+            now = _stamp(self.path) if seen is not None else None
+            if now == seen:
+                os.unlink(self.path)
+                return
+            seen = now
+            self.guard.copy(self.path)
+        raise OSError(
+            errno.EBUSY, "still being written into; left for the next publish", str(self.path)
+        )
+
+
+_ASIDE_TRIES = 3
+
+
+def _stamp(path: Path) -> tuple[int, int, int]:
+    st = os.lstat(path)
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def set_aside(path: Path, guard: Guard) -> Aside | None:
     """Rename the file at `path` to a temp name beside it (`ASIDE_MARKER`: never removed as a
     mere temp file) and make sure its bytes are copied: read again there, and copied again
     (`guard.copy`) when they are not what `guard.copied` says (a save that landed since the
     copy), or always when the guard knew only its lstat. From the rename on, a save of the
-    user's makes a new file at `path` rather than changing this one. Returns the aside name
-    (the caller removes it, or renames it back); None when nothing is at `path`. A failure to
-    read or copy puts the file back and raises. A symbolic link, or anything but a regular
-    file, has no bytes of its own to lose: set aside as it is."""
+    user's makes a new file at `path` rather than changing this one; a write into it through
+    a file an editor kept open is seen by `Aside.remove`. Returns the file set aside (the
+    caller removes it, or renames it back); None when nothing is at `path`. A failure to read
+    or copy puts the file back and raises. A symbolic link, or anything but a regular file,
+    has no bytes of its own to lose: set aside as it is."""
     aside = temp_path_for(path, ASIDE_MARKER)
     try:
         os.rename(path, aside)
     except FileNotFoundError:
         return None
     try:
-        if stat.S_ISREG(os.lstat(aside).st_mode):
+        st = os.lstat(aside)
+        seen = None
+        if stat.S_ISREG(st.st_mode):
+            seen = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
             now = sha256_file(aside, follow_symlinks=False) if guard.copied is not None else None
             if now is None or now != guard.copied:
                 guard.copy(aside)
     except BaseException:
         _put_back(aside, path)
         raise
-    return aside
+    return Aside(aside, guard, seen)
 
 
 def remove_copied(path: Path, guard: Guard) -> bool:
     """Remove the user's file at `path`, copied before (`guard`): set aside, its copy made
-    sure of (`set_aside`), then removed. True once removed, False when nothing was there."""
+    sure of (`set_aside`), then removed (`Aside.remove`). True once removed, False when
+    nothing was there."""
     aside = set_aside(path, guard)
     if aside is None:
         return False
-    os.unlink(aside)
+    aside.remove()
     return True
 
 
-def _land_guarded(s: Staged, guard: Guard) -> tuple[Path | None, bool]:
+def _land_guarded(s: Staged, guard: Guard) -> tuple[Aside | None, bool]:
     """`s` onto its target, whose file is first set aside (`set_aside`); the new file takes the
-    name only while it is free (a hard link, which fails on a name taken): a save landing
-    after the file was set aside is never replaced (`SavedMeanwhile`). (the aside name, True),
-    or (None, False) when nothing was there, for `_undo`."""
+    name only while it is free (a hard link, which fails on a name taken): a save landing after the file was set
+    aside is never replaced (`SavedMeanwhile`). (the file set aside, True), or (None, False)
+    when nothing was there, for `_undo`."""
     try:
         aside = set_aside(s.target, guard)
     except OSError as exc:
@@ -657,7 +715,7 @@ def _land_guarded(s: Staged, guard: Guard) -> tuple[Path | None, bool]:
         _rename_no_replace(s.tmp, s.target)
     except OSError as exc:
         if aside is not None:
-            _put_back(aside, s.target)
+            _put_back(aside.path, s.target)
         if isinstance(exc, SavedMeanwhile):
             raise
         raise OSError(exc.errno, exc.strerror, str(s.target)) from None
@@ -918,7 +976,10 @@ def remove_unchanged(path: Path, ours: Iterable[str | None]) -> bool:
     tmp = temp_path_for(path, ASIDE_MARKER)
     os.rename(path, tmp)
     try:
+        seen = _stamp(tmp)
         now = sha256_file(tmp, follow_symlinks=False)
+        if _stamp(tmp) != seen:  # written into since, by an editor that had it open
+            now = None
     except OSError:
         now = None
     if now in ours:

@@ -1,0 +1,151 @@
+"""A file of the user's that publish sets aside (`atomic.set_aside`, `atomic.remove_unchanged`)
+keeps every byte the user writes, whichever way: an editor that keeps the file open and writes
+into it after it was set aside (the same file, under its temp name) has what it wrote copied
+before the file goes. The editor is a real process
+holding the file open; each race is made deterministic by its write or save landing from inside
+the step it races with."""
+
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from metarrd import atomic
+from metarrd.atomic import AtomicBatch, Guard
+
+# Kodi's movie NFO as a user keeps it, then what their editor appends while it has it open
+USER_NFO = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes" ?>\n<movie>\n'
+    b"  <title>The Matrix</title>\n  <userrating>9</userrating>\n</movie>\n"
+)
+APPENDED = b"<!-- my notes: watch the lobby scene again -->\n"
+OURS = b'<?xml version="1.0" encoding="UTF-8"?>\n<movie><title>The Matrix</title></movie>\n'
+
+# an editor that opened the file before publish set it aside, and writes into it when told
+EDITOR = """
+import sys
+fh = open(sys.argv[1], "r+b")
+print("open", flush=True)
+sys.stdin.readline()
+fh.seek(0, 2)
+fh.write(sys.argv[2].encode())
+fh.flush()
+print("wrote", flush=True)
+sys.stdin.readline()
+"""
+
+
+class Editor:
+    def __init__(self, path: Path, text: bytes) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", EDITOR, str(path), text.decode()],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        assert self.proc.stdout.readline() == b"open\n"
+
+    def write(self) -> None:
+        self.proc.stdin.write(b"go\n")
+        self.proc.stdin.flush()
+        assert self.proc.stdout.readline() == b"wrote\n"
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
+@pytest.fixture
+def nfo(tmp_path):
+    path = tmp_path / "The Matrix (1999).nfo"
+    path.write_bytes(USER_NFO)
+    os.utime(path, ns=(1_700_000_000_000_000_000,) * 2)  # saved by the user long before
+    editor = Editor(path, APPENDED)
+    yield path, editor
+    editor.close()
+
+
+def _copying(copies: list[bytes], then=None):
+    """A `Guard.copy` keeping what it read; `then` runs once its first copy is made."""
+
+    def copy(aside: Path) -> str:
+        copies.append(aside.read_bytes())
+        if then is not None and len(copies) == 1:
+            then()
+        return "sha"
+
+    return copy
+
+
+def _temps(folder: Path) -> list[str]:
+    return [n for n in os.listdir(folder) if n.startswith(atomic.TEMP_MARKER)]
+
+
+def test_an_editor_writing_into_the_removed_file_after_its_copy_is_copied_again(nfo):
+    path, editor = nfo
+    copies: list[bytes] = []
+
+    assert atomic.remove_copied(path, Guard(copy=_copying(copies, editor.write), seen=(0, 0, 0)))
+
+    assert copies[-1] == USER_NFO + APPENDED
+    assert not path.exists() and not _temps(path.parent)
+
+
+def test_an_editor_writing_into_the_replaced_file_after_its_copy_is_copied_again(nfo):
+    path, editor = nfo
+    copies: list[bytes] = []
+    with AtomicBatch() as batch:
+        staged = [batch.stage(path, OURS)]
+        batch.make_durable()
+        batch.land(staged, undo=True, guards={path: Guard(copy=_copying(copies, editor.write))})
+        batch.finish()
+
+    assert copies[-1] == USER_NFO + APPENDED
+    assert path.read_bytes() == OURS and not _temps(path.parent)
+
+
+def test_a_file_written_into_after_its_copy_that_cannot_be_copied_again_stays(nfo):
+    """Its second copy failing (the cache's disk full), the file set aside is not removed: it
+    holds the editor's bytes alone; the next publish of its folder copies it."""
+    path, editor = nfo
+
+    def copy(aside: Path) -> str:
+        if aside.read_bytes() != USER_NFO:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        editor.write()
+        return "sha"
+
+    with pytest.raises(OSError, match="No space"):
+        atomic.remove_copied(path, Guard(copy=copy, seen=(0, 0, 0)))
+
+    (aside,) = _temps(path.parent)
+    assert atomic.is_aside(aside)
+    assert (path.parent / aside).read_bytes() == USER_NFO + APPENDED
+
+
+def test_our_file_written_into_after_it_was_read_is_put_back_not_removed(tmp_path, monkeypatch):
+    """`remove_unchanged`: our bytes read again once set aside, then an editor that had it
+    open writes into it before it is unlinked: the user's now, put back at its name."""
+    path = tmp_path / "movie.nfo"
+    path.write_bytes(OURS)
+    os.utime(path, ns=(1_700_000_000_000_000_000,) * 2)
+    sha = atomic.sha256_file(path)
+    editor = Editor(path, APPENDED)
+    real = atomic.sha256_file
+
+    def read_then_written(p, **kwargs):
+        digest = real(p, **kwargs)
+        if atomic.is_aside(p):  # the read of the file set aside
+            editor.write()
+        return digest
+
+    monkeypatch.setattr(atomic, "sha256_file", read_then_written)
+    try:
+        assert atomic.remove_unchanged(path, [sha]) is False
+    finally:
+        editor.close()
+    assert path.read_bytes() == OURS + APPENDED and not _temps(tmp_path)
