@@ -704,7 +704,7 @@ def remove_copied(path: Path, guard: Guard) -> bool:
 
 def _land_guarded(s: Staged, guard: Guard) -> tuple[Aside | None, bool]:
     """`s` onto its target, whose file is first set aside (`set_aside`); the new file takes the
-    name only while it is free (a hard link, which fails on a name taken): a save landing after the file was set
+    name only while it is free (`_rename_no_replace`): a save landing after the file was set
     aside is never replaced (`SavedMeanwhile`). (the file set aside, True), or (None, False)
     when nothing was there, for `_undo`."""
     try:
@@ -724,18 +724,57 @@ def _land_guarded(s: Staged, guard: Guard) -> tuple[Aside | None, bool]:
 
 def _rename_no_replace(tmp: Path, target: Path) -> None:
     """`tmp` renamed `target` unless a file is there (`SavedMeanwhile`): a hard link then the
-    temp name's removal; where there are no hard links (some shares), a rename once no file
-    is seen there."""
+    temp name's removal; where there are no hard links (vfat, exFAT, some shares), a rename
+    that refuses a name taken (`_rename_exclusive`), else, where that is missing too, a
+    rename once no file is seen there: a save landing between the look and the rename is
+    replaced (docs/publish.md)."""
     try:
         os.link(tmp, target, follow_symlinks=False)
     except FileExistsError:
         raise SavedMeanwhile(target) from None
     except OSError:
+        if _rename_exclusive(tmp, target):
+            return
         if os.path.lexists(target):
             raise SavedMeanwhile(target) from None
         os.rename(tmp, target)
         return
     os.unlink(tmp)
+
+
+_RENAMEAT2: list = []
+_AT_FDCWD = -100
+_RENAME_NOREPLACE = 1
+
+
+def _rename_exclusive(src: Path, dst: Path) -> bool:
+    """Rename `src` to `dst` unless a file is there (`SavedMeanwhile`), in one step: Linux
+    `renameat2(RENAME_NOREPLACE)`, which vfat, exFAT and SMB shares do without hard links.
+    True once renamed; False where the C library or the file system lacks it (EINVAL)."""
+    fn = _libc_renameat2()
+    if fn is None:
+        return False
+    if fn(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst), _RENAME_NOREPLACE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err == errno.EEXIST:
+        raise SavedMeanwhile(dst)
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(dst))
+
+
+def _libc_renameat2():
+    if not _RENAMEAT2:
+        try:
+            fn = ctypes.CDLL(None, use_errno=True).renameat2
+            fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p]
+            fn.argtypes += [ctypes.c_uint]
+            fn.restype = ctypes.c_int
+        except (OSError, AttributeError):
+            fn = None
+        _RENAMEAT2.append(fn)
+    return _RENAMEAT2[0]
 
 
 def _link_old(target: Path) -> tuple[Path | None, bool]:
@@ -997,7 +1036,13 @@ def _put_back(tmp: Path, path: Path) -> None:
     except FileExistsError:
         pass  # the user's newer save is there: theirs, the older bytes go as they would have
     except OSError:  # no hard links here (some shares): a rename, unless a file is there now
-        if not os.path.lexists(path):
-            os.rename(tmp, path)
-            return
+        try:
+            if _rename_exclusive(tmp, path):
+                return
+        except SavedMeanwhile:
+            pass
+        else:
+            if not os.path.lexists(path):
+                os.rename(tmp, path)
+                return
     os.unlink(tmp)

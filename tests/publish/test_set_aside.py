@@ -1,7 +1,8 @@
 """A file of the user's that publish sets aside (`atomic.set_aside`, `atomic.remove_unchanged`)
 keeps every byte the user writes, whichever way: an editor that keeps the file open and writes
 into it after it was set aside (the same file, under its temp name) has what it wrote copied
-before the file goes. The editor is a real process
+before the file goes; on a share without hard links, a save landing at the last instant before
+our file takes the name is never replaced. The editor is a real process
 holding the file open; each race is made deterministic by its write or save landing from inside
 the step it races with."""
 
@@ -25,6 +26,7 @@ USER_NFO = (
 )
 APPENDED = b"<!-- my notes: watch the lobby scene again -->\n"
 OURS = b'<?xml version="1.0" encoding="UTF-8"?>\n<movie><title>The Matrix</title></movie>\n'
+SAVED = USER_NFO.replace(b"9</userrating>", b"10</userrating>")
 
 # an editor that opened the file before publish set it aside, and writes into it when told
 EDITOR = """
@@ -149,3 +151,86 @@ def test_our_file_written_into_after_it_was_read_is_put_back_not_removed(tmp_pat
     finally:
         editor.close()
     assert path.read_bytes() == OURS + APPENDED and not _temps(tmp_path)
+
+
+def _no_hard_links(monkeypatch) -> None:
+    """A share without hard links (vfat, exFAT, SMB without its Unix extensions): link refused."""
+
+    def refused(*args, **kwargs):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", refused)
+
+
+def _saved_at_the_last_instant(monkeypatch, path: Path, data: bytes) -> None:
+    """The user's save makes a new file at `path` the instant before we rename a file onto
+    it: after every check we make, before the rename itself."""
+
+    def saved_first(real):
+        def rename(src, dst, *args):
+            if Path(dst) == path and not os.path.lexists(path):
+                path.write_bytes(data)
+            return real(src, dst, *args)
+
+        return rename
+
+    monkeypatch.setattr(os, "rename", saved_first(os.rename))
+    if hasattr(atomic, "_rename_exclusive"):
+        monkeypatch.setattr(atomic, "_rename_exclusive", saved_first(atomic._rename_exclusive))
+
+
+def test_a_save_at_the_last_instant_on_a_share_without_hard_links_is_not_replaced(
+    tmp_path, monkeypatch
+):
+    path = tmp_path / "movie.nfo"
+    path.write_bytes(USER_NFO)
+    copies: list[bytes] = []
+    _no_hard_links(monkeypatch)
+    with AtomicBatch() as batch:
+        staged = [batch.stage(path, OURS)]
+        batch.make_durable()
+        _saved_at_the_last_instant(monkeypatch, path, SAVED)
+        with pytest.raises(atomic.LandFailed) as failed:
+            batch.land(staged, undo=True, guards={path: Guard(copy=_copying(copies))})
+    assert failed.value.errno == errno.EEXIST and "saved again" in str(failed.value)
+    assert path.read_bytes() == SAVED and copies == [USER_NFO]
+    assert not _temps(tmp_path)
+
+
+def test_putting_back_on_a_share_without_hard_links_never_replaces_a_newer_save(
+    tmp_path, monkeypatch
+):
+    """`remove_unchanged` puts back a file saved in place after its first read; a newer save
+    made as a new file at the last instant before that stays (the older one goes, as that
+    save replaced it)."""
+    path = tmp_path / "movie.nfo"
+    path.write_bytes(OURS)
+    sha = atomic.sha256_file(path)
+    real = atomic.sha256_file
+    _no_hard_links(monkeypatch)
+
+    def read_then_saved_in_place(p, **kwargs):
+        digest = real(p, **kwargs)
+        if p == path:
+            path.write_bytes(USER_NFO)
+            _saved_at_the_last_instant(monkeypatch, path, SAVED)
+        return digest
+
+    monkeypatch.setattr(atomic, "sha256_file", read_then_saved_in_place)
+    assert atomic.remove_unchanged(path, [sha]) is False
+    assert path.read_bytes() == SAVED and not _temps(tmp_path)
+
+
+def test_without_renameat2_a_share_without_hard_links_still_takes_the_name(tmp_path, monkeypatch):
+    """A libc or file system without `renameat2(RENAME_NOREPLACE)` (EINVAL): the name is taken
+    by a rename once no file is seen there, as before."""
+    path = tmp_path / "movie.nfo"
+    path.write_bytes(USER_NFO)
+    _no_hard_links(monkeypatch)
+    monkeypatch.setattr(atomic, "_RENAMEAT2", [None], raising=False)
+    copies: list[bytes] = []
+    with AtomicBatch() as batch:
+        staged = [batch.stage(path, OURS)]
+        batch.make_durable()
+        batch.land(staged, guards={path: Guard(copy=_copying(copies))})
+    assert path.read_bytes() == OURS and copies == [USER_NFO] and not _temps(tmp_path)
