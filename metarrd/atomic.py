@@ -1004,7 +1004,9 @@ def remove_unchanged(path: Path, ours: Iterable[str | None]) -> bool:
     file is renamed to a temp name in its own folder first, so that a save from then on makes
     a new file at `path` instead of changing the one removed; the renamed file is read again,
     and put back when it changed before the rename after all (unless a newer save is at
-    `path` by then: that one replaced it, as it would have replaced it there). Killed in
+    `path` by then: that one replaced it, as it would have replaced it there). One that cannot
+    be unlinked once renamed is put back at `path` and the error raised, for the next try to
+    find it there (a folder with no item has no publish to copy a file set aside). Killed in
     between, what is left is a file set aside (`ASIDE_MARKER`), which a publish of the folder
     copies into the cache before removing it, unless it holds bytes of ours. A regular file
     only, never followed through a link: `files.UnsafeFile` otherwise; FileNotFoundError when
@@ -1022,7 +1024,11 @@ def remove_unchanged(path: Path, ours: Iterable[str | None]) -> bool:
     except OSError:
         now = None
     if now in ours:
-        os.unlink(tmp)
+        try:
+            os.unlink(tmp)
+        except OSError:
+            _put_back(tmp, path)  # at its name, for the next try; not under a temp name
+            raise
         return True
     _put_back(tmp, path)
     return False

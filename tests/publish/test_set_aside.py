@@ -2,7 +2,8 @@
 keeps every byte the user writes, whichever way: an editor that keeps the file open and writes
 into it after it was set aside (the same file, under its temp name) has what it wrote copied
 before the file goes; on a share without hard links, a save landing at the last instant before
-our file takes the name is never replaced. The editor is a real process
+our file takes the name is never replaced; a file set aside that cannot be removed is put back
+at its name, not left under a temp name nothing comes back for. The editor is a real process
 holding the file open; each race is made deterministic by its write or save landing from inside
 the step it races with."""
 
@@ -234,3 +235,25 @@ def test_without_renameat2_a_share_without_hard_links_still_takes_the_name(tmp_p
         batch.make_durable()
         batch.land(staged, guards={path: Guard(copy=_copying(copies))})
     assert path.read_bytes() == OURS and copies == [USER_NFO] and not _temps(tmp_path)
+
+
+def test_a_file_set_aside_that_cannot_be_unlinked_is_put_back(tmp_path, monkeypatch):
+    """An unlink refused once the file was set aside (EIO, ESTALE from a share): the file is put
+    back at its name and the error raised, so the next try finds it there; left under its
+    temp name, only a publish of its folder would come back for it, and a folder with no item
+    (a kind change's `remove_disowned`) has none."""
+    path = tmp_path / "movie.nfo"
+    path.write_bytes(OURS)
+    real = os.unlink
+    refusals = []
+
+    def refused(p, *args, **kwargs):
+        if atomic.is_aside(p) and not refusals:  # once: a share's passing error
+            refusals.append(p)
+            raise OSError(errno.EIO, "Input/output error", str(p))
+        return real(p, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", refused)
+    with pytest.raises(OSError, match="Input/output"):
+        atomic.remove_unchanged(path, [atomic.sha256_file(path)])
+    assert path.read_bytes() == OURS and not _temps(tmp_path)
