@@ -1003,7 +1003,8 @@ def remove_unchanged(path: Path, ours: Iterable[str | None]) -> bool:
     left as they are. A save of the user's landing while it is looked at is never lost: the
     file is renamed to a temp name in its own folder first, so that a save from then on makes
     a new file at `path` instead of changing the one removed; the renamed file is read again,
-    and put back when it changed before the rename after all (unless a newer save is at
+    and put back when it changed before the rename after all, or its lstat changed across
+    that read (an editor that kept it open wrote into it) (unless a newer save is at
     `path` by then: that one replaced it, as it would have replaced it there). One that cannot
     be unlinked once renamed is put back at `path` and the error raised, for the next try to
     find it there (a folder with no item has no publish to copy a file set aside). Killed in
