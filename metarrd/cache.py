@@ -150,11 +150,11 @@ def remove_unused(cache_dir: Path, previews_dir: Path, files: set[str], previews
     of the user's files a publish replaced (a shared cache's `backup/`), which stay for good.
 
     What is still used is asked once per kind of row and 500 files, not once per file (the
-    cache rows' and the people's paths are indexed, migration 16): this runs in a write
-    transaction (other writers wait). So not while the cache or previews folder does not
-    answer (`unanswered`, a hung network mount): an unlink there would hold the write lock,
-    and every writer, for as long as the mount hangs. The files are left where they are
-    (unused: logged).
+    cache rows' and the people's paths are indexed, migration 16, the candidates' previews
+    migration 17): this runs in a write transaction (other writers wait). So not while the
+    cache or previews folder does not answer (`unanswered`, a hung network mount): an unlink
+    there would hold the write lock, and every writer, for as long as the mount hangs. The
+    files are left where they are (unused: logged).
 
     The people no item plays any more go first, in the same transaction, and their pictures
     join `files` (`forget_unlinked_actors`): every item that goes, is merged or is identified

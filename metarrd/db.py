@@ -511,7 +511,7 @@ class ArtworkCandidate(BaseModel):
     perceptual_hash = pw.CharField(null=True)
     rejected_reason = pw.TextField(null=True)
     duplicate_of = pw.ForeignKeyField("self", null=True, on_delete="SET NULL")
-    preview_path = pw.TextField(null=True)
+    preview_path = pw.TextField(null=True, index=True)  # migration 17
 
     # scoring and selection
     score = pw.FloatField(null=True)
@@ -987,6 +987,16 @@ def _migrate_16(db: pw.Database) -> None:
     )
 
 
+def _migrate_17(db: pw.Database) -> None:
+    """The index of the candidates' previews, for the same clean-up: which of the previews it
+    may remove a candidate still names is asked by `preview_path IN (...)`, 500 at a time,
+    each of which read every candidate (tens of them per item: every item's, at each item
+    that goes or is enriched again). The name is peewee's for `index=True`, as step 16's."""
+    db.execute_sql(
+        "CREATE INDEX IF NOT EXISTS provider_assets_preview_path ON provider_assets (preview_path)"
+    )
+
+
 def _create_nocase_collation(db: pw.Database) -> None:
     exists = db.execute_sql("SELECT 1 FROM pg_collation WHERE collname = 'nocase'").fetchone()
     if exists:
@@ -1018,6 +1028,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (14, _migrate_14),
     (15, _migrate_15),
     (16, _migrate_16),
+    (17, _migrate_17),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -412,3 +412,39 @@ def test_a_large_write_in_a_transaction_keeps_its_statement_journal_in_memory(tm
         ).fetchone() == (2001,)
     finally:
         db.database.close()
+
+
+PREVIEW_QUERY = "SELECT 1 FROM provider_assets WHERE preview_path IN (?, ?)"  # `_previews_in_use`
+
+
+def _preview_plan(path) -> str:
+    with sqlite3.connect(path) as con:
+        rows = con.execute(f"EXPLAIN QUERY PLAN {PREVIEW_QUERY}", ("a", "b"))
+        return " ".join(row[-1] for row in rows)
+
+
+def test_a_version_16_database_gains_the_index_of_the_previews(tmp_path):
+    """`cache.remove_unused` asks which of the previews it may remove a candidate still names,
+    by path, at every item that goes or is enriched again: with no index, each question read
+    every candidate of the library (tens per item). A database made by version 16 gains the
+    index, its rows kept; a new one has it from its first step."""
+    path = tmp_path / "metarrd.db"
+    db.open_database(path)
+    movie = db.Movie.create(
+        library=db.Library.create(name="Movies", path="/srv/media/movies"),
+        path="/srv/media/movies/Heat (1995)/Heat.mkv",
+    )
+    preview = "3f/3f0c2e9a.webp"
+    db.ArtworkCandidate.create(
+        movie=movie, asset_type="poster", provider="tmdb", preview_path=preview,
+        url="https://image.tmdb.org/t/p/original/obpPQskaVpSbbW3e2nBRYvl0sVX.jpg",
+    )  # fmt: skip
+    db.database.close()
+    index = "provider_assets_preview_path"
+    assert f"INDEX {index} " in _preview_plan(path)  # a new database
+    with _migrated_from(path, 16, f"DROP INDEX {index}"):
+        assert db.schema_version() == db.SCHEMA_VERSION >= 17
+        assert db.ArtworkCandidate.get().preview_path == preview
+    assert f"INDEX {index} " in _preview_plan(path)
+    db.open_database(path)  # again: nothing to do
+    db.database.close()

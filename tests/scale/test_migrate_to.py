@@ -281,3 +281,35 @@ def test_the_dbas_session_limits_do_not_end_the_copy(tmp_path, empty_pg, monkeyp
     migrate_to(sqlite_path, empty_pg)
     db.open_database(empty_pg)
     assert db.Movie.get_by_id(movie_id).title == "Heat"
+
+
+def test_a_postgresql_database_before_migration_17_gains_the_index_of_the_previews(empty_pg):
+    """`cache.remove_unused` asks which previews a candidate still names by `preview_path IN
+    (...)`: a database every host shares, made before, gains the index (the same step as on
+    SQLite), its rows kept."""
+
+    def indexed() -> bool:
+        return bool(
+            db.database.execute_sql(
+                "SELECT 1 FROM pg_indexes WHERE tablename = 'provider_assets' "
+                "AND indexname = 'provider_assets_preview_path'"
+            ).fetchone()
+        )
+
+    db.open_database(empty_pg)
+    assert indexed()  # a new database
+    movie = db.Movie.create(
+        library=db.Library.create(name="Movies", path="/srv/media/movies"),
+        path="/srv/media/movies/Heat (1995)/Heat.mkv",
+    )
+    db.ArtworkCandidate.create(
+        movie=movie, asset_type="poster", provider="tmdb", preview_path="3f/3f0c2e9a.webp",
+        url="https://image.tmdb.org/t/p/original/obpPQskaVpSbbW3e2nBRYvl0sVX.jpg",
+    )  # fmt: skip
+    db.database.execute_sql("DROP INDEX provider_assets_preview_path")
+    db.set_meta("schema_version", "16")  # as a database of the version before
+    db.database.close()
+    db.open_database(empty_pg)
+    assert db.schema_version() == db.SCHEMA_VERSION >= 17
+    assert indexed()
+    assert db.ArtworkCandidate.get().preview_path == "3f/3f0c2e9a.webp"
