@@ -276,7 +276,8 @@ def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]
             result.backed_up.append(str(action.path))
             job.guards[action.path] = Guard(_copy_again(rt, job, action), copied=sha)
     for action in plan.by_action(REPLACE):
-        if not action.backup and (known := plan.ledger.get(action.path)) is not None:
+        known = plan.ledger.get(action.path) or plan.disowned.get(action.path)
+        if not action.backup and known is not None:
             # ours when the plan looked (read, or known by its lstat): still that file by its
             # lstat when it is replaced, else a save landed since and it is copied first
             seen = job.seen.get(action.path)

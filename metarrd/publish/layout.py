@@ -326,6 +326,8 @@ class PublishPlan:
     stale_temp: list[Path] = field(default_factory=list)
     ledger: dict[Path, LedgerEntry] = field(default_factory=dict)  # this item's, before
     actors_folder: Path | None = None  # the folder of its `.actors/`, when not `folder`
+    # the rows owned by no item of files it replaces, holding what the rows say (ours)
+    disowned: dict[Path, LedgerEntry] = field(default_factory=dict)
 
     def by_action(self, *actions: str) -> list[FileAction]:
         return [a for a in self.actions if a.action in actions]
@@ -365,17 +367,24 @@ def plan_publish(
     nfo_new: str = "",
     stale_temp: list[Path] | None = None,
     actors_folder: Path | None = None,
+    disowned: Mapping[Path, LedgerEntry] | None = None,
 ) -> PublishPlan:
     """Decide, per file, what publishing does. `current` maps a path to the SHA-256 of the file
     there now (None: no file; any other string that is no SHA-256 means "something else");
     `ledger` holds what metarrd wrote earlier for this item; `conflicts` are the user's files at
     another name for a wanted slot (e.g. `-poster.png` when `-poster.jpg` is written), mapped
     to their backup image type; `actors_folder`: where its `.actors/` is, when not in `folder`
-    (a folder stack's, above its `CD1/`)."""
+    (a folder stack's, above its `CD1/`). `disowned`: ledger rows owned by no item (what a
+    library was before its kind changed, not removed yet: `remove_disowned`) at wanted paths:
+    a file there that holds what its row says is ours, replaced with no copy kept, as that
+    removal keeps none; one changed since is the user's, copied first."""
     actions: list[FileAction] = []
     wanted_paths = {w.path for w in wanted}
+    disowned = disowned or {}
+    replaced: dict[Path, LedgerEntry] = {}
     for w in wanted:
         now, ours = current.get(w.path), ledger.get(w.path)
+        nobodys = disowned.get(w.path) if ours is None else None
         if now is None:
             actions.append(FileAction(w.path, WRITE, f"new {w.label}", w.kind, wanted=w))
         elif now == w.sha256:
@@ -383,6 +392,10 @@ def plan_publish(
         elif ours is not None and ours.holds(now):
             reason = f"{w.label} changed; replaces metarrd's earlier version"
             actions.append(FileAction(w.path, REPLACE, reason, w.kind, wanted=w))
+        elif nobodys is not None and nobodys.holds(now):
+            reason = f"{w.label}: replaces a file metarrd wrote for an item that is gone"
+            actions.append(FileAction(w.path, REPLACE, reason, w.kind, wanted=w))
+            replaced[w.path] = nobodys
         else:
             why = "was changed since metarrd wrote it" if ours else "is not metarrd's"
             reason = f"{w.label}: the file there {why}; copied into the cache, then replaced"
@@ -426,6 +439,7 @@ def plan_publish(
         list(stale_temp or []),
         dict(ledger),
         actors_folder,
+        replaced,
     )
 
 

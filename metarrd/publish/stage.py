@@ -749,6 +749,13 @@ def plan_against_disk(
         else _observe(p, s, ledger.get(p), seen)
         for p, s in sizes.items()
     }
+    # a file that is not the item's, there where it writes one (the user's: copied first), may
+    # be one metarrd wrote for what the library was before its kind changed, its row owned by
+    # no item, not removed yet: asked of the database only then, and read again by that row
+    others = [w for w in wanted if w.path not in ledger and current[w.path] not in (None, w.sha256)]
+    disowned = _disowned_at([w.path for w in others]) if others else {}
+    for path, entry in disowned.items():
+        current[path] = _observe(path, sizes[path] | {entry.size}, entry, seen)
     nfo_current = None
     if not fetch and current.get(nfo_target) is not None:  # the preview's diff
         if (target := link_target_outside(nfo_target, libraries)) is not None:
@@ -775,6 +782,7 @@ def plan_against_disk(
         nfo_new=nfo_bytes.decode("utf-8"),
         stale_temp=stale,
         actors_folder=actors_folder,
+        disowned=disowned,
     )
     for path, (what, kind) in sorted(held.items()):
         plan.actions.append(
@@ -1007,6 +1015,19 @@ def _same_file_by_case(path: Path, mine: set[Path], names: set[str]) -> bool:
         and os.path.lexists(m)
         for m in mine
     )
+
+
+def _disowned_at(paths: list[Path]) -> dict[Path, LedgerEntry]:
+    """The ledger rows owned by no item (`scan.kind_change.remove_disowned`'s) at `paths`."""
+    L = db.LibraryFile
+    columns = (L.path, L.sha256, L.size, L.kind, L.mtime_ns, L.ctime_ns, L.pending_sha256)
+    keys = [str(p) for p in paths]
+    found: dict[Path, LedgerEntry] = {}
+    for start in range(0, len(keys), 500):
+        rows = L.select(*columns).where(L.path.in_(keys[start : start + 500]), L.movie.is_null())
+        for path, *entry in rows.tuples():
+            found[Path(path)] = LedgerEntry(Path(path), *entry)
+    return found
 
 
 def _observe(

@@ -211,3 +211,29 @@ def test_a_publish_put_back_gives_back_the_row_it_took(rt, build, kit, monkeypat
     if owner != "a missing item":
         remove_disowned(db.Library.get())
         assert not poster.exists() and not L.select().exists()
+
+
+@pytest.mark.parametrize("changed", [False, True])
+def test_a_file_of_ours_owned_by_no_item_is_replaced_with_no_copy_kept(rt, build, kit, changed):
+    """The poster at the path this item publishes its poster to is one metarrd wrote for what
+    the library was before its kind changed (a show's, a TV library set to a movie library),
+    its row owned by no item, its removal (`remove_disowned`) not done yet. The publish copied
+    it into the cache as the user's picture (kept for good) before replacing it, though that
+    removal would have kept no copy: it is replaced as ours, the row the item's. Saved by the
+    user since (not what the row says), it is theirs, copied first as before."""
+    built = build(art={"poster": ["jpeg"]}, cast=[])
+    poster = built.path(f"{BASE}-poster.jpg")
+    ours = kit.image_bytes("poster")
+    db.LibraryFile.create(movie=None, path=str(poster), kind="art", size=len(ours),
+                          sha256=hashlib.sha256(ours).hexdigest())  # fmt: skip
+    there = kit.image_bytes("poster") if changed else ours
+    poster.write_bytes(there)
+
+    result = publish_item(rt, built.movie)
+
+    assert str(poster) in result.written and poster.read_bytes() != there
+    assert result.backed_up == ([str(poster)] if changed else [])
+    C = db.CacheImageFile
+    copies = [Path(c.file_path) for c in C.select().where(C.source_type == "library")]
+    assert [p.read_bytes() for p in copies] == ([there] if changed else [])
+    assert db.LibraryFile.get(db.LibraryFile.path == str(poster)).movie_id == built.movie.id
