@@ -163,7 +163,7 @@ def remove_unused(cache_dir: Path, previews_dir: Path, files: set[str], previews
     answer: their rows stay for next time. At most `PEOPLE_A_TRANSACTION` of them a
     transaction: more (the first clean-up after an upgrade to a version that removes them, a
     library's cast dropped at once) go in further transactions of as many each, the write
-    lock let go in between (`_let_others_write`), so that the web UI's and the queue's writes
+    lock let go in between (`_LettingIn`), so that the web UI's and the queue's writes
     wait for one batch, not for all of them; the cache is looked at again before each (a
     mount that hangs meanwhile leaves the rest for next time). Each batch is whole: killed
     between two, the people of the batches before are gone with their pictures, the others are
@@ -184,8 +184,11 @@ def remove_unused(cache_dir: Path, previews_dir: Path, files: set[str], previews
     }  # fmt: skip
     removed = 0
     after: int | None = 0  # the people past this id are still to look at (None: none)
+    letting_in = _LettingIn()
     while True:
+        letting_in.asking()
         with db.write_transaction():  # no row takes one of them while we look
+            letting_in.holding()
             if cache_hung:
                 after = None
             else:
@@ -205,7 +208,7 @@ def remove_unused(cache_dir: Path, previews_dir: Path, files: set[str], previews
         if after is None:
             return removed
         files, previews = set(), set()
-        _let_others_write()
+        letting_in.pause()
         if unanswered(cache_dir):  # hung meanwhile: the others stay for next time
             return removed
 
@@ -213,20 +216,85 @@ def remove_unused(cache_dir: Path, previews_dir: Path, files: set[str], previews
 _ROWS = 500  # ids per IN (...), far below SQLite's and PostgreSQL's limits
 PEOPLE_A_TRANSACTION = 500  # `remove_unused`'s batches: one IN (...) of their pictures each
 LET_IN = 0.1  # seconds: SQLite's busy handler tries again at least every 100 ms
+# seconds: the sleeps of SQLite's busy handler between two tries (sqlite3.c,
+# `sqliteDefaultBusyCallback`, `delays`), then `LET_IN` each, until `busy_timeout`
+BUSY_SLEEPS = (0.001, 0.002, 0.005, 0.01, 0.015, 0.02, 0.025, 0.025, 0.025, 0.05, 0.05, 0.1)
+WAITED_AT_ONCE = 0.001  # seconds: a BEGIN IMMEDIATE that took longer waited (its first sleep)
+OVERSLEEP = 0.005  # seconds a sleep of the waiter's may end late (a loaded machine's scheduler)
+FULL_EVERY = 4  # while others keep taking the lock in the pauses, every 4th is `LET_IN` long
+sleep = time.sleep
 
 
-def _let_others_write() -> None:
-    """Between two of `remove_unused`'s transactions: a pause for another connection waiting
-    for the write lock to take it. SQLite's busy handler (`busy_timeout`) sleeps between its
-    tries, 100 ms at most (sqlite3.c, `sqliteDefaultBusyCallback`): a next transaction begun
-    at once would take the lock again before it woke, every time, and its write waited for
-    the whole clean-up after all. PostgreSQL queues the waiters of the advisory lock (the next
-    transaction waits behind them): no pause; nor inside a transaction of the caller's, whose
-    lock is not let go."""
-    from metarrd import db
+def wakes_within(waited: float) -> float:
+    """The longest a connection that has waited `waited` seconds for SQLite's write lock
+    sleeps before it tries again (`BUSY_SLEEPS`: one that has just begun to wait tries again
+    within a millisecond, one that has waited a quarter of a second within `LET_IN`)."""
+    slept = 0.0
+    for delay in BUSY_SLEEPS:
+        slept += delay
+        if waited < slept:
+            return delay
+    return LET_IN
 
-    if not db.is_postgresql() and not db.database.in_transaction():
-        time.sleep(LET_IN)
+
+class _LettingIn:
+    """Between two of `remove_unused`'s transactions: a pause for the connections waiting for
+    the write lock to take it. SQLite's busy handler (`busy_timeout`) sleeps between its tries
+    (`BUSY_SLEEPS`): a next transaction begun at once would take the lock again before they
+    woke, every time, and their writes waited for the whole clean-up after all.
+
+    A pause of `LET_IN` (the longest of those sleeps) let every one in, but it was as long as
+    a batch of 500 people (20 s of pauses in 100,000 people's clean-up). It is `LET_IN` after
+    the first transaction alone (a connection may have waited from before the clean-up);
+    after the others, as long as the sleeps of a connection that began to wait as the
+    transaction asked for the lock (`wakes_within` the time it took: 25 ms after 100 ms),
+    every one that began then woken in it. One that waited from before may sleep longer: one
+    that woke in the pause before to find another connection had taken the lock first (seen
+    by `PRAGMA data_version`, or this transaction's BEGIN IMMEDIATE kept waiting), or that
+    waited behind that other's long transaction. So while others take the lock in the pauses,
+    every `FULL_EVERY`-th is `LET_IN` long, which lets every one waiting in; a pause no other
+    connection took the lock in (no one was waiting) starts the count again. PostgreSQL queues
+    the waiters of the advisory lock (the next transaction waits behind them): no pause; nor
+    inside a transaction of the caller's, whose lock is not let go."""
+
+    def __init__(self) -> None:
+        from metarrd import db
+
+        self.pausing = not db.is_postgresql() and not db.database.in_transaction()
+        self.version: int | None = None  # PRAGMA data_version in the transaction before
+        self.asked = 0.0  # when the current transaction asked for the lock
+        self.crowded = 0  # short pauses in a row another connection took the lock in
+        self.full = True  # the pause before was `LET_IN` long (as if for the first)
+        self.first = True  # the transaction holding the lock is the first
+
+    def asking(self) -> None:
+        self.asked = time.monotonic()
+
+    def holding(self) -> None:
+        """Inside the transaction, the lock taken: did another connection take it in the
+        pause before (committed since the transaction before, or held it as this one
+        asked)?"""
+        from metarrd import db
+
+        if not self.pausing:
+            return
+        waited = time.monotonic() - self.asked >= WAITED_AT_ONCE
+        (version,) = db.database.execute_sql("PRAGMA data_version").fetchone()
+        if version == self.version and not waited:
+            self.crowded = 0
+        elif not self.full:
+            self.crowded += 1
+        self.first, self.version = self.version is None, version
+
+    def pause(self) -> None:
+        if not self.pausing:
+            return
+        self.full = self.first or self.crowded >= FULL_EVERY - 1
+        if self.full:
+            self.crowded = 0
+            sleep(LET_IN + OVERSLEEP)
+        else:
+            sleep(wakes_within(time.monotonic() - self.asked) + OVERSLEEP)
 
 
 def forget_unlinked_actors(after: int = 0, limit: int | None = None) -> tuple[set[str], int | None]:

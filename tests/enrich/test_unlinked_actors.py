@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -200,6 +202,70 @@ def test_many_people_go_in_batches_with_the_write_lock_let_go_in_between(rt, mon
     # (the other connection's write is SQLite's: PostgreSQL has no file lock to take)
     wrote = batch == 3 and not db.is_postgresql()
     assert (db.Meta.get_or_none(db.Meta.key == "web") is not None) == wrote
+
+
+@pytest.mark.parametrize(("asks_in", "holds"), [(0, 0.3), (1, 0.1)])
+def test_a_writer_waiting_for_the_lock_gets_in_between_two_batches(rt, monkeypatch, asks_in, holds):
+    """Another connection (the web UI's, a worker's) asks for the write lock while a batch
+    holds it, and waits: on SQLite its busy handler sleeps between tries, longer and longer
+    (100 ms once it has waited a quarter of a second), and a next batch begun at once took
+    the lock again before it woke, every time, so its write waited for the whole clean-up
+    (past `busy_timeout`: "database is locked"). It gets in between two batches, the people
+    of the last one still there. Each batch holds the lock a while, as a big library's do.
+    Asking in the first batch (it may have waited from before the clean-up: the pause is as
+    long as its longest sleep), or in a later one after a pause no one took the lock in (it
+    began to wait in that batch, 100 ms ago at most: the pause is as long as its sleeps are
+    then, 25 ms)."""
+    people, pictures, shared = _people(rt, 7)
+    monkeypatch.setattr(cache, "PEOPLE_A_TRANSACTION", 3, raising=False)
+    forget, seen, writers, batches = cache.forget_unlinked_actors, [], [], []
+
+    def other_writer() -> None:
+        try:
+            with db.write_transaction():
+                seen.append(db.Actor.select().count())
+                db.set_meta("web", "an edit")
+        finally:
+            db.database.close()
+
+    def slow_batch(*args, **kwargs):
+        if len(batches) == asks_in:  # the lock held: the other connection asks for it, waits
+            writers.append(threading.Thread(target=other_writer))
+            writers[0].start()
+        batches.append(args)
+        time.sleep(holds)
+        return forget(*args, **kwargs)
+
+    monkeypatch.setattr(cache, "forget_unlinked_actors", slow_batch)
+    removed = cache.remove_unused(rt.config.cache_dir, rt.config.previews_dir, set(), set())
+    writers[0].join()
+
+    assert removed == len(pictures) and shared.is_file()
+    assert [a.name for a in db.Actor.select()] == ["Person 0"]
+    assert len(batches) == 3 and db.get_meta("web") == "an edit"
+    assert seen in ([5], [2]) if asks_in == 0 else seen == [2]  # in before the last batch
+
+
+def test_while_others_keep_taking_the_lock_every_fourth_pause_lets_all_in(rt, monkeypatch):
+    """The pause after a batch is as long as the busy handler's sleeps of a connection that
+    began to wait as the batch did; one that woke in the pause before to find another had
+    taken the lock first sleeps longer (100 ms). While other connections take the lock in
+    every pause, one in four is the full `LET_IN` (as the first is: one may have waited from
+    before), which wakes every one waiting, whatever it began."""
+    if db.is_postgresql():
+        pytest.skip("PostgreSQL queues the waiters: no pause")
+    people, pictures, shared = _people(rt, 19)
+    monkeypatch.setattr(cache, "PEOPLE_A_TRANSACTION", 3, raising=False)
+    pauses: list[float] = []
+    monkeypatch.setattr(cache, "sleep", pauses.append)
+    _transactions(monkeypatch, lambda n: n and _others_can_write())
+
+    cache.remove_unused(rt.config.cache_dir, rt.config.previews_dir, set(), set())
+
+    assert [a.name for a in db.Actor.select()] == ["Person 0"]
+    full = cache.LET_IN + cache.OVERSLEEP
+    assert [p == full for p in pauses] == [True, False, False, False, True, False]
+    assert all(p < full for p in pauses[1:4])
 
 
 def test_a_clean_up_killed_between_two_batches_leaves_each_whole(rt, monkeypatch):
