@@ -237,3 +237,52 @@ def test_a_file_of_ours_owned_by_no_item_is_replaced_with_no_copy_kept(rt, build
     copies = [Path(c.file_path) for c in C.select().where(C.source_type == "library")]
     assert [p.read_bytes() for p in copies] == ([there] if changed else [])
     assert db.LibraryFile.get(db.LibraryFile.path == str(poster)).movie_id == built.movie.id
+
+
+def test_a_removal_failing_after_the_renames_leaves_the_rows_taken_with_the_item(
+    rt, build, kit, monkeypatch
+):
+    """The item's renames all landed, then the removal of an old file of its failed (EIO: a
+    share gone bad): the item fails, its renames stay. The row it took (the poster's, owned
+    by a missing item, `The Matrix (1999).avi` replaced by the `.mkv`) names the bytes that
+    landed there (`pending_sha256`): it stays the item's, so the next publish knows the
+    poster for its own and keeps it. Given back to the missing item, it would name bytes no
+    longer there, and the next publish would copy the item's own poster into the cache as
+    the user's."""
+    from metarrd.publish import apply
+
+    built = build(art={"poster": ["jpeg"]}, cast=[])
+    poster, banner = built.path(f"{BASE}-poster.jpg"), built.path(f"{BASE}-banner.jpg")
+    old = kit.image_bytes("poster")
+    poster.write_bytes(old)
+    ours = kit.image_bytes("banner")
+    banner.write_bytes(ours)
+    missing = db.Movie.create(
+        library=built.movie.library, path=str(built.path(f"{BASE}.avi")), title="The Matrix",
+        year=1999, missing=True,
+    )  # fmt: skip
+    L = db.LibraryFile
+    L.create(movie=missing, path=str(poster), kind="art", size=len(old),
+             sha256=hashlib.sha256(old).hexdigest())  # fmt: skip
+    L.create(movie=built.movie, path=str(banner), kind="art", size=len(ours),
+             sha256=hashlib.sha256(ours).hexdigest())  # fmt: skip
+    unlink = apply._unlink_unless_saved
+
+    def share_gone_bad(action, *args):
+        if action.path == banner:
+            raise OSError(errno.EIO, "Input/output error", str(banner))
+        return unlink(action, *args)
+
+    monkeypatch.setattr(apply, "_unlink_unless_saved", share_gone_bad)
+    with pytest.raises(ItemError, match="Input/output error"):
+        publish_item(rt, built.movie)
+    monkeypatch.undo()
+
+    landed = hashlib.sha256(poster.read_bytes()).hexdigest()
+    assert poster.read_bytes() != old
+    row = L.get(L.path == str(poster))
+    assert (row.movie_id, row.pending_sha256) == (built.movie.id, landed)
+
+    result = publish_item(rt, built.movie)
+    assert str(poster) in result.kept and result.backed_up == []
+    assert not banner.exists()
