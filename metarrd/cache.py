@@ -234,7 +234,7 @@ def wakes_within(waited: float) -> float:
         slept += delay
         if waited < slept:
             return delay
-    return LET_IN
+    return BUSY_SLEEPS[-1]
 
 
 class _LettingIn:

@@ -256,6 +256,7 @@ def test_while_others_keep_taking_the_lock_every_fourth_pause_lets_all_in(rt, mo
         pytest.skip("PostgreSQL queues the waiters: no pause")
     people, pictures, shared = _people(rt, 19)
     monkeypatch.setattr(cache, "PEOPLE_A_TRANSACTION", 3, raising=False)
+    monkeypatch.setattr(cache, "LET_IN", 0.2)  # told from the others, however long they are
     pauses: list[float] = []
     monkeypatch.setattr(cache, "sleep", pauses.append)
     _transactions(monkeypatch, lambda n: n and _others_can_write())
