@@ -49,6 +49,7 @@ consulted (no provider takes its credentials from there). A client made with
 from __future__ import annotations
 
 import email.utils
+import errno
 import heapq
 import ipaddress
 import itertools
@@ -916,11 +917,20 @@ def shown_host(url: str) -> str:
     return urlsplit(url).netloc.rpartition("@")[2]
 
 
+# getaddrinfo's answers that the name has no address (glibc's EAI_NODATA too); the others
+# (EAI_AGAIN: "Temporary failure in name resolution") say the lookup itself failed
+_NO_SUCH_NAME = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
+# the kernel's: no route to the host (no ARP answer, a LAN host switched off) or its network
+_UNREACHABLE = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN}
+
+
 def _connection_problem(exc: Exception, url: str) -> str:
     """What a failed connection to `url` met, in words: `connection refused at 127.0.0.1:8788`,
-    `host name 'api.themoviedb.org' not found`. requests' own text was urllib3's pool and retry
-    count (`WatchedHTTPConnectionPool(host=…, port=…): Max retries exceeded with url: …`), the
-    reason cut off at its end; a proxy's failure (`ProxyError`) keeps it, it is not the host's."""
+    `host name 'api.themoviedb.org' not found` (or `could not be looked up: Temporary failure
+    in name resolution`), `cannot reach 192.168.1.20:8080: No route to host`. requests' own
+    text was urllib3's pool and retry count (`WatchedHTTPConnectionPool(host=…, port=…): Max
+    retries exceeded with url: …`), the reason cut off at its end; a proxy's failure
+    (`ProxyError`) keeps it, it is not the host's."""
     if isinstance(exc, requests.exceptions.ProxyError):
         return _short(exc, url)
     seen: set[int] = set()
@@ -933,7 +943,14 @@ def _connection_problem(exc: Exception, url: str) -> str:
         if isinstance(cause, ConnectionRefusedError):
             return f"connection refused at {shown_host(url)}"
         if isinstance(cause, socket.gaierror):  # under urllib3's NameResolutionError
-            return f"host name {urlsplit(url).hostname!r} not found"
+            if cause.errno in _NO_SUCH_NAME:
+                return f"host name {urlsplit(url).hostname!r} not found"
+            # EAI_AGAIN and the like: the resolver did not answer (the network down), the
+            # name may well exist
+            why = cause.strerror or str(cause)
+            return f"host name {urlsplit(url).hostname!r} could not be looked up: {why}"
+        if isinstance(cause, OSError) and cause.errno in _UNREACHABLE and cause.strerror:
+            return f"cannot reach {shown_host(url)}: {cause.strerror}"
         causes += [a for a in cause.args if isinstance(a, BaseException)]
         reason = getattr(cause, "reason", None)
         causes += [

@@ -248,6 +248,49 @@ def test_a_host_name_not_found_is_said_so(client, monkeypatch):
     assert "connection failed (host name 'api.themoviedb.invalid' not found)" in str(failed.value)
 
 
+def test_a_host_name_that_could_not_be_looked_up_is_not_said_not_found(client, monkeypatch):
+    """A resolver that could not answer (glibc's EAI_AGAIN, "Temporary failure in name
+    resolution": the network or its DNS server down) is not a name that does not exist: "not
+    found" sent the user to check a provider's address that is right."""
+    import socket
+
+    def unanswered(host, *args, **kwargs):
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", unanswered)
+    with pytest.raises(ProviderUnavailable) as failed:
+        client.get_json("http://api.themoviedb.org/3/movie/1", provider="tmdb")
+    assert (
+        "connection failed (host name 'api.themoviedb.org' could not be looked up: "
+        "Temporary failure in name resolution)" in str(failed.value)
+    )
+    assert "not found" not in str(failed.value)
+
+
+@pytest.mark.parametrize("code", ["EHOSTUNREACH", "ENETUNREACH"])
+def test_a_host_that_cannot_be_reached_is_said_so(client, monkeypatch, code):
+    """The kernel's "No route to host" (a host on the LAN switched off: no ARP answer) and
+    "Network is unreachable" (no route, the network down) in words, not urllib3's pool and
+    retry count cut off before them."""
+    import errno
+    import socket
+
+    connect = socket.socket.connect
+    number = getattr(errno, code)
+
+    def unreachable(sock, address):
+        if address[0] == "192.0.2.7":  # TEST-NET-1 (RFC 5737)
+            raise OSError(number, os.strerror(number))
+        return connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", unreachable)
+    with pytest.raises(ProviderUnavailable) as failed:
+        client.get_json("http://192.0.2.7:8080/3/movie/1", provider="tmdb")
+    said = str(failed.value)
+    assert f"connection failed (cannot reach 192.0.2.7:8080: {os.strerror(number)}) for " in said
+    assert "Max retries" not in said
+
+
 def test_download_streams_and_caps_size(server, client):
     Scripted.script["/img"] = [(200, {"Content-Type": "image/jpeg"}, b"x" * 5000)]
     buf = io.BytesIO()
