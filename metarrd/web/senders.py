@@ -14,7 +14,8 @@ The list lives in the `meta` table as one JSON object (`<scope>_senders`: addres
 last right secret), the same for every gunicorn worker and across restarts. It holds at most
 `keep` addresses, the most recent: only a holder of the secret adds one, and a Radarr behind a
 changing address (a Docker network, IPv6 privacy addresses outside its /64) cannot fill it.
-A sender's time is written again once an hour at most, not for each call.
+A sender's time is written again once an hour at most, not for each call (looked at again under
+the write lock: calls that come together each saw it old).
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ def remember(scope: str, group: str, days: float, keep: int) -> None:
         return  # written within the hour: no write for each call
     with db.write_transaction():
         senders = _read(scope)
+        if senders.get(group, 0.0) > now - REFRESH_EVERY:
+            return  # another call (a thread, a worker) wrote it since we looked
         senders[group] = now
         fresh = {g: at for g, at in senders.items() if at > now - days * 86400}
         newest = sorted(fresh.items(), key=lambda pair: pair[1], reverse=True)[:keep]

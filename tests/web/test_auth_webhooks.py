@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from metarrd import db
 from metarrd.web import attempts, create_app, senders, webhooks
 
 TOKEN = "k3-Zr9vQ0xY2mW8pL5tN"
@@ -300,6 +301,21 @@ def test_an_address_is_known_for_a_while_and_few_are_kept(app, monkeypatch):
     later = real() + webhooks.KNOWN_DAYS * 86400 + 60
     monkeypatch.setattr(senders.time, "time", lambda: later)
     assert not senders.known("webhook", f"10.0.{webhooks.KNOWN_SENDERS + 3}.1", webhooks.KNOWN_DAYS)
+
+
+def test_a_senders_time_is_written_once_when_its_calls_come_together(app, monkeypatch):
+    """Radarr's calls that come together (gunicorn's threads and workers) each read the
+    sender's time before the first of them wrote it: each then wrote the meta row again, one
+    write transaction under the write lock a call. The time is looked at again under it."""
+    senders.remember("webhook", "192.168.1.20", webhooks.KNOWN_DAYS, webhooks.KNOWN_SENDERS)
+    assert senders.known("webhook", "192.168.1.20", webhooks.KNOWN_DAYS)
+    written = []
+    monkeypatch.setattr(db, "set_meta", lambda key, value: written.append(key))
+    stale = [{}]  # what a call read before the first one's write was committed
+    read = senders._read
+    monkeypatch.setattr(senders, "_read", lambda scope: stale.pop() if stale else read(scope))
+    senders.remember("webhook", "192.168.1.20", webhooks.KNOWN_DAYS, webhooks.KNOWN_SENDERS)
+    assert not stale and written == []
 
 
 def test_refused_calls_do_not_flood_the_log(app, monkeypatch, caplog):
