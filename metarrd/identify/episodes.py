@@ -19,7 +19,9 @@ or "24" are not read as numbers). What it accepts:
   `Series 2 Episode 3` is season 2, with a warning: Kodi skips it); the same
   for Kodi's `Part 2` / `Pt.VI` (mini-series) when the name has no season at all;
 - an air date `2024-03-05` (daily shows), also from an obfuscated name's release folder: matched
-  against the provider's air dates later;
+  against the provider's air dates later; a second date right after it (`2024-01-09 -
+  2024-01-10`, two airings in one file) is read by no player (Kodi, Jellyfin, Sonarr read the
+  first): the first date's episode, with a warning that the second's would not appear;
 - a bare number in a season folder (`Season 2/05 - Title`): that season, with a warning (Kodi
   skips such names), and scene-style `Show.501` (S5E01) when no season folder contradicts it
   (`Show - 501 - Title` outside a season folder is absolute, as Sonarr reads it).
@@ -198,6 +200,11 @@ _DAILY_PART = re.compile(
     r"|\d{3,4}[pi]|web|hdtv|[xh]\.?26)))"  # a roman part only before release tags: `Pt I Think`
 )
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})[.\-_ ](\d{2})[.\-_ ](\d{2})(?!\d)")
+# a second air date right after the first (`Show - 2024-01-09 - 2024-01-10 - Guests`): a file of
+# two airings, of which Kodi (no multi-episode loop for a date), Jellyfin and Sonarr read the first
+_NEXT_DATE = re.compile(
+    r"[\s._]*(?:[-&+~]|and|to)?[\s._]*(\d{4})[.\-_ ](\d{2})[.\-_ ](\d{2})(?!\d)"
+)
 # `20240305`: a date without separators, which neither Kodi nor guessit reads in a name
 _COMPACT_DATE = re.compile(r"(?<!\d)((?:19|20)\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?!\d)")
 _OTHER_DATE = re.compile(r"(?<!\d)(\d{1,2})[.\-_ ](\d{1,2})[.\-_ ](\d{4})(?!\d)")
@@ -308,7 +315,7 @@ _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 # otherwise: a scan then reads again the names of unchanged files read by older rules (not
 # their streams), and a file whose reading changed is scanned again as a changed file
 # (scan/tv.py `_reads_the_same`), so a library scanned before a fix gets it without a touch.
-NAME_RULES = 26
+NAME_RULES = 27
 
 
 @dataclass(frozen=True)
@@ -1003,7 +1010,8 @@ def _air_date(text: str, file_name: str) -> EpisodeName | None:
             return dated and replace(dated, warnings=(
                 f"{m.group(0)} read as {dated.aired} (year, day, month); Kodi expects year, "
                 f"month, day: name it {dated.aired}",))  # fmt: skip
-        return _dated(year, month, day, file_name, text[m.end() :])
+        dated = _dated(year, month, day, file_name, text[m.end() :])
+        return dated and _with_next_date(dated, text[m.end() :])
     m = _OTHER_DATE.search(text)
     if m:
         first, second, year = (int(g) for g in m.groups())
@@ -1017,6 +1025,28 @@ def _air_date(text: str, file_name: str) -> EpisodeName | None:
             day = month = first
         return _dated(year, month, day, file_name, text[m.end() :])
     return None
+
+
+def _with_next_date(dated: EpisodeName, after: str) -> EpisodeName:
+    """`dated` with a warning when a later air date follows its date right away (`2024-01-09 -
+    2024-01-10`): the file holds two airings, and no player reads the second: Kodi's date rule
+    has no multi-episode loop (VideoInfoScanner `!byDate`), Jellyfin's and Sonarr's parsers read
+    one date (Sonarr names such a file by its first date alone). It is the first date's episode
+    here too. A title that starts with an earlier date (`2024-01-09 - 1969-07-20 ...`) is none."""
+    m = _NEXT_DATE.match(after)
+    if m is None:
+        return dated
+    try:
+        later = date(*(int(g) for g in m.groups()))
+    except ValueError:
+        return dated
+    if dated.aired is None or later.isoformat() <= dated.aired:
+        return dated
+    return replace(dated, warnings=(*dated.warnings, (
+        f"a second air date {later.isoformat()} follows {dated.aired}: Kodi, Jellyfin and Sonarr "
+        f"read the first date alone, so this file is the episode of {dated.aired} and the "
+        f"episode of {later.isoformat()} would not appear; name it by its season and episode "
+        "numbers (S01E01E02) for every player to read both")))  # fmt: skip
 
 
 def _dated(year: int, month: int, day: int, file_name: str, after: str) -> EpisodeName | None:

@@ -1,0 +1,92 @@
+"""A daily show's file of two airings named by both dates (`The Daily Show - 2024-01-09 -
+2024-01-10 - Guests`). No player reads the second date: Kodi's date rule has no multi-episode
+loop (VideoInfoScanner EnumerateEpisodeItem: `if (!byDate && ...)`, every version), Jellyfin's
+EpisodePathParser reads one date, and Sonarr's parser reads one date and names such a file by
+its first episode's air date alone (FileNameBuilder AddEpisodeTokens `episodes.First().AirDate`,
+titles joined by " + "). So the file is the first date's episode, as everywhere, and the user is
+told that the second date's episode would not appear. Before, nothing said so."""
+
+from __future__ import annotations
+
+import pytest
+
+from metarrd import db
+from metarrd.identify import identify_many, parse_episode
+from metarrd.identify.episodes import kodi_air_date
+from metarrd.pipeline.steps import after_scan_of
+from metarrd.scan import scan
+
+from .conftest import put
+
+NAME = "The Daily Show - 2024-01-09 - 2024-01-10 - Guests.mkv"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        NAME,
+        "The.Daily.Show.2024.01.09.2024.01.10.720p.HDTV.x264-BATV.mkv",
+        "The Daily Show - 2024-01-09 & 2024-01-10.mkv",
+    ],
+)
+def test_a_second_date_is_read_by_no_player_and_the_warning_says_so(name):
+    got = parse_episode(name, "The Daily Show")
+    assert (got.aired, got.episodes, got.problem) == ("2024-01-09", (), None)
+    assert kodi_air_date(name) == "2024-01-09"  # what Kodi reads: the first date alone
+    (warning,) = got.warnings
+    assert "second air date 2024-01-10" in warning and "Kodi" in warning
+    assert "episode of 2024-01-10 would not appear" in warning
+
+
+@pytest.mark.parametrize(
+    ("name", "show", "aired"),
+    [
+        # guessit guessit/test/episodes.yml: daily names with one date, titles and tags after it
+        ("Show Name - 2010-11-23 - Ep Name.mkv", "Show Name", "2010-11-23"),
+        (
+            "The.Daily.Show.2015.07.22.Jake.Gyllenhaal.720p.HDTV.x264-BATV.mkv",
+            "The Daily Show",
+            "2015-07-22",
+        ),
+        ("Simply Red - 2016-07-08 Montreux Jazz Festival 720p.mkv", "Simply Red", "2016-07-08"),
+        ("Show.Name.101.Event.2010.11.23.HDTV.XViD.Etc-Group.avi", "Show Name", "2010-11-23"),
+        (
+            "Real.Time.With.Bill.Maher.2014.10.31.HDTV.XviD-AFG.avi",
+            "Real Time With Bill Maher",
+            "2014-10-31",
+        ),  # fmt: skip
+        # a title that starts with an earlier date: the day it remembers, no second airing
+        (
+            "The Daily Show - 2021-09-10 - 2001-09-11 Remembered.mkv",
+            "The Daily Show",
+            "2021-09-10",
+        ),  # fmt: skip
+    ],
+)
+def test_a_name_of_one_airing_has_no_second_date(name, show, aired):
+    got = parse_episode(name, show)
+    assert (got.aired, got.problem, got.warnings) == (aired, None, ())
+
+
+def test_the_file_is_the_first_dates_episode_and_a_library_scanned_before_is_told(tv_rt, tmp_path):
+    """The simulator's Daily Show aired S29E02 on 2024-01-09 and S29E03 on 2024-01-10. A file
+    scanned by older rules (no warning stored, as before) gets it on the next scan, unchanged on
+    disk (`NAME_RULES`)."""
+    put(tmp_path / "tv", f"The Daily Show/{NAME}")
+
+    def scan_and_identify():
+        report = scan(tv_rt)
+        todo = [s.movie_id for s in after_scan_of(tv_rt, report, {}) if s.kind == "identify"]
+        identify_many(tv_rt, todo, threads=1)
+        return db.Movie.get(db.Movie.path.endswith(NAME))
+
+    item = scan_and_identify()
+    assert item.identification_status == db.IDENTIFIED, item.last_error
+    assert [(r["season"], r["episode"]) for r in item.episode_refs] == [(29, 2)]
+    assert "second air date 2024-01-10" in item.hints["name_warnings"][0]
+    old = {k: v for k, v in item.hints.items() if k != "name_rules"} | {"name_warnings": []}
+    db.Movie.update(hints=old).where(db.Movie.id == item.id).execute()
+
+    item = scan_and_identify()
+    assert "second air date 2024-01-10" in item.hints["name_warnings"][0]
+    assert [(r["season"], r["episode"]) for r in item.episode_refs] == [(29, 2)]
