@@ -315,7 +315,7 @@ _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 # otherwise: a scan then reads again the names of unchanged files read by older rules (not
 # their streams), and a file whose reading changed is scanned again as a changed file
 # (scan/tv.py `_reads_the_same`), so a library scanned before a fix gets it without a touch.
-NAME_RULES = 27
+NAME_RULES = 28
 
 
 @dataclass(frozen=True)
@@ -657,8 +657,8 @@ def parse_episode(
             # in the path
             found = parse_episode(season_folder + file_name[len(stem) :], show_title)
             if found.ok and found.aired:
-                return EpisodeName(aired=found.aired, part=found.part, warnings=(
-                    f"air date read from its folder {season_folder!r}",))  # fmt: skip
+                note = f"air date read from its folder {season_folder!r}"
+                return replace(found, warnings=(*found.warnings, note))
 
     series = _SERIES_WORD.search(text) if season is None else None
     if series and _EPISODE_ONLY.search(text) and episodes:  # `Series 2 Episode 3`: the BBC's

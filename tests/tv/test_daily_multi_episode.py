@@ -90,3 +90,32 @@ def test_the_file_is_the_first_dates_episode_and_a_library_scanned_before_is_tol
     item = scan_and_identify()
     assert "second air date 2024-01-10" in item.hints["name_warnings"][0]
     assert [(r["season"], r["episode"]) for r in item.episode_refs] == [(29, 2)]
+
+
+@pytest.mark.parametrize(
+    ("folder", "show", "aired", "said"),
+    [
+        # Sonarr DailyEpisodeParserFixture's name as an obfuscated file's release folder: Kodi
+        # reads no date there (no 16th month), so the year-day-month warning stands
+        (
+            "2020.A.Late.Talk.Show.2012.16.02.PDTV.XviD-C4TV",
+            "2020 A Late Talk Show",
+            "2012-02-16",
+            "Kodi expects year, month, day",
+        ),  # fmt: skip
+        (
+            "The.Daily.Show.2024.01.09.2024.01.10.720p.HDTV.x264-BATV",
+            "The Daily Show",
+            "2024-01-09",
+            "second air date 2024-01-10",
+        ),  # fmt: skip
+    ],
+)
+def test_a_date_read_from_the_release_folder_keeps_what_its_reading_warned(
+    folder, show, aired, said
+):
+    """Before, only "air date read from its folder" was kept of the folder's reading."""
+    got = parse_episode("42e7e8a48eb7454aaebebcf49705ce41.mkv", show, folder)
+    assert (got.aired, got.problem) == (aired, None)
+    assert any(said in w for w in got.warnings), got.warnings
+    assert any("from its folder" in w for w in got.warnings)
