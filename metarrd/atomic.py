@@ -579,11 +579,13 @@ def _remove_aside(aside: Aside) -> None:
 class LandFailed(OSError):
     """A rename of `AtomicBatch.land(..., undo=True)` failed (errno, strerror and filename are
     its own, the filename the target's). Every target is as it was, but those in `kept`: files
-    that landed and could not be put back (no hard links on that file system)."""
+    that landed and could not be put back (no hard links on that file system). `failed`: the
+    error of the rename (or of the copy before it: `NotCopied`)."""
 
     def __init__(self, exc: OSError, kept: list[Landed]) -> None:
         super().__init__(exc.errno, exc.strerror, exc.filename)
         self.kept = kept
+        self.failed = exc
 
 
 @dataclass(frozen=True)
@@ -648,7 +650,7 @@ class Aside:
                 os.unlink(self.path)
                 return
             seen = now
-            self.guard.copy(self.path)
+            _copy(self.guard, self.path)
         raise OSError(
             errno.EBUSY, "still being written into; left for the next publish", str(self.path)
         )
@@ -684,11 +686,33 @@ def set_aside(path: Path, guard: Guard) -> Aside | None:
             seen = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
             now = sha256_file(aside, follow_symlinks=False) if guard.copied is not None else None
             if now is None or now != guard.copied:
-                guard.copy(aside)
+                _copy(guard, aside, path)
     except BaseException:
         _put_back(aside, path)
         raise
     return Aside(aside, guard, seen)
+
+
+class NotCopied(OSError):
+    """`Guard.copy` failed otherwise than with an OSError (its row in a database on a full
+    disk: `DiskFull`; a database error): raised as an OSError naming the file (no errno), so
+    that the item's renames are put back (`LandFailed`) or its removal fails, like any failed
+    copy, rather than let through half done. `cause`: the error the copy raised."""
+
+    def __init__(self, path: Path, cause: Exception) -> None:
+        super().__init__(None, str(cause) or type(cause).__name__, str(path))
+        self.cause = cause
+
+
+def _copy(guard: Guard, path: Path, named: Path | None = None) -> str:
+    """`guard.copy(path)`; an error of it that is no OSError raised as `NotCopied` (of the
+    file's name, `named`, when `path` is where it was set aside)."""
+    try:
+        return guard.copy(path)
+    except OSError:
+        raise
+    except Exception as exc:
+        raise NotCopied(named or path, exc) from exc
 
 
 def remove_copied(path: Path, guard: Guard) -> bool:
@@ -709,6 +733,8 @@ def _land_guarded(s: Staged, guard: Guard) -> tuple[Aside | None, bool]:
     when nothing was there, for `_undo`."""
     try:
         aside = set_aside(s.target, guard)
+    except NotCopied:
+        raise
     except OSError as exc:
         raise OSError(exc.errno, exc.strerror, str(s.target)) from None
     try:

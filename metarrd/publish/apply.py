@@ -42,6 +42,7 @@ from metarrd.atomic import (
     Guard,
     Landed,
     LandFailed,
+    NotCopied,
     Staged,
     is_aside,
     remove_copied,
@@ -51,7 +52,7 @@ from metarrd.atomic import (
     temp_path_for,
 )
 from metarrd.config import player_label
-from metarrd.errors import ItemError, MetarrdError
+from metarrd.errors import ItemError, MetarrdError, internal_error
 from metarrd.files import UnsafeFile, display, kind_of, link_target_outside, names_in
 from metarrd.paths import folded, is_inside
 from metarrd.publish import layout, sources
@@ -366,7 +367,13 @@ def _land_failed(job: Job, exc: LandFailed) -> ItemError:
     folder; a name the file system refuses): what the user can act on, and what stayed."""
     label = job.movie.label
     what = f"{label}: cannot publish: cannot replace {exc.filename} ({exc.strerror})"
-    if exc.errno == errno.EEXIST:  # atomic.SavedMeanwhile: the user's newest, left as it is
+    if isinstance(exc.failed, NotCopied):  # changed since it was read: copied first, failed
+        what = (
+            f"{label}: cannot publish: {exc.filename} changed while it was being published, "
+            f"and could not be copied into the cache before it was replaced: "
+            f"{_copy_failure(exc.failed.cause)}"
+        )
+    elif exc.errno == errno.EEXIST:  # atomic.SavedMeanwhile: the user's newest, left as it is
         what = (
             f"{label}: cannot publish: {exc.filename} was saved again while it was being "
             "replaced: the save is left as it is (publish again to replace it, copied first)"
@@ -382,6 +389,16 @@ def _land_failed(job: Job, exc: LandFailed) -> ItemError:
         f"{what}; this file system could not put back the {count(exc.kept, 'file')} written "
         f"before it, which stay as metarrd's: {names}"
     )
+
+
+def _copy_failure(exc: Exception) -> str:
+    """Why a copy into the cache failed with no OSError (`atomic.NotCopied`): its row in the
+    database (a full disk: `DiskFull`; SQLite's lock held too long), or a bug."""
+    if isinstance(exc, MetarrdError):
+        return str(exc)
+    if db.locked(exc):
+        return db.lock_reason(exc)
+    return internal_error(exc)
 
 
 def _remove(job: Job) -> set[Path]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ import pytest
 from metarrd import atomic, db
 from metarrd.atomic import TEMP_MARKER, remove_stale_temp_files
 from metarrd.errors import ItemError
-from metarrd.publish import apply, publish_item, sources
+from metarrd.publish import apply, publish_item, publish_many, sources
 
 BASE = "The Matrix (1999)"
 ASIDE_MARKER = f"{TEMP_MARKER}aside-"  # the name of a file set aside (`atomic.ASIDE_MARKER`)
@@ -197,3 +198,71 @@ def test_a_file_set_aside_by_a_killed_publish_is_copied_by_the_next_not_removed(
     assert not copied(ours)
     assert poster.read_bytes() == ours  # written again
     assert not _asides(built.folder)
+
+
+@pytest.fixture
+def small_data_dir(tmp_path) -> Path:
+    """The data folder (the SQLite database, its temp files, the cache) on a small file system
+    of its own, mounted before the runtime opens it (tests/test_disk_full.py)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", str(data)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    yield data
+    subprocess.run(["umount", "-l", str(data)], check=False)
+
+
+def test_a_copy_into_the_cache_failing_on_a_full_disk_fails_its_item_alone(
+    small_data_dir, rt, build, monkeypatch
+):
+    """The user saves their NFO again after publish copied it; at the rename its second copy
+    finds the data folder's disk full (a download filling it that instant): the row of the copy
+    cannot be written (`DiskFull`, no OSError). The item's images that landed before are put
+    back and it fails with the reason, its NFO the user's save; the next item of the batch is
+    published. It was a half-published item and the error through the whole batch."""
+    if db.is_postgresql():
+        pytest.skip("the database is not on the data folder's disk")
+    saved, fine = build(), build("Fine (2001)")
+    nfo = saved.path(f"{BASE}.nfo")
+    nfo.write_bytes(USER_NFO)
+    before = {p.name: p.read_bytes() for p in saved.folder.iterdir() if p.is_file()}
+    # the NFO's row is owned by no item (what metarrd wrote there before the library's kind
+    # changed, its removal not done yet), the user's save since: the publish takes the row
+    L = db.LibraryFile
+    L.create(movie=None, path=str(nfo), kind="nfo", size=90, sha256="cd" * 32)
+    rows = {r.path: r.__data__ for r in L.select()}
+    _saved_after_its_copy(monkeypatch, nfo, USER_NFO_SAVED)
+    real = sources._library_row
+    filler = small_data_dir / "download.part"
+
+    def on_a_full_disk(movie_id, image_type, sha256, named, *args):
+        if sha256 != sha(USER_NFO_SAVED):
+            return real(movie_id, image_type, sha256, named, *args)
+        with open(filler, "wb") as fh:  # every block the disk has left
+            st = os.statvfs(small_data_dir)
+            fh.write(b"\0" * (st.f_bavail * st.f_frsize))
+        try:
+            return real(movie_id, image_type, sha256, named, *args)
+        finally:
+            filler.unlink()  # the download moved away: room again for the rest
+
+    monkeypatch.setattr(sources, "_library_row", on_a_full_disk)
+
+    failed, published = publish_many(rt, [saved.movie, fine.movie])
+
+    assert isinstance(failed, ItemError), failed
+    assert saved.movie.label in str(failed) and "disk full" in str(failed)
+    assert f"{nfo} changed while it was being published, and could not be copied" in str(failed)
+    assert str(failed).endswith("; nothing was changed")
+    assert nfo.read_bytes() == USER_NFO_SAVED
+    after = {p.name: p.read_bytes() for p in saved.folder.iterdir() if p.is_file()}
+    assert after == {**before, nfo.name: USER_NFO_SAVED}  # the images that landed: put back
+    assert not _asides(saved.folder)
+    assert {r.path: r.__data__ for r in L.select() if r.movie_id != fine.movie.id} == rows
+    assert len(published.written) == 10
+    assert db.Movie.get_by_id(fine.movie.id).publish_state == db.PUBLISHED

@@ -19,6 +19,7 @@ import pytest
 
 from metarrd import atomic
 from metarrd.atomic import AtomicBatch, Guard
+from metarrd.errors import DiskFull
 
 # Kodi's movie NFO as a user keeps it, then what their editor appends while it has it open
 USER_NFO = (
@@ -257,3 +258,42 @@ def test_a_file_set_aside_that_cannot_be_unlinked_is_put_back(tmp_path, monkeypa
     with pytest.raises(OSError, match="Input/output"):
         atomic.remove_unchanged(path, [atomic.sha256_file(path)])
     assert path.read_bytes() == OURS and not _temps(tmp_path)
+
+
+def test_a_copy_failing_with_no_os_error_puts_back_the_items_renames(tmp_path):
+    """The guard's copy failing otherwise than with an OSError (`sources.back_up`'s row in a
+    database on a full disk: `DiskFull`) while the NFO, last of the item's files, is set
+    aside: the NFO is put back at its name and the poster renamed before it is put back too
+    (`LandFailed`), not left half-published with the error let through."""
+    poster, path = tmp_path / "The Matrix (1999)-poster.jpg", tmp_path / "The Matrix (1999).nfo"
+    poster.write_bytes(b"the user's poster")
+    path.write_bytes(USER_NFO)
+
+    def copy(aside: Path) -> str:
+        raise DiskFull("disk full: database or disk is full; free some space, then run it again")
+
+    with AtomicBatch() as batch:
+        staged = [batch.stage(poster, b"our poster"), batch.stage(path, OURS)]
+        batch.make_durable()
+        with pytest.raises(atomic.LandFailed) as failed:
+            batch.land(staged, undo=True, guards={path: Guard(copy=copy)})
+    assert failed.value.filename == str(path) and not failed.value.kept
+    assert "disk full" in failed.value.strerror
+    assert isinstance(failed.value.failed.__cause__, DiskFull)
+    assert poster.read_bytes() == b"the user's poster" and path.read_bytes() == USER_NFO
+    assert not _temps(tmp_path)
+
+
+def test_a_copy_failing_with_no_os_error_before_a_removal_leaves_the_file(tmp_path):
+    """`remove_copied`: the same failure raised as an OSError naming the file (publish fails
+    the item, as for any removal that fails), the file back at its name."""
+    path = tmp_path / "The Matrix (1999)-poster.png"
+    path.write_bytes(b"the user's poster")
+
+    def copy(aside: Path) -> str:
+        raise DiskFull("disk full: database or disk is full; free some space, then run it again")
+
+    with pytest.raises(OSError) as failed:
+        atomic.remove_copied(path, Guard(copy=copy))
+    assert failed.value.filename == str(path) and "disk full" in failed.value.strerror
+    assert path.read_bytes() == b"the user's poster" and not _temps(tmp_path)
