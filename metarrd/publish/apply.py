@@ -824,24 +824,26 @@ def queue_notifications(items: list[tuple[db.Movie, bool]]) -> dict[int, list[tu
     player was last told about (its folder renamed by hand: the scan followed it and carried
     our files, so nothing is written, yet the player still lists it at the old path). An item
     a player was never told about needs nothing unless its files changed. At most one pending
-    row per player and path: a pending row of the item at its old path takes the new one.
-    Returns item id -> (name, `Kodi "Living room"`) of each player told. Called in a write
+    row per player and path: a pending row of the item at its old path takes the new one, a
+    player's switched off too (`enabled = false`: nothing new is queued for it, and what waits
+    for it goes out for the path the item has when it is on again). Returns item id -> (name, `Kodi "Living room"`) of each player told. Called in a write
     transaction."""
     if not items:
         return {}
     libraries = sorted({m.library_id for m, _ in items})
-    players: dict[int, list[tuple[int, str, str]]] = {}
+    players: dict[int, list[tuple[int, str, str, bool]]] = {}
+    P = db.MediaPlayer
     query = (
-        db.MediaPlayer.select(
-            db.MediaPlayer.id, db.MediaPlayer.name, db.MediaPlayer.type, db.PlayerLibrary.library
-        )
+        P.select(P.id, P.name, P.type, P.enabled, db.PlayerLibrary.library)
         .join(db.PlayerLibrary)
-        .where(db.PlayerLibrary.library.in_(libraries), db.MediaPlayer.enabled)
-        .order_by(db.MediaPlayer.name)
+        .where(db.PlayerLibrary.library.in_(libraries))
+        .order_by(P.name)
         .tuples()
     )
-    for player_id, name, type_, library_id in query:
-        players.setdefault(library_id, []).append((player_id, name, player_label(type_, name)))
+    for player_id, name, type_, enabled, library_id in query:
+        players.setdefault(library_id, []).append(
+            (player_id, name, player_label(type_, name), bool(enabled))
+        )
     if not players:
         return {}
     told = _last_told([m.id for m, _ in items if m.library_id in players])
@@ -855,10 +857,12 @@ def queue_notifications(items: list[tuple[db.Movie, bool]]) -> dict[int, list[tu
     names: dict[int, list[tuple[str, str]]] = {}
     for movie, changed in items:
         path = movie.path
-        for player_id, name, label in players.get(movie.library_id, []):
+        for player_id, name, label, enabled in players.get(movie.library_id, []):
             last = told.get((player_id, movie.id))
             if not changed and (last is None or last[1] == path):
                 continue
+            if not enabled and (last is None or last[2] != "pending"):
+                continue  # switched off: nothing new is queued for it
             if (
                 last
                 and last[2] == "pending"
@@ -870,6 +874,8 @@ def queue_notifications(items: list[tuple[db.Movie, bool]]) -> dict[int, list[tu
                     db.PlayerNotification.id == last[0]
                 ).execute()
                 pending.add((player_id, path))
+            if not enabled:
+                continue  # switched off: its waiting row follows the item, and waits on
             if (player_id, path) not in pending:
                 pending.add((player_id, path))
                 new.append({"player": player_id, "movie": movie.id, "path": path})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from player_fakes import FakeJellyfin, FakeKodi, FakePlex, PlexSection
 from player_helpers import add_movie, kodi_player, later, queue, states
@@ -312,6 +313,44 @@ def test_a_player_switched_off_is_told_nothing_until_it_is_on_again(make_rt, tmp
         assert process_notifications(rt, now=later(minutes=1)) == []
         assert due_in(rt) is None  # the daemon waits for nothing
         assert jelly.updates == [] and states("Jelly") == ["pending"]
+
+        rt = make_rt([player])
+        [report] = process_notifications(rt, now=later(minutes=2))
+    assert report.sent == 1 and states("Jelly") == ["sent"]
+    assert jelly.updates == [
+        [{"Path": "/media/movies/Heat (1995)/Heat (1995).mkv", "UpdateType": "Modified"}]
+    ]
+
+
+def test_a_row_waiting_for_a_player_switched_off_follows_its_item_renamed(make_rt, tmp_path):
+    """A row queued before the player was switched off waits for it; the item's folder renamed
+    by hand meanwhile (the scan follows it: `tell_players_moved`, nothing published) moves
+    that row to the new path, as it does for a player switched on. It went out for the old
+    path once switched on: the player was told of a folder gone, and never of the new one."""
+    from metarrd.publish.apply import tell_players_moved
+
+    root = str(tmp_path / "movies")
+    with FakeJellyfin(locations=["/media/movies"]) as jelly:
+        player = {
+            "name": "Jelly",
+            "type": "jellyfin",
+            "url": jelly.url,
+            "token": "jf-key",
+            "libraries": ["Movies"],
+            "path_map": [{"from": root, "to": "/media/movies"}],
+            "timeout_seconds": 2.0,
+        }
+        rt = make_rt([player])
+        heat = add_movie(rt, "Heat/Heat.mkv")
+        queue(heat)  # published while it was on
+
+        rt = make_rt([{**player, "enabled": False}])
+        renamed = tmp_path / "movies" / "Heat (1995)" / "Heat (1995).mkv"
+        renamed.parent.mkdir()
+        Path(heat.path).rename(renamed)
+        db.Movie.update(path=str(renamed)).where(db.Movie.id == heat.id).execute()
+        tell_players_moved([heat.id])
+        assert states("Jelly") == ["pending"]
 
         rt = make_rt([player])
         [report] = process_notifications(rt, now=later(minutes=2))
