@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from metarrd.identify.episodes import (
     EPISODE_ORDERS,
+    FOLDER_NUMBERS,
     NAME_RULES,
     EpisodeName,
     absolute_numbers,
@@ -74,6 +75,7 @@ __all__ = [
     "unlisted",
     "unlisted_episodes",
     "parse_episode",
+    "FOLDER_NUMBERS",
     "season_of_folder",
     "show_folder_hints",
     "show_title",

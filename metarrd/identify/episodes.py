@@ -315,7 +315,7 @@ _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 # otherwise: a scan then reads again the names of unchanged files read by older rules (not
 # their streams), and a file whose reading changed is scanned again as a changed file
 # (scan/tv.py `_reads_the_same`), so a library scanned before a fix gets it without a touch.
-NAME_RULES = 28
+NAME_RULES = 29
 
 
 @dataclass(frozen=True)
@@ -462,6 +462,8 @@ def parse_episode(
     show_title: str | None = None,
     season_folder: str | None = None,
     outer_folders: tuple[str, ...] = (),
+    *,
+    alone: bool = True,
 ) -> EpisodeName:
     """Read season, episodes or air date from an episode's file name (see the module text).
     `season_folder` is the name of the folder holding the file when it is below the show
@@ -469,7 +471,10 @@ def parse_episode(
     between that one and the show folder, nearest first (`episode_folders`): when the file's
     folder is no season's (`Season 2/Disc 1/`, `Season 02/Show.1080p.WEB-DL/`), the nearest
     season folder among them is the file's (Jellyfin: an episode's season is its nearest
-    Season parent; Kodi reads no folder: its warning says so)."""
+    Season parent; Kodi reads no folder: its warning says so). `alone`: the file is the only
+    episode video in its folder; a numberless name takes an anime release folder's absolute
+    number only then (`FOLDER_NUMBERS`), as Sonarr's ShouldUseFolderName: in a folder of
+    several (`NCOP.mkv`, `NCED.mkv` beside the episode), it is no one file's."""
     stem = re.sub(r"\.[A-Za-z0-9]{2,4}$", "", file_name)
     folders = (season_folder, *outer_folders) if season_folder else ()
     # the folder right in the show folder may be named by its number alone (`Show/2/`)
@@ -714,10 +719,18 @@ def parse_episode(
                 f"{_kodi_reading(file_name)}. Name it with its season and episode ({named} if "
                 "it is that one)"))  # fmt: skip
     if season_folder and found == _no_numbers(file_name):
-        return (
-            _absolute_of_folder(file_name, stem, show_title, season_folder, outer_folders) or found
-        )
+        by_folder = _absolute_of_folder(file_name, stem, show_title, season_folder, outer_folders)
+        if by_folder is not None and not alone:
+            return replace(found, problem=(
+                f"{found.problem}; the number in its folder {season_folder!r} is no one file's: "
+                "the folder holds other videos (Sonarr reads a folder's numbers only for its one "
+                "video)"))  # fmt: skip
+        return by_folder or found
     return found
+
+
+# the note of a name read from its folder's numbers (`_absolute_of_folder`)
+FOLDER_NUMBERS = "numbers read from its folder"
 
 
 def _no_numbers(file_name: str) -> EpisodeName:
@@ -745,7 +758,7 @@ def _absolute_of_folder(
     found = parse_episode(folder + ext, show_title, *outer)
     if not isinstance(found.absolute, int) or len(found.episodes) > 1:
         return None
-    note = f"numbers read from its folder {folder!r}"
+    note = f"{FOLDER_NUMBERS} {folder!r}"
     kodi_folder, kodi = _kodi_reading(folder + ext), _kodi_reading(file_name)
     if found.problem:
         problem = found.problem.removeprefix(f"{folder}{ext}: ").replace(kodi_folder, kodi)

@@ -40,6 +40,7 @@ from metarrd.files import (
 )
 from metarrd.identify import (
     EPISODE_ORDERS,
+    FOLDER_NUMBERS,
     NAME_RULES,
     EpisodeName,
     absolute_numbers,
@@ -846,7 +847,7 @@ def _read_new_name(item: db.Movie, new: str) -> tuple[db.Movie | None, EpisodeNa
     folder, outer = episode_folders(path, Path(show.path))
     try:
         title = (show.hints or {}).get("folder_title") or show.title
-        return show, parse_episode(path.name, title, folder, outer)
+        return show, read_episode_name(path, title, folder, outer)
     except Exception:  # guessit on a hostile name
         return show, None
 
@@ -2006,13 +2007,42 @@ def _episode_nfo_changed(
         return False
 
 
+def read_episode_name(
+    path: Path, show_title: str | None, folder: str | None, outer: tuple[str, ...]
+) -> EpisodeName:
+    """What an episode file's name says (`parse_episode`), its folder listed when the name
+    took the absolute number of its anime release folder (`[SubsPlease] Show - 47 (1080p)/
+    3f1b9c0a.mkv`): that number is the file's only when no other episode video is there, as
+    Sonarr's ShouldUseFolderName has it; `NCOP.mkv` and `NCED.mkv` beside the episode are not
+    all episode 47."""
+    name = parse_episode(path.name, show_title, folder, outer)
+    said = " ".join((name.problem or "", *name.warnings))
+    if not folder or name.absolute is None or FOLDER_NUMBERS not in said:
+        return name
+    if not _other_episode_videos(path):
+        return name
+    return parse_episode(path.name, show_title, folder, outer, alone=False)
+
+
+def _other_episode_videos(path: Path) -> bool:
+    """Whether the folder of the episode file `path` holds another episode video (not a
+    sample, trailer or extra by name: `is_episode_file`)."""
+    try:
+        with os.scandir(path.parent) as entries:
+            return any(
+                e.name != path.name and is_episode_file(e.name) and e.is_file() for e in entries
+            )
+    except OSError:
+        return False
+
+
 def probe_episode(
     config: Config, show_dir: Path, show_title: str | None, path: Path, size: int, mtime_ns: int
 ) -> EpisodeProbe:
     """Everything read from disk for one episode file (worker threads, no database)."""
     folder, outer = episode_folders(path, show_dir)  # `Season 2/Disc 1/`: Season 2's
     try:  # guessit one at a time: identify.guess
-        name = parse_episode(path.name, show_title, folder, outer)
+        name = read_episode_name(path, show_title, folder, outer)
     except Exception as exc:  # guessit on a hostile name: that file's problem only
         name = EpisodeName(problem=f"{path.name}: the name cannot be read ({exc})")
     pr = EpisodeProbe(path, size, mtime_ns, name)
@@ -2092,7 +2122,7 @@ def _reads_the_same(
     date, title and warnings? Only the name is read, not the file."""
     folder, outer = episode_folders(path, show_dir)
     try:
-        name = parse_episode(path.name, title, folder, outer)
+        name = read_episode_name(path, title, folder, outer)
     except Exception:  # guessit on a hostile name: the scan of the file says so
         return False
     hints = item.hints or {}

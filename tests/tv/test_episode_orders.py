@@ -263,6 +263,31 @@ def test_an_obfuscated_file_in_its_release_folder_follows_the_absolute_order(run
     assert item.episode_refs[0]["title"] == "The Oath of Pain"
 
 
+def test_a_release_folders_number_is_not_given_to_each_of_its_videos(run, tmp_path):
+    """The folder's absolute number was given to every numberless video in it: the creditless
+    opening and ending beside the obfuscated episode (`NCOP.mkv`, `NCED.mkv`, kept by name:
+    no sample, trailer or extra rule takes them) were all absolute 8, so the absolute order
+    made each of them episode 8. Sonarr reads a folder's numbers only for its one video
+    (ImportDecisionMaker.ShouldUseFolderName); a sample beside it does not count."""
+    root = tmp_path / "tv"
+    folder = "Naruto/[Grp] Naruto - 008 [720p][B4D4514E]"
+    put(root, alone := "Naruto/[Grp] Naruto - 009 [720p][0A1B2C3D]/3f1b9c0a7d2864f5.mkv")
+    put(root, "Naruto/[Grp] Naruto - 009 [720p][0A1B2C3D]/3f1b9c0a7d2864f5.sample.mkv")
+    for name in ("3f1b9c0a7d2864f5.mkv", "NCOP.mkv", "NCED.mkv"):
+        put(root, f"{folder}/{name}")
+    run("scan")
+    show = show_of(root, "Naruto")
+    assert episode(root, alone).hints["name_absolute"] == 9
+    status, _out, err = run("tv", "order", str(show.id), "absolute")
+    assert status == 1, err
+    assert (episode(root, alone).season, episode(root, alone).episodes) == (2, [3])
+    for name in ("3f1b9c0a7d2864f5.mkv", "NCOP.mkv", "NCED.mkv"):
+        item = episode(root, f"{folder}/{name}")
+        assert item.identification_status != db.IDENTIFIED and item.episodes in (None, [])
+        assert not item.hints.get("name_absolute"), item.hints
+        assert "the folder holds other videos" in item.last_error, item.last_error
+
+
 def test_a_rescan_in_the_absolute_order_keeps_the_numbers_and_reports_no_problem(run, tmp_path):
     """Once the show is in the absolute order, an absolute name is no scan problem: a new
     anime file is found without error and a touched one keeps the aired numbers identify
