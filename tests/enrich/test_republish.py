@@ -3,7 +3,7 @@ would write something different from what was published (docs/enrich.md, "Re-enr
 
 from __future__ import annotations
 
-import socket
+import random
 
 from metarrd import db, demo
 from metarrd.config import ASSET_TYPES, load_config
@@ -20,11 +20,16 @@ from .conftest import make_movie
 
 
 def _free_ports(count: int) -> int:
-    """A port with the `count - 1` after it free too (the demo's web UI, simulator, images)."""
-    for _ in range(50):
-        with socket.socket() as first:
-            first.bind(("127.0.0.1", 0))
-            port = first.getsockname()[1]
+    """A port with the `count - 1` after it free too (the demo's web UI, simulator, images),
+    below the kernel's ephemeral range: a port the system gave (port 0) is one it gives the next
+    outgoing connection too, and the other test pass's could take it between the two starts."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range", encoding="ascii") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    for _ in range(200):
+        port = random.randrange(10000, low - count)
         if all(demo._port_free(port + n) for n in range(count)):
             return port
     raise RuntimeError(f"no {count} free ports in a row")

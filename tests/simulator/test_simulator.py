@@ -508,13 +508,15 @@ def test_cli_prints_urls_and_serves(tmp_path):
 
 
 def _ports_in_a_row(count: int) -> int:
-    """A free port with the `count - 1` after it free too."""
+    """A free port with the `count - 1` after it free too, below the kernel's ephemeral range:
+    one that the system gave (port 0) is one it gives the next outgoing connection too, and the
+    other test pass's connections could take it between the test's two starts."""
+    import random
     import socket
 
-    for _ in range(50):
-        with socket.socket() as first:
-            first.bind(("127.0.0.1", 0))
-            port = first.getsockname()[1]
+    low = _ephemeral_low()
+    for _ in range(200):
+        port = random.randrange(10000, low - count)
         taken = []
         try:
             for n in range(count):
@@ -528,6 +530,14 @@ def _ports_in_a_row(count: int) -> int:
                 s.close()
         return port
     raise RuntimeError(f"no {count} free ports in a row")
+
+
+def _ephemeral_low() -> int:
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range", encoding="ascii") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 def test_cli_with_a_port_serves_its_images_at_the_same_addresses_each_start():
