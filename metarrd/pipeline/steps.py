@@ -68,7 +68,7 @@ def _told(payload: dict[str, Any]) -> bool:
 
 
 def do_scan(rt: Runtime, job: db.Job) -> Outcome:
-    from metarrd.scan import follow_renames, mark_gone, scan, stack_folders
+    from metarrd.scan import follow_renames, mark_gone, remove_left_behind, scan, stack_folders
 
     if not workflow.is_enabled(rt.config, "scanning"):
         return Outcome(HELD_FOR_SCANNING if _told(job.payload) else SCANNING_OFF)
@@ -90,6 +90,9 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
     reviewed = _published_at(list(renames))  # before they follow: a rename marks them outdated
     moved = follow_renames(rt.config, renames)
     gone = mark_gone(rt.config, job.payload.get("gone") or [])
+    if gone and workflow.is_enabled(rt.config, "publishing"):
+        # a delete webhook's (never for an upgrade): our files beside a video gone, unneeded
+        remove_left_behind(gone)
     # a stack's later part deleted (`cd2`) names no item: its stack's folder is scanned
     parted = stack_folders(job.payload.get("gone") or [])
     if parted and paths is not None:

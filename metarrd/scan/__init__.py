@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from metarrd.scan.kind_change import guards_in_database
 from metarrd.scan.kodi_episodes import KodiOnly, kodi_adds_episode, kodi_only_videos
+from metarrd.scan.leftovers import remove_left_behind
 from metarrd.scan.local_files import (
     VideoPlace,
     art_base_name,
@@ -46,6 +47,7 @@ __all__ = [
     "gone_share",
     "mark_gone",
     "probe",
+    "remove_left_behind",
     "scan",
     "scan_library",
     "skipped_by_name",

@@ -349,13 +349,24 @@ def _disown(where: object) -> None:
     L.update(movie=None).where(where).execute()
 
 
-def remove_disowned(library: db.Library) -> None:
+# what the events of `remove_disowned` say the files were published for: a library whose kind
+# changed, or videos Sonarr or Radarr deleted (scan.leftovers)
+DISOWNED_BY = {
+    "kind": ("its kind changed", "for what it was",
+             "the NFOs of its shows and episodes, the files of items that went"),
+    "deleted": ("videos deleted", "for them", "their NFOs and art, a season's season.nfo"),
+}  # fmt: skip
+
+
+def remove_disowned(library: db.Library, why: str = "kind") -> None:
     """The files metarrd published in `library` whose ledger rows are owned by no item
     (`_disown`: what the library was before its kind changed, that no item took): the NFOs of
     its shows, seasons and episodes, the files of an item that went with no item left to take
-    them. Each still holding what metarrd wrote is removed (ours alone: no copy is kept, as
-    publish keeps none of a file of its own it removes); one changed since is the user's now
-    and stays, and the event says so. Only regular files inside the library, never followed
+    them; `why` "deleted": the files of videos a delete webhook named (scan.leftovers), which
+    its events say instead (a scan finishing what a killed one left says "kind"). Each still
+    holding what metarrd wrote is removed (ours alone: no copy is kept, as publish keeps none
+    of a file of its own it removes); one changed since is the user's now and stays, and the
+    event says so. Only regular files inside the library, never followed
     through a link, and never one the user saves meanwhile (`atomic.remove_unchanged`). Their
     rows go once the files are gone, in a transaction of their own: the kind change's, or a
     scan's after a crash (each scan of the library calls this first); not the row of a file
@@ -412,26 +423,26 @@ def remove_disowned(library: db.Library) -> None:
         for start in range(0, len(done), 500):
             part = [p for p, *_ in done[start : start + 500]]
             L.delete().where(L.path.in_(part), L.movie.is_null()).execute()
+        after, what, which = DISOWNED_BY[why]
         if removed:
             db.record_event(
                 "scan.found",
-                f"library {library.name}: its kind changed: {removed} files metarrd published "
-                "for what it was (the NFOs of its shows and episodes, the files of items that "
-                "went) removed, unchanged since",
+                f"library {library.name}: {after}: {removed} files metarrd published {what} "
+                f"({which}) removed, unchanged since",
             )
         if kept:
+            reads = " (a player reads an NFO there as the film's)" if why == "kind" else ""
             db.record_event(
                 "scan.warning",
-                f"library {library.name}: its kind changed: files metarrd published for what it "
-                "was were changed since, so are yours now and stay (a player reads an NFO there "
-                "as the film's): " + ", ".join(kept),
+                f"library {library.name}: {after}: files metarrd published {what} were changed "
+                f"since, so are yours now and stay{reads}: " + ", ".join(kept),
                 level="warning",
             )
         E = db.Event
         for path, error in sorted(failed.items()):
             said = (
-                f"library {library.name}: its kind changed: {path}, a file metarrd published "
-                f"for what it was, could not be removed ({error}); each scan tries again"
+                f"library {library.name}: {after}: {path}, a file metarrd published "
+                f"{what}, could not be removed ({error}); each scan tries again"
             )
             if not E.select().where(E.kind == "scan.warning", E.message == said).exists():
                 db.record_event("scan.warning", said, level="warning")  # said once

@@ -10,7 +10,7 @@ only queue jobs (metarrd/jobs.py) and answer at once:
 | `Download` | scan `movie.folderPath`; its item is identified from `tmdbId`/`imdbId`, no search | 202 |
 | `Rename` | each `renamedMovieFiles[].previousPath` item follows its file; no list (Radarr 3): scan the folder | 202 |
 | `MovieAdded` | scan `movie.folderPath` with its `tmdbId`/`imdbId` (a folder not there yet: nothing found, nothing created) | 202 |
-| `MovieFileDelete`, `MovieDelete` | the item is marked missing, its data kept; with `deleteReason: upgrade` nothing (the `Download` follows), nor with `manualOverride` (no file deleted: FILE_STAYS); a `MovieDelete` with `deletedFiles: false` keeps the files, and the item stays (the answer says so) | 202 / 200 |
+| `MovieFileDelete`, `MovieDelete` | the item is marked missing, its data kept, and our files there that nothing needs go (scan.leftovers); with `deleteReason: upgrade` nothing (the `Download` follows), nor with `manualOverride` (no file deleted: FILE_STAYS); a `MovieDelete` with `deletedFiles: false` keeps the files, and the item stays (the answer says so) | 202 / 200 |
 
 A delete comes before Radarr or Sonarr deletes the files: a path still there is looked at again a
 little later (steps.recheck_gone), unless `deletedFiles: false` said the files stay.
@@ -48,7 +48,7 @@ the entry to add. Payload shapes: docs/interface.md §4.5 (camelCase keys, Pasca
 |---|---|---|
 | `Download` (per file `episodeFile`, or import-complete `episodeFiles[]`) | scan the show folder `series.path`; the show is identified from `tvdbId`/`tmdbId`/`imdbId`, no search, a new one in the episode order of its `type` (`anime`: absolute); an upgrade (`isUpgrade` + `deletedFiles`) makes the episode follow its new file (several single episodes upgraded to one multi-episode file: the first's item follows it, the others merge into it, scan.renames.follow_renames; import-complete sends no `deletedFiles`: the scan pairs them, scan.tv._replaced_by_one) | 202 |
 | `Rename` | each `renamedEpisodeFiles[].previousPath` episode follows its file; a published show is published again, so its NFOs and thumbs follow; no list (before 3.0.5): scan the show | 202 |
-| `EpisodeFileDelete` | marked missing, data kept; with `deleteReason: upgrade` nothing (the `Download` follows); `noLinkedEpisodes` or `manualOverride` delete no file: nothing (FILE_STAYS) | 202 / 200 |
+| `EpisodeFileDelete` | marked missing, data kept; its NFO and thumb go, and `season.nfo` when its folder holds no video (scan.leftovers); with `deleteReason: upgrade` nothing (the `Download` follows); `noLinkedEpisodes` or `manualOverride` delete no file: nothing (FILE_STAYS) | 202 / 200 |
 | `SeriesAdd` | scan the show folder with the series' ids (a folder not there yet: nothing found, nothing created, the answer says so) | 202 |
 | `SeriesDelete` | the show's items are marked missing when their files are gone, data kept | 202 |
 | `Test` | nothing | 200 |
