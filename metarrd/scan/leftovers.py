@@ -22,7 +22,9 @@ Only files the ledger says are ours, and unchanged since we wrote them: the rows
 item (`kind_change._disown`), then `kind_change.remove_disowned` removes each file holding what
 we wrote and keeps one changed since (the user's now, named in a `scan.warning` event). This is
 no publish: nothing new is written, and an item waiting for review ("Republish?") is not
-published by it."""
+published by it. An item whose files went is "Republish?" (it was "published"): its video put
+back at its name (a restore from the recycle bin) is found again with nothing of its NFO or art
+on disk, and says so."""
 
 from __future__ import annotations
 
@@ -51,6 +53,10 @@ def remove_left_behind(ids: list[int]) -> None:
         for item, rows in found.items():
             if rows:  # owned by no item: removed below, or by the next scan if killed first
                 L.update(movie=None).where(L.id.in_(rows)).execute()
+                # no longer as published: its video put back (a restore) is "Republish?"
+                M.update(publish_state=db.OUTDATED).where(
+                    M.id == item.id, M.publish_state == db.PUBLISHED
+                ).execute()
                 libraries[item.library_id] = item.library
                 log.info("item %d: %s deleted: %d files of ours there to remove",
                          item.id, item.path, len(rows))  # fmt: skip

@@ -251,3 +251,40 @@ def test_with_publishing_off_nothing_of_ours_is_removed(tv):
 
     assert db.Movie.get_by_id(built.episodes[LAST].id).missing
     assert names(built.path("Season 2")) == before - {Path(LAST).name}
+
+
+def test_a_movie_whose_files_went_with_its_video_is_republish_when_the_video_comes_back(movies):
+    """The delete removed the NFO and art published for it, so the item is no longer as it
+    was published: the same file put back (the recycle bin, a restore) is found again at its
+    name, "Republish?", not "published" with nothing of its NFO or art on disk."""
+    client, rt, built = movies
+    video = Path(built.movie.path)
+    kept = video.read_bytes()
+    video.unlink()
+    r = client.post("/api/webhooks/radarr", json=movie_file_delete(built, "manual"), headers=KEY)
+    assert r.status_code == 202
+    assert names(built.folder) == set()
+
+    video.write_bytes(kept)
+    scan(rt)
+
+    movie = db.Movie.get_by_id(built.movie.id)
+    assert not movie.missing
+    assert movie.publish_state == db.OUTDATED
+
+
+def test_an_episode_whose_files_went_with_its_video_is_republish_when_it_comes_back(tv):
+    client, rt, built = tv
+    video = built.path(LAST)
+    kept = video.read_bytes()
+    video.unlink()
+    r = client.post("/api/webhooks/sonarr", json=episode_delete(built.folder, LAST, "manual"),
+                    headers=KEY)  # fmt: skip
+    assert r.status_code == 202
+
+    video.write_bytes(kept)
+    scan(rt)
+
+    episode = db.Movie.get_by_id(built.episodes[LAST].id)
+    assert not episode.missing
+    assert episode.publish_state == db.OUTDATED
