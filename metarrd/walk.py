@@ -650,6 +650,7 @@ def walk_library(
     known: Set[str] | None = None,
     on_skip: SkipCallback | None = None,
     library_root: str | os.PathLike[str] | None = None,
+    nfos: dict[str, list[int]] | None = None,
 ) -> Iterator[FoundVideo]:
     """Every movie under `root`, folder by folder in name order.
 
@@ -664,12 +665,15 @@ def walk_library(
     as a user reads it (`skip_rule`); hidden and NAS junk entries are not told. A file or folder
     a pattern of a Jellyfin `.ignore` or a Plex `.plexignore` matches is left out and told
     (`ignore_files`); `library_root`: the library's root when `root` is a folder inside it,
-    whose ignore files on the way down to `root` count too.
+    whose ignore files on the way down to `root` count too. `nfos`, when given, takes the size
+    and mtime of each `.nfo` file of the folders listed, by its path: a full rescan tells an
+    NFO changed beside an unchanged video by them (`scan.stage`), at one `stat` per NFO.
     """
     known = known or frozenset()
     known_dirs = {p.rpartition(os.sep)[0] for p in known}  # compared with subfolder paths only
     root = os.fspath(root)
     report = _Reporter(on_error, on_skip)
+    report.nfos = nfos
     allowed = RealFolders((root, *inside))
     try:
         root_stat = os.stat(root)
@@ -696,6 +700,15 @@ def walk_library(
         rules = rules_in.pop(folder, None) if rules_in else None
         if entries is None:
             continue
+        if nfos is not None:  # `report.note_nfos` inlined: a call a folder costs a rescan
+            for entry in entries:
+                if entry.name[-4:].lower() == ".nfo":
+                    try:
+                        st = entry.stat()
+                    except OSError:  # gone since the listing, a dangling link: no NFO
+                        continue
+                    if stat.S_ISREG(st.st_mode):
+                        nfos[entry.path] = [st.st_size, st.st_mtime_ns]
         single = _known_single(folder, entries, known) if known else None
         if (
             single is not None
@@ -980,6 +993,21 @@ class _Reporter:
     def __init__(self, on_error: ErrorCallback | None, on_skip: SkipCallback | None = None):
         self.on_error = on_error
         self.on_skip = on_skip
+        # `walk_library`'s `nfos`: a disc's NFOs in its VIDEO_TS or BDMV folder go there too
+        self.nfos: dict[str, list[int]] | None = None
+
+    def note_nfos(self, entries: Iterable[os.DirEntry[str]]) -> None:
+        """The size and mtime of each `.nfo` file of `entries`, into `nfos` when it is set."""
+        if self.nfos is None:
+            return
+        for entry in entries:
+            if entry.name[-4:].lower() == ".nfo":
+                try:
+                    st = entry.stat()
+                except OSError:  # gone since the listing, a dangling link: no NFO
+                    continue
+                if stat.S_ISREG(st.st_mode):
+                    self.nfos[entry.path] = [st.st_size, st.st_mtime_ns]
 
     def skipped(self, path: str, rule: str | None) -> None:
         """A video or folder left out by its name (`rule` None: not worth telling)."""
@@ -1210,9 +1238,13 @@ def _disc(
     for sub in dirs:
         name = sub.name.upper()
         if name == "VIDEO_TS":
-            streams += [e for e in _sorted_scan(sub.path, report) if _is_vob(e)]
+            listing = _sorted_scan(sub.path, report)
+            streams += [e for e in listing if _is_vob(e)]
+            report.note_nfos(listing)  # its `VIDEO_TS.nfo`
         elif name == "BDMV":
-            for stream in _scan_quiet(sub.path):  # `STREAM`, or `stream` off a Linux mount
+            listing = _scan_quiet(sub.path)
+            report.note_nfos(listing)  # its `index.nfo`
+            for stream in listing:  # `STREAM`, or `stream` off a Linux mount
                 if stream.name.upper() == "STREAM":  # a file so named lists as nothing
                     streams += [e for e in _scan_quiet(stream.path) if _is_m2ts(e)]
         elif name == "STREAM" and own_name == "BDMV":

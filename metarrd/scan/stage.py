@@ -66,6 +66,7 @@ from metarrd.scan.local_files import (
     refused_link,
 )
 from metarrd.scan.nfo_read import UNNAMED_SOURCES, NfoData, NfoError, nfo_titles, read_nfo
+from metarrd.scan.nfos_seen import NfosSeen
 from metarrd.scan.renames import (
     carry_movie_ledger,
     carry_sidecars,
@@ -281,6 +282,7 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
     for folder, why in dict(shares.values()).items():
         on_error(Path(folder), why)
     skipped = Skipped(root)  # what the walk leaves out by name: listed for the user
+    nfos: dict[str, list[int]] | None = {} if whole else None  # the walk's NFOs' stats
     # symlinked folders are followed into any library (or anywhere, when this one says so)
     walk = functools.partial(
         walk_library,
@@ -290,6 +292,7 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         known=single,
         on_skip=skipped,
         library_root=root,
+        nfos=nfos,
     )
     found: list[FoundVideo] = []
     with _cycle_collector_paused():
@@ -322,6 +325,24 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
     report.skipped = skipped.total
     save_skipped(library, skipped)
 
+    # a full rescan: the NFOs new or changed since the last one, beside which an unchanged
+    # video's NFO is checked as a folder's scan checks it (the watcher's, every time)
+    seen_nfos = NfosSeen(library) if nfos is not None else None
+    if seen_nfos is not None and nfos:
+        seen_nfos.took(nfos)
+
+    def nfo_changed(video: FoundVideo, k: tuple) -> bool:
+        if seen_nfos is None:
+            return _nfo_changed(rt, video, k[6], functools.partial(said, k[0]))
+        near = seen_nfos.near(video.file, video.is_disc)
+        if not near:
+            return False
+        errors = len(report.errors)
+        changed = _nfo_changed(rt, video, k[6], functools.partial(said, k[0]))
+        if len(report.errors) > errors:  # it could not be read: not taken in, nor seen
+            seen_nfos.look_again(near)
+        return changed
+
     changed: list[tuple[FoundVideo, int | None]] = []
     seen = set()
     identified: list[tuple[int, str]] = []  # unchanged items whose file identity is not recorded
@@ -336,7 +357,7 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
             and not k[4]
             and k[2] == video.size
             and k[3] == video.mtime_ns
-            and (whole or not _nfo_changed(rt, video, k[6], functools.partial(said, k[0])))
+            and not ((not whole or seen_nfos.folders) and nfo_changed(video, k))
             and not (k[9] and _opens_now(video, _roots(rt)))  # a permission fixed: read at last
         ):
             unchanged += 1
@@ -437,6 +458,8 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         for movie in vanished.values():
             log.info("item %d: %s vanished, marked missing", movie.id, movie.path)
         report.missing.extend(ids)
+    if seen_nfos is not None:
+        seen_nfos.save()
     log.info(
         "library %s: %d videos, %d new, %d changed, %d moved, %d missing, %d unchanged, %d errors, "
         "%d skipped by name",

@@ -60,6 +60,7 @@ from metarrd.identify import (
 )
 from metarrd.imaging import ImageRejected, analyse_image
 from metarrd.mounts import device_of, share_gone
+from metarrd.paths import is_inside
 from metarrd.runtime import Runtime
 from metarrd.scan.kind_change import FilmsKept, films_kept, films_left_in_tv, remove_disowned
 from metarrd.scan.kodi_episodes import kodi_only_videos
@@ -73,6 +74,7 @@ from metarrd.scan.local_files import (
     refused_link,
 )
 from metarrd.scan.nfo_read import MAX_NFO_BYTES, UNNAMED_SOURCES, NfoError, capped, nfo_titles
+from metarrd.scan.nfos_seen import NfosSeen
 from metarrd.scan.renames import (
     carry_file,
     carry_ledger,
@@ -227,6 +229,8 @@ def _walk_and_scan(
     """The walk of `scope`, and the scan of each show found in it."""
     skipped = Skipped(root)  # what the walk leaves out by name: listed for the user
     walk = _ShowWalk(rt.config, lib, on_error, skipped)
+    # a full rescan: the episode NFOs new or changed since the last one (`scan_show`)
+    seen_nfos = NfosSeen(library) if root in scope else None
     shows: dict[Path, list[Path]] = {}  # show folder -> scope paths inside it
     for top in scope:
         if top != root and (why := cannot_look(top)) is not None:  # its items keep their state
@@ -299,7 +303,7 @@ def _walk_and_scan(
             try:
                 scan_show(
                     rt, library, show_dir, tops, report, walk, nfos=root not in scope,
-                    films=kept,
+                    films=kept, seen=seen_nfos,
                 )  # fmt: skip
             except Exception as exc:  # noqa: BLE001 - one show's failure is that show's only
                 if db.is_disk_full(exc) or isinstance(exc, LeaseLost):  # no show's: the job's
@@ -309,10 +313,14 @@ def _walk_and_scan(
                 )
                 on_error(show_dir, f"the show could not be scanned ({type(exc).__name__}: {exc})")
                 walk.unread.append(str(show_dir))  # its films, if any, stay as they are
+                if seen_nfos is not None:  # its NFOs: looked at again by the next rescan
+                    seen_nfos.look_again(f for f in seen_nfos.folders if is_inside(f, show_dir))
     # a movie library's films its walk left out (a show's `Shorts/`): its kind changed since
     films_left_in_tv(rt.config, library, scope, lambda film: _out_of_reach(film, root, walk), kept)
     report.skipped = skipped.total
     save_skipped(library, skipped)
+    if seen_nfos is not None:
+        seen_nfos.save()
     log.info(
         "TV library %s: %d shows, %d videos, %d new, %d changed, %d missing, %d unchanged, "
         "%d errors, %d skipped by name", lib.name, len(shows), report.found, len(report.new),
@@ -339,6 +347,9 @@ class _ShowWalk:
         self.root = os.path.normpath(lib.path)
         # the ignore files' patterns in force in a folder (the root's, read by its listing)
         self.root_rules: dict[str, ignore_files.Rules] = {}
+        # when set (a full rescan), `episode_files` adds the size and mtime of each episode
+        # NFO it passes by its path (`nfos_seen`): one `stat` per NFO
+        self.nfos: dict[str, list[int]] | None = None
 
     def rules_above(self, top: str) -> ignore_files.Rules:
         """The patterns in force in the folder holding `top` (a show folder, or a scope in one)."""
@@ -449,6 +460,13 @@ class _ShowWalk:
                             found.append((Path(entry.path), info.st_size, info.st_mtime_ns))
                         elif os.path.splitext(name)[1].lower() in VIDEO_EXTENSIONS:
                             self.skipped(entry.path, episode_skip_rule(name))
+                        elif (
+                            self.nfos is not None
+                            and name[-4:].lower() == ".nfo"
+                            and name.lower() not in (SHOW_NFO, "season.nfo")  # read every scan
+                        ):
+                            info = entry.stat()
+                            self.nfos[entry.path] = [info.st_size, info.st_mtime_ns]
                     except FileNotFoundError:
                         continue  # vanished since the listing
                     except OSError as exc:  # a link into a share we may not read, EIO
@@ -1189,6 +1207,7 @@ def scan_show(
     *,
     nfos: bool = False,
     films: FilmsKept | None = None,
+    seen: NfosSeen | None = None,
 ) -> None:
     """`nfos`: an unchanged episode file is read again when its NFO is the user's and not the
     one its item last took in (a scan of some folders: the watcher's, for an NFO edited in
@@ -1196,6 +1215,8 @@ def scan_show(
     `films`: the films a movie library's scan recorded that stay films
     (`kind_change.films_kept`: their names read as no episode): not read, noted as seen,
     each reported unless the library is guarded (its warning says it of them all).
+    `seen`: in a full rescan, the NFOs its last one saw: an unchanged file is read again when
+    its NFO is new or changed since (`nfos_seen`), and is the user's, not the one taken in.
     A show folder that cannot be listed (0700 of another user, EIO on a share) is reported
     and its items keep their state: nothing in it can be looked at, not even its NFO."""
     try:
@@ -1204,7 +1225,25 @@ def scan_show(
     except OSError as exc:
         walk.unreadable(show_dir, f"cannot list the folder ({exc.strerror})")
         return
+    if seen is not None:
+        walk.nfos = {}
     files = walk.episode_files(tops)
+    if seen is not None:
+        seen.took(walk.nfos or {})
+        walk.nfos = None
+
+    def nfo_changed(path: Path, item: db.Movie) -> bool:
+        if seen is None:
+            return _episode_nfo_changed(rt.config, path, item, report)
+        folder = str(path.parent)
+        if folder not in seen.folders:
+            return False
+        errors = len(report.errors)
+        changed = _episode_nfo_changed(rt.config, path, item, report)
+        if len(report.errors) > errors:  # it could not be read: not taken in, nor seen
+            seen.look_again([folder])
+        return changed
+
     if films and (left := [f for f in files if films.holds(str(f[0]))]):
         files = [f for f in files if f not in left]
         for path, *_ in [] if films.guarded else left:
@@ -1227,7 +1266,7 @@ def scan_show(
             item is not None
             and not item.missing
             and (item.size, item.mtime_ns) == (size, mtime_ns)
-            and not (nfos and _episode_nfo_changed(rt.config, path, item, report))
+            and not ((nfos or seen is not None) and nfo_changed(path, item))
             and not ((item.hints or {}).get(STREAMS_REFUSED) and _opens_now(path))
         ):
             if (item.hints or {}).get("name_rules") != NAME_RULES:  # read by older rules

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from metarrd import db
 from metarrd.scan.local_files import (
     art_base_name,
     base_name,
@@ -157,3 +158,29 @@ def test_a_discs_folder_with_a_dot_in_its_name_gives_its_title_and_year(tmp_path
     movie = db.Movie.get_by_id(movie_id)
     assert (movie.hints["name_title"], movie.hints["name_year"]) == ("Dr. Strangelove", 1964)
     assert (movie.title, movie.year) == ("Dr. Strangelove", 1964)
+
+
+@pytest.mark.parametrize(
+    ("files", "nfo"), [(DVD, "VIDEO_TS/VIDEO_TS.nfo"), (BLURAY, "BDMV/index.nfo")]
+)
+def test_a_discs_own_nfo_changed_is_taken_in_by_a_full_rescan(tmp_path, config_factory, files, nfo):
+    """A disc's own NFO (`VIDEO_TS/VIDEO_TS.nfo`, Kodi's first for a DVD's folder) fixed in
+    MediaElch beside the unchanged disc: the full rescan lists the disc's folder for its
+    streams, and notes its NFO there too, so the fix is taken in as beside a file."""
+    from metarrd.runtime import open_runtime
+    from metarrd.scan import scan
+
+    folder = tmp_path / "movies" / "Alien (1979)"
+    _disc(folder, files)
+    (folder / nfo).write_text("<movie><title>9</title></movie>")
+    rt = open_runtime(config_factory(libraries={"Movies": tmp_path / "movies"}))
+    try:
+        (alien_id,) = scan(rt).new
+        (folder / nfo).write_bytes(
+            (Path(__file__).parents[1] / "nfo" / "mediaelch-kodi_v18_Alien_1979.nfo").read_bytes()
+        )
+        assert scan(rt).changed == [alien_id]
+        assert db.Movie.get_by_id(alien_id).title == "Alien"
+        assert scan(rt).unchanged == 1
+    finally:
+        rt.close()

@@ -360,3 +360,49 @@ def test_moving_pictures_lists_between_bars_are_read_as_their_values():
     assert two.fields["studios"] == ["A Films", "B Pictures"]
     plain = parse_nfo(b"<movie><title>Pipe | Dream</title></movie>", Path("x.nfo"))
     assert plain.fields["title"] == "Pipe | Dream"
+
+
+# --- a full rescan ------------------------------------------------------------------------------
+
+
+def test_a_full_rescan_takes_in_the_users_nfo_changed_beside_an_unchanged_video(
+    config_factory, tmp_path
+):
+    """tinyMediaManager matched `Alien (1979)` to 9 (2009) and wrote its `movie.nfo`; the user
+    fixed the match in MediaElch, which rewrote `movie.nfo`, while the daemon was down. The
+    full rescan at start (or `metarrd scan`) passed over the unchanged video at one `stat`, and
+    the item kept 9's title and ids; only a scan of the folder took the fix in. Now the rescan
+    notices the NFO whose size or mtime is not the one it saw last, reads it when its content is
+    not what the item took in, and leaves it alone after that; the NFO our PUBLISH wrote is
+    no user's."""
+    library = tmp_path / "movies"
+    folder = library / "Alien (1979)"
+    folder.mkdir(parents=True)
+    shutil.copyfile(SAMPLE, folder / "Alien (1979).mkv")
+    nfo = folder / "movie.nfo"
+    shutil.copyfile(NFO / "tmm-kodi.nfo", nfo)
+    rt = open_runtime(config_factory(libraries={"Movies": library}))
+    try:
+        (alien_id,) = scan(rt).new
+        assert db.Movie.get_by_id(alien_id).title == "9"
+
+        shutil.copyfile(NFO / "mediaelch-kodi_v18_Alien_1979.nfo", nfo)
+        report = scan(rt)
+
+        assert report.changed == [alien_id]
+        alien = db.Movie.get_by_id(alien_id)
+        assert alien.title == "Alien"
+        assert (alien.hints["nfo_tmdb_id"], alien.hints["nfo_imdb_id"]) == (348, "tt0078748")
+        # seen now: the next rescan passes over it
+        report = scan(rt)
+        assert report.unchanged == 1 and not report.changed
+
+        # the NFO our PUBLISH writes over it (the user's kept aside) is no user's edit
+        alien.identification_status = db.ENRICHED
+        alien.save()
+        publish_item(rt, db.Movie.get_by_id(alien_id))
+        assert ET.parse(nfo).getroot().findtext("title") == "Alien"
+        report = scan(rt)
+        assert report.unchanged == 1 and not report.changed
+    finally:
+        rt.close()

@@ -153,3 +153,26 @@ def test_a_later_blocks_rating_edited_in_another_tool_is_its_own_episodes(rt, tm
     publish(rt, show)
     assert blocks(nfo, "ratings/rating/value") == ["7.5", "9.1"]
     assert blocks(nfo, "ratings/rating/votes") == ["12", "345"]
+
+
+def test_an_episode_nfo_edited_while_the_daemon_was_down_is_taken_in_by_the_full_rescan(
+    rt, tmp_path
+):
+    """The full rescan (at the daemon's start, `metarrd scan`) passed over an episode NFO the
+    user edited in tinyMediaManager beside an unchanged file: only a scan of the show's folder
+    read it. Now the rescan takes it in; the NFOs PUBLISH wrote, and the edit once taken in,
+    are no change to it."""
+    show = identified_show(rt, tmp_path / "tv", files=[PILOT, MULTI])
+    enrich_item(rt, show)
+    publish(rt, show)
+    report = scan(rt)  # our own NFOs: nothing read again
+    assert report.unchanged == 2 and not report.changed
+    pilot_nfo = (tmp_path / "tv" / PILOT).with_suffix(".nfo")
+    edit(pilot_nfo, ("<title>Pilot</title>", "<title>Pilot (Director's Cut)</title>"))
+
+    report = scan(rt)
+
+    assert episode("S01E01 - Pilot.mkv").title == "Pilot (Director's Cut)"
+    assert len(report.changed) == 1 and report.unchanged == 1
+    report = scan(rt)
+    assert report.unchanged == 2 and not report.changed
