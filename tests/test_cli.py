@@ -1140,11 +1140,13 @@ def test_a_scan_without_the_right_to_look_everywhere_scans_the_rest(tmp_path, si
     assert f"{tv / 'Lost (2004)'}: cannot list the folder (Permission denied)" in lines
     assert f"{tv / 'Dexter (2006)/Season 02'}: cannot list the folder (Permission denied)" in lines
     assert any(line.startswith(str(unreadable[3])) for line in lines), lines
+    assert f"{unreadable[4]}: cannot be read (Permission denied)" in lines  # the edited NFO
     assert "1 new" in done.stdout and "0 missing" in done.stdout, done.stdout
     assert "0 new, 0 changed, 0 moved, 0 missing" in again.stdout, again.stdout
     fixed = run()
     assert fixed.returncode == 0, fixed.stderr
-    assert "1 changed" in fixed.stdout and "0 missing" in fixed.stdout, fixed.stdout  # Crocodile
+    # Crocodile, and Ronin whose edited NFO the full rescan takes in now it can be read
+    assert "2 changed" in fixed.stdout and "0 missing" in fixed.stdout, fixed.stdout
 
 
 def test_a_folder_renamed_by_hand_found_by_metarrd_scan_is_queued_for_the_players(library):
