@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterable
 
 from metarrd import db
+from metarrd.files import is_utf8
 
 _KEY = "nfos_seen:{}"
 _CHUNK = 500  # paths in one `IN (...)`: SQLite's older limit on variables is 999
@@ -39,6 +40,8 @@ class NfosSeen:
     def took(self, found: Stats) -> None:
         """The NFOs the walk found (the library's, or a TV show's): those the last full rescan
         did not see as they are now, and PUBLISH did not write, are `new`."""
+        if not all(map(is_utf8, found)):  # no name that cannot be stored: none is read either
+            found = {p: st for p, st in found.items() if is_utf8(p)}
         if not found:
             return
         if self.before is None:

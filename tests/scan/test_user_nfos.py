@@ -406,3 +406,29 @@ def test_a_full_rescan_takes_in_the_users_nfo_changed_beside_an_unchanged_video(
         assert report.unchanged == 1 and not report.changed
     finally:
         rt.close()
+
+
+def test_a_full_rescan_goes_on_past_an_nfo_whose_name_is_not_utf8(config_factory, tmp_path):
+    """An NFO named in Latin-1 on an old share (`Amélie.nfo` as bytes `Am\\xe9lie.nfo`) beside
+    the user's `movie.nfo`: the record of the NFOs seen could not be stored, and every full
+    rescan of the library failed on it. Such a name is no NFO a scan reads (nor a video it
+    records); the rest is scanned and the user's edit still taken in."""
+    library = tmp_path / "movies"
+    folder = library / "Alien (1979)"
+    folder.mkdir(parents=True)
+    shutil.copyfile(SAMPLE, folder / "Alien (1979).mkv")
+    nfo = folder / "movie.nfo"
+    shutil.copyfile(NFO / "tmm-kodi.nfo", nfo)
+    latin1 = os.path.join(os.fsencode(folder), b"Am\xe9lie.nfo")
+    with open(latin1, "wb") as f:
+        f.write(b"<movie><title>Am\xe9lie</title></movie>")
+    rt = open_runtime(config_factory(libraries={"Movies": library}))
+    try:
+        (alien_id,) = scan(rt).new
+        shutil.copyfile(NFO / "mediaelch-kodi_v18_Alien_1979.nfo", nfo)
+        report = scan(rt)
+        assert report.changed == [alien_id]
+        assert db.Movie.get_by_id(alien_id).title == "Alien"
+        assert scan(rt).unchanged == 1
+    finally:
+        rt.close()
