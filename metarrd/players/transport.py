@@ -120,6 +120,10 @@ def _tls_problem(sock: socket.socket, host: str, where: str, verify: bool | str)
         )
 
 
+# getaddrinfo's answers that the name has no address (glibc's EAI_NODATA too), as in http.py
+_NO_SUCH_NAME = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
+
+
 def why_unreachable(url: str, timeout: float, verify: bool | str = True) -> str:
     """Probe the port of `url` to say why a request failed: refused, silent, unknown host, or
     (https) a certificate not trusted, a port that speaks no TLS."""
@@ -129,8 +133,12 @@ def why_unreachable(url: str, timeout: float, verify: bool | str = True) -> str:
         infos = lookup(host, port, seconds=timeout)
     except Overdue:
         return f"host name {host!r} could not be looked up within {timeout:g} s"
-    except socket.gaierror:
-        return f"host name {host!r} not found"
+    except socket.gaierror as exc:
+        if exc.errno in _NO_SUCH_NAME:
+            return f"host name {host!r} not found"
+        # EAI_AGAIN ("Temporary failure in name resolution": the network or its DNS server
+        # down) and the like: the name may well be right, the look-up itself failed
+        return f"host name {host!r} could not be looked up: {exc.strerror or exc}"
     except OSError as exc:
         return f"cannot look up {host!r}: {exc.strerror or exc}"
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))

@@ -93,6 +93,40 @@ def test_a_name_the_dns_server_stops_answering_for_is_said_within_the_timeout(ma
     assert hung_dns.release()
 
 
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        (
+            socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution"),
+            "host name 'kodi.lan.test' could not be looked up: Temporary failure in name "
+            "resolution",
+        ),
+        (
+            socket.gaierror(socket.EAI_NONAME, "Name or service not known"),
+            "host name 'kodi.lan.test' not found",
+        ),
+    ],
+)
+def test_a_name_the_resolver_could_not_look_up_is_not_said_not_found(
+    make_rt, monkeypatch, error, said
+):
+    """A resolver that could not answer (glibc's EAI_AGAIN: the network or the NAS's DNS
+    server down) is not a name that does not exist: "not found" sent the user to check a
+    player's address that is right. A name with no address is still "not found"."""
+
+    def failing(host, *args, **kwargs):
+        if host == "kodi.lan.test":
+            raise error
+        return real(host, *args, **kwargs)
+
+    real = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", failing)
+    rt = make_rt([kodi(f"http://kodi.lan.test:{free_port()}", timeout_seconds=2)])
+    ok, message = only(rt)
+    assert not ok
+    assert message == said
+
+
 def test_timeout(make_rt):
     with FakeKodi() as fake:
         fake.hang.set()
