@@ -16,6 +16,7 @@ import os
 import shutil
 import socket
 import sqlite3
+import subprocess
 import tempfile
 import threading
 import time
@@ -690,3 +691,22 @@ def hung_dns(monkeypatch) -> Iterator[HungDns]:
     monkeypatch.setattr(socket, "getaddrinfo", dns.getaddrinfo)
     yield dns
     dns.release()
+
+
+@pytest.fixture
+def small_data_dir(tmp_path) -> Iterator[Path]:
+    """A data folder (the SQLite database, its temp files, the cache) on a small file system of
+    its own (a 40 MB tmpfs), to fill for real: tests/test_disk_full.py and the publish tests of
+    a copy into the cache failing on a full disk. Skipped where no tmpfs can be mounted (not
+    root, a container without the right); the injected disk-full tests cover the logic."""
+    data = tmp_path / "data"
+    data.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", str(data)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    yield data
+    subprocess.run(["umount", "-l", str(data)], check=False)

@@ -156,21 +156,6 @@ def test_healthz_and_the_header_show_a_full_disk(config_factory):
 # --- a real full file system ----------------------------------------------------------------------
 
 
-@pytest.fixture
-def small_data_dir(tmp_path) -> Path:
-    data = tmp_path / "data"
-    data.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root; the injected tests above cover the logic")
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", str(data)], capture_output=True
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
-    yield data
-    subprocess.run(["umount", "-l", str(data)], check=False)
-
-
 def _fill(folder: Path, leave_bytes: int) -> Path:
     stat = os.statvfs(folder)
     filler = folder / "filler"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -198,23 +197,6 @@ def test_a_file_set_aside_by_a_killed_publish_is_copied_by_the_next_not_removed(
     assert not copied(ours)
     assert poster.read_bytes() == ours  # written again
     assert not _asides(built.folder)
-
-
-@pytest.fixture
-def small_data_dir(tmp_path) -> Path:
-    """The data folder (the SQLite database, its temp files, the cache) on a small file system
-    of its own, mounted before the runtime opens it (tests/test_disk_full.py)."""
-    data = tmp_path / "data"
-    data.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root")
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", str(data)], capture_output=True
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
-    yield data
-    subprocess.run(["umount", "-l", str(data)], check=False)
 
 
 def test_a_copy_into_the_cache_failing_on_a_full_disk_fails_its_item_alone(
