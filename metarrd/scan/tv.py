@@ -26,7 +26,13 @@ from typing import Any
 
 from metarrd import cache, db, ignore_files
 from metarrd.atomic import TEMP_MARKER, sha256_file
-from metarrd.config import EPISODE_THUMB, LIBRARY_SOURCE, Config, LibraryConfig
+from metarrd.config import (
+    EPISODE_THUMB,
+    LIBRARY_SOURCE,
+    SEASON_ART_TYPES,
+    Config,
+    LibraryConfig,
+)
 from metarrd.errors import LeaseLost
 from metarrd.fields import DETAIL_FIELDS, SUMMED_FIELDS, block_lock_name, nfo_status
 from metarrd.files import (
@@ -144,6 +150,25 @@ SEASON_NFO = "season.nfo"  # in a season folder: Jellyfin's, Emby's and tinyMedi
 # `season-specials.nfo`: TvShowSeasonNfoNaming.SEASON), as its reader matches it
 _SHOW_FOLDER_SEASON_NFO = re.compile(r"season(?:([0-9]{2,9})|-(specials))\.nfo", re.I)
 _SEASON_ART = re.compile(r"^season(?:(\d{2,4})|-(specials|all))-([a-z]+)$")
+# a season's own art in its folder (`Season 1/folder.jpg`): what Jellyfin's image saver writes
+# there ("save artwork into media folders": its default convention's `folder`, then `backdrop`,
+# `backdrop1`; ImageSaver.GetStandardSavePath) and its LocalImageProvider reads for a season
+# (`poster`/`folder`/`cover`/`default`, `fanart`/`background`/`backdrop`, `banner`,
+# `landscape`), and tinyMediaManager's "season folder" namings (`Season 01/season01.jpg`,
+# `Season 01/season01-fanart.jpg`: TvShowSeasonPosterNaming.SEASON_FOLDER and its like)
+_IN_SEASON_FOLDER = {
+    "poster": "poster",
+    "folder": "poster",
+    "cover": "poster",
+    "default": "poster",
+    "fanart": "fanart",
+    "background": "fanart",
+    "backdrop": "fanart",
+    "banner": "banner",
+    "landscape": "landscape",
+}
+_IN_SEASON_FOLDER_NAME = re.compile(r"^([a-z]+)-?(\d{1,2})?$")
+_SEASON_POSTER = re.compile(r"^season(?:(\d{2,4})|-(specials))$")
 
 
 @dataclass
@@ -1943,12 +1968,60 @@ def _show_artwork(
         kind = classify_image(entry.name, "\0", own_folder=True)
         if kind:
             found.append((None, Path(entry.path), *kind))
+    for entry in entries:
+        found += _season_folder_artwork(entry, odd)
     found, refused = _readable(config, found, show_dir)
     seen = _seen(found)
     unchanged = _unchanged_library_art(seen)
     art, errors = _analysed(config, [f for f in found if str(f[1]) not in unchanged])
     art_seen = [(season, replace(a, seen=seen.get(str(a.path)))) for season, a in art]
     return art_seen, odd + refused + errors
+
+
+def _season_folder_artwork(
+    folder: os.DirEntry[str], odd: list[str]
+) -> list[tuple[int, Path, str, int]]:
+    """The user's art of a season in that season's folder right in the show folder (`Season 1/`,
+    `Specials/`; `_IN_SEASON_FOLDER`): (season, path, type, rank). A migrated library's season
+    posters were left unread there, and ours (`season01-poster.jpg`, which Jellyfin reads
+    first) took their place without the user's ever being offered. A name giving another
+    season than its folder (`Season 2/season01.jpg`) is not taken."""
+    if folder.name.startswith((".", TEMP_MARKER)) or is_skipped_show_folder(folder.name):
+        return []
+    try:
+        if not folder.is_dir(follow_symlinks=False) or kept_out_rule(folder.path) is not None:
+            return []
+        number = season_of_folder(folder.name, numeric=True)
+        if number is None:
+            return []
+        entries = list(os.scandir(folder.path))
+    except OSError:  # the episodes' walk reports the folder, by its own reason
+        return []
+    found = []
+    for entry in entries:
+        stem, ext = os.path.splitext(entry.name)
+        if ext.lower() not in IMAGE_EXTS or entry.name.startswith((".", TEMP_MARKER)):
+            continue
+        stem = stem.lower()
+        if (m := _SEASON_ART.match(stem) or _SEASON_POSTER.match(stem)) is not None:
+            named = 0 if m.group(2) == "specials" else m.group(1) and int(m.group(1))
+            kind = m.group(3) if m.re is _SEASON_ART else "poster"
+            rank = 1
+        elif (m := _IN_SEASON_FOLDER_NAME.match(stem)) is not None and m.group(1) in (
+            _IN_SEASON_FOLDER
+        ):
+            named, kind = number, _IN_SEASON_FOLDER[m.group(1)]
+            rank = int(m.group(2)) + 1 if m.group(2) else 1
+        else:
+            continue
+        if named != number or kind not in SEASON_ART_TYPES:
+            continue
+        if not _is_regular(entry):
+            if (why := not_a_file(entry)) is not None:
+                odd.append(why)
+            continue
+        found.append((number, Path(entry.path), kind, rank))
+    return found
 
 
 def _readable(config: Config, found: list, item: Path) -> tuple[list, list[str]]:
