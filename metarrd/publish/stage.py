@@ -47,7 +47,14 @@ from metarrd import db, workflow
 from metarrd.atomic import TEMP_MARKER, ensure_dir, sha256_file
 from metarrd.config import ASSET_TYPES, LibraryConfig
 from metarrd.errors import ItemError, MetarrdError, not_enriched
-from metarrd.files import MAX_FILE_BYTES, display, link_target_outside, names_in, read_regular
+from metarrd.files import (
+    MAX_FILE_BYTES,
+    display,
+    link_target_outside,
+    names_in,
+    read_regular,
+    sha256_regular,
+)
 from metarrd.paths import folded
 from metarrd.publish import actors, apply, discs, layout, nfo, plex, sources
 from metarrd.publish.apply import PublishResult
@@ -536,8 +543,9 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
         mine = {nfo_target, *item.ledger}
         others = {n for n in names - ours if not _same_file_by_case(folder / n, mine, names)}
         notes += discs.disc_notes(folder, others, nfo_target, _roots(rt))
-    poster = next((w.path.name for w in wanted if w.label == "poster 1"), None)
-    if poster is not None and art_base:
+    first_poster = next((w for w in wanted if w.label == "poster 1"), None)
+    poster = first_poster.path.name if first_poster is not None else None
+    if first_poster is not None and art_base:
         # Jellyfin takes `<base>.jpg` as the poster before any other name, in any letter case
         # of the extension (`.JPG`, `.Tbn`: `LocalImageProvider.GetImage`); Plex too, for the
         # formats it reads (`plex.reads_as_poster`: no `.webp`, no `.gif`)
@@ -548,6 +556,8 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
             return bool(dot) and f"{stem}.{ext.lower()}" in shadows
 
         for path in sorted(p for p in leave if p.parent in (folder, art_folder) and shadow(p.name)):
+            if _holds_ours(path, first_poster):  # the very poster chosen here
+                continue
             both = plex.reads_as_poster(path, folder, base)
             notes.append(
                 Warned(
@@ -633,6 +643,20 @@ def jellyfin_stack_art(
 _JELLYFIN_FIRST = {"clearlogo": ("logo",), "discart": ("disc", "cdart")}
 
 
+def _holds_ours(path: Path, file: Wanted) -> bool:
+    """Whether the user's image at `path` is a regular file of the very bytes we publish as
+    `file` (their Jellyfin `logo.png` chosen as the clear logo, copied to `clearlogo.png`):
+    a player that reads theirs first shows the picture chosen here all the same, and a note
+    telling the user to remove it would be wrong. Read only when its size is `file`'s."""
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size != file.size:
+            return False
+        return sha256_regular(path, MAX_FILE_BYTES) == file.sha256
+    except (OSError, ValueError):
+        return False
+
+
 def jellyfin_first_notes(
     wanted: list[Wanted], names: set[str], bases: Sequence[str], own: Callable[[], bool]
 ) -> list[str]:
@@ -642,9 +666,10 @@ def jellyfin_first_notes(
     itself (Jellyfin reads bare names there only)."""
     notes = []
     for ours, theirs in _JELLYFIN_FIRST.items():
-        mine = next((w.path.name for w in wanted if w.label == f"{ours} 1"), None)
-        if mine is None:
+        first = next((w for w in wanted if w.label == f"{ours} 1"), None)
+        if first is None:
             continue
+        mine = first.path.name
         stems = {f"{b}-{t}".casefold() for b in bases if b for t in theirs}
         bare = {t.casefold() for t in theirs}
         found = [
@@ -653,6 +678,7 @@ def jellyfin_first_notes(
             if (dot := n.rfind(".")) > 0
             and n[dot + 1 :].lower() in layout.IMAGE_EXTS
             and (n[:dot].casefold() in stems or n[:dot].casefold() in bare)
+            and not _holds_ours(first.path.parent / n, first)
         ]
         if any(n[: n.rfind(".")].casefold() in bare for n in found) and not own():
             found = [n for n in found if n[: n.rfind(".")].casefold() in stems]

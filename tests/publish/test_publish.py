@@ -558,6 +558,30 @@ def test_the_users_logo_and_disc_art_jellyfin_reads_first_are_left_with_a_note(r
     assert built.path("logo.png").read_bytes() == b"Jellyfin's"
 
 
+def test_the_users_jellyfin_art_that_is_the_picture_chosen_is_no_note(rt, build):
+    """A library Jellyfin saved its artwork into ("save artwork into media folders": `logo.png`,
+    `disc.png`; tinyMediaManager's poster naming `<base>.jpg`), migrated: the scan took those
+    pictures as the user's own, and enrich chose them, so ours are copies of theirs. Jellyfin
+    shows the chosen picture from either name, yet every publish told the user to remove their
+    file "to have Jellyfin show the ... chosen here". Another picture at one of those names is
+    still noted."""
+    built = build(art={"poster": ["jpeg"], "clearlogo": ["png"], "discart": ["png"]})
+    chosen = {t: built.images[built.selected[t][0].url] for t in ("poster", "clearlogo", "discart")}
+    built.path("logo.png").write_bytes(chosen["clearlogo"])
+    built.path("disc.png").write_bytes(chosen["discart"])
+    built.path(f"{BASE}.jpg").write_bytes(chosen["poster"])
+    built.path("cdart.png").write_bytes(chosen["clearlogo"])  # another picture: noted
+    notes = preview_publish(rt, built.movie).notes
+    assert [n for n in notes if "Jellyfin" in n] == [
+        f"cdart.png is left as it is: Jellyfin shows it as the disc art, before "
+        f"{BASE}-discart.png; remove it to have Jellyfin show the disc art chosen here"
+    ]
+    result = publish_item(rt, built.movie)
+    assert [n for n in result.skipped if "Jellyfin" in n] == [n for n in notes if "Jellyfin" in n]
+    assert built.path("logo.png").read_bytes() == chosen["clearlogo"]
+    assert built.path(f"{BASE}.jpg").read_bytes() == chosen["poster"]
+
+
 def test_a_bare_logo_in_a_folder_of_several_movies_is_no_note(rt, build):
     """In a folder of several movies Jellyfin reads no bare name for either of them."""
     first = build()
