@@ -19,6 +19,7 @@ import errno
 import logging
 import os
 import re
+import stat
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -2192,12 +2193,15 @@ def probe_episode(
     try:
         for entry in os.scandir(path.parent):
             kind = classify_image(entry.name, path.stem, own_folder=False)
+            if kind == ("poster", 1):  # `<base>.jpg`, `<base>.tbn`: an episode's, its thumb
+                kind = ("thumb", 1)
             if not kind or kind[0] != "thumb":
                 continue
             if _is_regular(entry):  # a symlink loop beside it is no thumb, nor a listing error
                 found.append((None, Path(entry.path), *kind))
             elif (why := not_a_file(entry)) is not None:  # a FIFO: never read, said
                 pr.errors.append(why)
+        found += _jellyfin_saved_thumb(path, pr.errors)
     except OSError as exc:
         pr.errors.append(f"{path.parent}: cannot list artwork ({exc.strerror})")
     found, refused = _readable(config, found, path)
@@ -2207,6 +2211,33 @@ def probe_episode(
     if pr.errors and _gone(str(path)):  # not one that cannot be looked at now (EACCES)
         pr.vanished = True
     return pr
+
+
+def _jellyfin_saved_thumb(path: Path, errors: list[str]) -> list[tuple[None, Path, str, int]]:
+    """The thumb Jellyfin's image saver wrote for the episode `path` ("save artwork into media
+    folders", its default convention): `metadata/<base>.<ext>` in the episode's folder
+    (ImageSaver.GetStandardSavePath), which its EpisodeLocalImageProvider reads when no
+    `<base>.<ext>` or `<base>-thumb.<ext>` is beside the video, in any letter case."""
+    folder = path.parent / "metadata"
+    try:
+        if not stat.S_ISDIR(os.lstat(folder).st_mode):
+            return []
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        errors.append(f"{folder}: cannot list artwork ({exc.strerror})")
+        return []
+    found = []
+    for entry in sorted(entries, key=lambda e: e.name):
+        stem, ext = os.path.splitext(entry.name)
+        if ext.lower() not in IMAGE_EXTS or stem.casefold() != path.stem.casefold():
+            continue
+        if _is_regular(entry):
+            found.append((None, Path(entry.path), "thumb", 1))
+        elif (why := not_a_file(entry)) is not None:
+            errors.append(why)
+    return found
 
 
 def _replace_all_streams(items: list[tuple[db.Movie, bool, StreamDetails | None]]) -> None:
