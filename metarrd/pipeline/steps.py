@@ -353,7 +353,8 @@ def _items_named(rt: Runtime, ids_by_path: dict[str, dict[str, Any]]) -> dict[in
     given: dict[int, dict[str, Any]] = {}
     for path, sent in ids_by_path.items():
         prefix = path.rstrip(os.sep) + os.sep
-        ids = {k: v for k, v in sent.items() if k != "kind"}  # and Sonarr's series_type
+        # and Sonarr's series_type; `file`: the file Radarr imported there
+        ids = {k: v for k, v in sent.items() if k not in ("kind", "file")}
         # a series without a TheTVDB id (`tvdbId: 0`) is a show all the same; a job queued
         # before `kind` was sent knew a show by its tvdb_id
         kind = sent.get("kind") or (db.SHOW if "tvdb_id" in ids else db.MOVIE)
@@ -364,6 +365,8 @@ def _items_named(rt: Runtime, ids_by_path: dict[str, dict[str, Any]]) -> dict[in
         )
         # LIKE is case-insensitive; paths are not
         items = [movie for movie in query if is_inside(movie.path, path)]
+        if len(items) > 1 and (named := [m for m in items if m.path == sent.get("file")]):
+            items = named  # the folder holds other movies too: the one Radarr imported
         if len(items) > 1:
             what = "shows" if kind == db.SHOW else "movies"
             message = (

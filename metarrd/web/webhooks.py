@@ -7,7 +7,7 @@ only queue jobs (metarrd/jobs.py) and answer at once:
 
 | Radarr event | what happens | answer |
 |---|---|---|
-| `Download` | scan `movie.folderPath`; its item is identified from `tmdbId`/`imdbId`, no search | 202 |
+| `Download` | scan `movie.folderPath`; its item (in a folder of several movies, `movieFile`'s) is identified from `tmdbId`/`imdbId`, no search | 202 |
 | `Rename` | each `renamedMovieFiles[].previousPath` item follows its file; no list (Radarr 3): scan the folder | 202 |
 | `MovieAdded` | scan `movie.folderPath` with its `tmdbId`/`imdbId` (a folder not there yet: nothing found, nothing created) | 202 |
 | `MovieFileDelete`, `MovieDelete` | the item is marked missing, its data kept, and our files there that nothing needs go (scan.leftovers); with `deleteReason: upgrade` nothing (the `Download` follows), nor with `manualOverride` (no file deleted: FILE_STAYS); a `MovieDelete` with `deletedFiles: false` keeps the files, and the item stays (the answer says so) | 202 / 200 |
@@ -581,7 +581,8 @@ def _download(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     if refused:
         return refused
     found = ids(movie) or ids(remote or {})
-    job = jobs.enqueue_scan([folder], ids={folder: found} if found else None, renames=renames)
+    named = {**found, **_imported(body, movie.get("folderPath"), folder, paths)} if found else {}
+    job = jobs.enqueue_scan([folder], ids={folder: named} if named else None, renames=renames)
     year = movie.get("year") if type(movie.get("year")) is int else "?"
     what = f"{text(movie, 'title', folder)} ({year})"
     given = f" with tmdb {found.get('tmdb_id')} / imdb {found.get('imdb_id')}" if found else ""
@@ -591,6 +592,21 @@ def _download(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     db.record_event("webhook.received", f"Radarr imported {what}", path=folder, **found)
     missing = paths.warn_missing([folder], "Download")
     return _answer(202, missing or f"scan of {folder} queued", event="Download", job=job.id)
+
+
+def _imported(body: dict[str, Any], sent: Any, folder: str, paths: _Paths) -> dict[str, str]:
+    """`{"file": path}`, the file a Download imported (its `movieFile`), when it is inside the
+    movie's folder: the folder's ids go to its item when the folder holds other movies too (a
+    cut the user put beside Radarr's file: steps._items_named). A file path that cannot be
+    used (not absolute, spelled as two names on disk) names none: the folder's scan goes on."""
+    movie_file = obj(body, "movieFile", "")
+    if movie_file is None or not _names_a_file(movie_file):
+        return {}
+    try:
+        path = _file_path(movie_file, sent, "movieFile", paths)
+    except (BadPayload, SpelledTwice):
+        return {}
+    return {"file": path} if is_inside(path, folder) and path != folder else {}
 
 
 def _movie_added(config: Config, body: dict[str, Any]) -> tuple[Response, int]:

@@ -370,6 +370,46 @@ def test_ids_for_a_folder_of_several_movies_go_to_none(setup, make_movie):
     ]
 
 
+def test_a_download_beside_a_version_added_by_hand_identifies_the_file_it_imported(setup):
+    """Radarr keeps one file a movie; users add another cut by hand beside it ("Blade Runner
+    (1982) - Director's Cut.mkv", Kodi's and Jellyfin's versions). Radarr's Download names the
+    file it imported (WebhookMovieFile.relativePath): its ids go to that file's item. They went
+    to none, the folder holding two movies, with a warning that the ids named one."""
+    client, rt, fake = setup
+    folder = Path(rt.config.library[0].path) / "Blade Runner (1982)"
+    folder.mkdir()
+    cut = folder / "Blade Runner (1982) - Director's Cut.mkv"
+    shutil.copy2(MEDIA / "h264_aac_mono.mp4", cut)
+    hand = db.Movie.create(library=db.Library.get(), path=str(cut), title="Blade Runner",
+                           identification_status=db.ENRICHED, tmdb_id=78)  # fmt: skip
+    rel = "Blade Runner (1982) {edition-Final Cut} Bluray-1080p.mkv"
+    shutil.copy2(MEDIA / "h264_aac_2audio_sub.mkv", folder / rel)
+    body = {
+        "eventType": "Download", "instanceName": "Radarr", "applicationUrl": "",
+        "movie": {"id": 7, "title": "Blade Runner", "year": 1982, "releaseDate": "1982-06-25",
+                  "folderPath": str(folder), "tmdbId": 78, "imdbId": "tt0083658",
+                  "overview": "", "genres": [], "images": [], "tags": [],
+                  "originalLanguage": {"id": 1, "name": "English"}},
+        "remoteMovie": {"tmdbId": 78, "imdbId": "tt0083658", "title": "Blade Runner",
+                        "year": 1982},
+        "movieFile": {"id": 3, "relativePath": rel, "path": str(folder / rel),
+                      "quality": "Bluray-1080p", "qualityVersion": 1, "releaseGroup": "GRP",
+                      "sceneName": "Blade.Runner.1982.The.Final.Cut.1080p.BluRay.x264-GRP",
+                      "indexerFlags": "0", "size": 22859, "dateAdded": "2026-12-01T10:00:00Z",
+                      "languages": [{"id": 1, "name": "English"}],
+                      "sourcePath": "/downloads/Blade.Runner.1982.The.Final.Cut.1080p.BluRay"
+                                    ".x264-GRP/br.mkv"},
+        "isUpgrade": False, "downloadClient": "qBittorrent", "downloadClientType": "qBittorrent",
+        "downloadId": "ABC",
+    }  # fmt: skip
+    assert client.post("/api/webhooks/radarr", json=body, headers=KEY).status_code == 202
+    imported = db.Movie.get(db.Movie.path == str(folder / rel))
+    given = {"tmdb_id": 78, "imdb_id": "tt0083658", "source": "webhook"}
+    assert [c for c in fake.calls if c[0] == "identify"] == [("identify", imported.id, given)]
+    assert db.Movie.get_by_id(hand.id).tmdb_id == 78
+    assert not db.Event.select().where(db.Event.kind == "webhook.ignored").exists()
+
+
 def test_a_download_of_a_folder_that_is_not_there_is_a_warning(setup):
     """A `path_map` that lands in the wrong folder of a library (or a share not mounted): the
     payload passes every check, its scan finds nothing. It was a silent 202."""
@@ -1481,8 +1521,10 @@ def test_a_container_path_is_accepted_through_path_map(docker_setup):
     job = db.Job.get(db.Job.kind == "scan")
     assert job.payload["paths"] == [str(library / "Heat (1995)")]
     assert job.payload["ids"] == {
-        str(library / "Heat (1995)"): {"tmdb_id": 949, "imdb_id": "tt0113277"}
-    }
+        str(library / "Heat (1995)"): {
+            "tmdb_id": 949, "imdb_id": "tt0113277", "file": movie.path  # mapped as well
+        }
+    }  # fmt: skip
 
 
 def test_rename_and_deletes_are_mapped_too(docker_setup):
