@@ -8,7 +8,7 @@ only queue jobs (metarrd/jobs.py) and answer at once:
 | Radarr event | what happens | answer |
 |---|---|---|
 | `Download` | scan `movie.folderPath`; its item (in a folder of several movies, `movieFile`'s) is identified from `tmdbId`/`imdbId`, no search | 202 |
-| `Rename` | each `renamedMovieFiles[].previousPath` item follows its file; no list (Radarr 3): scan the folder | 202 |
+| `Rename` | each `renamedMovieFiles[].previousPath` item follows its file (the movie's folder moved by Radarr unseen, which sends no webhook for it: its item under the old folder, _moved_with_its_folder); no list (Radarr 3): scan the folder | 202 |
 | `MovieAdded` | scan `movie.folderPath` with its `tmdbId`/`imdbId` (a folder not there yet: nothing found, nothing created) | 202 |
 | `MovieFileDelete`, `MovieDelete` | the item is marked missing, its data kept, and our files there that nothing needs go (scan.leftovers); with `deleteReason: upgrade` nothing (the `Download` follows), nor with `manualOverride` (no file deleted: FILE_STAYS); a `MovieDelete` with `deletedFiles: false` keeps the files, and the item stays (the answer says so) | 202 / 200 |
 
@@ -653,7 +653,8 @@ def _upgrade(body: dict[str, Any], sent: Any, folder: str, paths: _Paths) -> dic
         return {}
     # the same path (a movie format without the quality): the item stays, and is published
     # again as for a rename, its NFO's <streamdetails> being the old file's (follow_renames)
-    return {old[0]: new}
+    moved = _moved_with_its_folder(old[0], obj(body, "movie", "") or {}, paths)
+    return {old[0]: new, **({moved: new} if moved else {})}
 
 
 def _rename(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
@@ -668,6 +669,8 @@ def _rename(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
         where = f"renamedMovieFiles[{i}]"
         old = paths.gone(entry.get("previousPath"), f"{where}.previousPath")
         renames[old] = _file_path(entry, movie.get("folderPath"), where, paths)
+        if moved := _moved_with_its_folder(old, movie, paths):
+            renames[moved] = renames[old]
     refused = paths.refuse_outside(list(renames.values()), "Rename")
     if refused:
         return refused
@@ -675,7 +678,42 @@ def _rename(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     job = jobs.enqueue_scan(folders, renames=renames)
     for old, new in renames.items():
         log.info("Radarr webhook: Rename %s -> %s queued as job %d", old, new, job.id)
-    return _answer(202, f"{len(renames)} renames queued", event="Rename", job=job.id)
+    return _answer(202, f"{len(files)} renames queued", event="Rename", job=job.id)
+
+
+def _moved_with_its_folder(old: str, movie: dict[str, Any], paths: _Paths) -> str | None:
+    """Where the item of a file Radarr names as gone (a Rename's `previousPath`, an upgrade's
+    `deletedFiles`) is, when its movie folder was moved since without our seeing it: Radarr
+    moves a folder to another root folder, or renames it (Edit movie, Movie Editor), with no
+    webhook (MoveMovieService sends none), and the watcher does not see a share's changes made
+    from another computer. Radarr then names the old file under the new folder
+    (`movie.folderPath` + its relative path). The item is the one of Radarr's movie (its
+    `tmdbId`), not missing, at the same relative path under another folder, whose file is gone
+    from there: only when exactly one is. None when an item is at `old` (the watcher saw the
+    move), or nothing else fits: the scan finds the file, and the item stays where it was."""
+    tmdb_id = ids(movie).get("tmdb_id")
+    if not tmdb_id or not paths.inside(old) or paths.hung(old) or _items_at(old, False):
+        return None
+    try:
+        here = paths.mapped(movie.get("folderPath"), "movie.folderPath")
+    except BadPayload:
+        return None
+    if not is_inside(old, here, "/") or old.rstrip("/") == here.rstrip("/"):
+        return None
+    rest = old[len(here.rstrip("/")) + 1 :]
+    query = db.Movie.select(db.Movie.path).where(
+        db.Movie.tmdb_id == tmdb_id, db.Movie.kind == db.MOVIE, ~db.Movie.missing
+    )
+    found = [
+        path
+        for (path,) in query.tuples()
+        if path != old
+        and path.endswith("/" + rest)
+        and paths.inside(path)
+        and not paths.hung(path)
+        and not os.path.lexists(path)
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def _rescan(paths: _Paths, folder: str, source: str) -> tuple[Response, int]:

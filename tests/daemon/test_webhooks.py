@@ -15,6 +15,7 @@ import pytest
 
 from metarrd import db, workflow
 from metarrd.pipeline import jobs
+from metarrd.scan import scan
 from tests.conftest import two_cd_rip
 from tests.daemon.conftest import webhook_client
 
@@ -591,6 +592,92 @@ def test_a_rename_publishes_a_published_movie_again_and_nothing_to_review(
     assert answer.status_code == 202
     publishes = [c[1] for c in fake.calls if c[0] == "publish"]
     assert publishes == ([movie.id] if published else [])
+
+
+def _radarr_file(folder: Path, rel: str, file_id: int = 1) -> dict:
+    """WebhookMovieFile (src/NzbDrone.Core/Notifications/Webhook/WebhookMovieFile.cs)."""
+    return {"id": file_id, "relativePath": rel, "path": str(folder / rel),
+            "quality": "Bluray-1080p", "qualityVersion": 1, "releaseGroup": "GRP",
+            "sceneName": "Heat.1995.1080p.BluRay.x264-GRP", "indexerFlags": "0", "size": 4096,
+            "dateAdded": "2026-12-01T10:00:00Z", "languages": [{"id": 1, "name": "English"}]}  # fmt: skip
+
+
+def _radarr_movie(folder: Path) -> dict:
+    """WebhookMovie: `folderPath` is the movie's path in Radarr now."""
+    return {"id": 1, "title": "Heat", "year": 1995, "releaseDate": "1996-06-18",
+            "folderPath": str(folder), "tmdbId": 949, "imdbId": "tt0113277", "tags": []}  # fmt: skip
+
+
+def _moved_unseen(rt, make_movie, to: Path) -> tuple[db.Movie, Path]:
+    """A published Heat whose folder Radarr then moved to `to` (MoveMovieService: a new root
+    folder, or a folder format with `{tmdb-949}` applied by the Movie Editor), which sends no
+    webhook; the watcher did not see it (off, or a share written from another computer)."""
+    movie = make_movie(rt, "Heat (1995)", identification_status=db.ENRICHED, tmdb_id=949)
+    shutil.copy2(MEDIA / "h264_aac_mono.mp4", movie.path)
+    scan(rt)  # its size, time and streams recorded, as for any file scanned
+    db.Movie.update(publish_state=db.PUBLISHED, last_published_at=db.now()).where(
+        db.Movie.id == movie.id
+    ).execute()
+    to.parent.mkdir(parents=True, exist_ok=True)
+    Path(movie.path).parent.rename(to)
+    return movie, to
+
+
+@pytest.mark.parametrize("where", ["folder-renamed", "root-folder-changed"])
+def test_a_rename_after_radarr_moved_the_folder_unseen_publishes_the_movie_again(
+    config_factory, fake_stages, tmp_path, make_movie, where
+):
+    """Radarr moves a movie's folder with no webhook; its next Rename names the old file under
+    the new folder (`previousPath`: the folder Radarr has now, the name the file had). No item
+    was there: the scan found the file moved and the item followed it, but was not published
+    again, so our NFO and art kept the old file's name beside it (Kodi read no NFO for the
+    movie) and it waited as "Republish?". It is published again, as after any rename."""
+    libraries = {"Movies": tmp_path / "movies", "Movies 4K": tmp_path / "movies4k"}
+    client, rt = webhook_client(config_factory(libraries=libraries, webhooks={"token": TOKEN}))
+    root = libraries["Movies" if where == "folder-renamed" else "Movies 4K"]
+    movie, folder = _moved_unseen(rt, make_movie, root / "Heat (1995) {tmdb-949}")
+    previous, rel = "Heat (1995).mkv", "Heat (1995) {tmdb-949} Bluray-1080p.mkv"
+    (folder / previous).rename(folder / rel)
+    body = {
+        "eventType": "Rename", "instanceName": "Radarr", "applicationUrl": "",
+        "movie": _radarr_movie(folder),
+        "renamedMovieFiles": [{**_radarr_file(folder, rel), "previousRelativePath": previous,
+                               "previousPath": str(folder / previous)}],
+    }  # fmt: skip
+    assert client.post("/api/webhooks/radarr", json=body, headers=KEY).status_code == 202
+    (item,) = db.Movie.select()
+    assert (item.id, item.path, item.missing) == (movie.id, str(folder / rel), False)
+    assert [c[1] for c in fake_stages.calls if c[0] == "publish"] == [movie.id]
+    rt.close()
+
+
+def test_an_upgrade_after_radarr_moved_the_folder_unseen_keeps_the_item(
+    config_factory, fake_stages, tmp_path, make_movie
+):
+    """The same unseen move, then an upgrade (Download with `isUpgrade`, `deletedFiles` naming
+    the old file under the new folder): the new file became a second item of the film, and
+    the old one, with the user's work, stayed "Published" at a path gone until a full scan
+    marked it missing. The item follows the new file and is published again."""
+    libraries = {"Movies": tmp_path / "movies", "Movies 4K": tmp_path / "movies4k"}
+    client, rt = webhook_client(config_factory(libraries=libraries, webhooks={"token": TOKEN}))
+    movie, folder = _moved_unseen(rt, make_movie, libraries["Movies 4K"] / "Heat (1995)")
+    previous, rel = "Heat (1995).mkv", "Heat (1995) Remux-2160p.mkv"
+    (folder / previous).unlink()
+    shutil.copy2(MEDIA / "h264_aac_2audio_sub.mkv", folder / rel)
+    body = {
+        "eventType": "Download", "instanceName": "Radarr", "applicationUrl": "",
+        "movie": _radarr_movie(folder),
+        "remoteMovie": {"tmdbId": 949, "imdbId": "tt0113277", "title": "Heat", "year": 1995},
+        "movieFile": {**_radarr_file(folder, rel, 2), "sourcePath": "/downloads/Heat/h.mkv"},
+        "isUpgrade": True, "downloadClient": "qBittorrent", "downloadClientType": "qBittorrent",
+        "downloadId": "ABC",
+        "deletedFiles": [{**_radarr_file(folder, previous), "recycleBinPath": None}],
+    }  # fmt: skip
+    assert client.post("/api/webhooks/radarr", json=body, headers=KEY).status_code == 202
+    (item,) = db.Movie.select()
+    assert (item.id, item.path, item.missing) == (movie.id, str(folder / rel), False)
+    assert [c[1] for c in fake_stages.calls if c[0] == "publish"] == [movie.id]
+    rt.close()
 
 
 @pytest.mark.parametrize("event", ["Rename", "Download"])
