@@ -159,9 +159,10 @@ def carry_sidecars(old: str, new: str) -> int:
     `<name>.nfo`, Sonarr `<name>.nfo` and `<name>-thumb.jpg`.
 
     A row follows when its file is `<old name><suffix>` beside the old video (the suffix
-    `.ext` or `-kind.ext`), that file is gone, a file is at `<new name><suffix>` beside the new
-    video holding exactly the bytes the row names (not a file of the user's that bears that
-    name), and no row names it. The number of rows that followed."""
+    `.ext` or `-kind.ext`), that file is gone, a file is at `<new name><suffix>` (or, for a
+    `-kind.ext`, `<new name>.ext`: Radarr's "other extra files", _sidecar_places) beside the
+    new video holding exactly the bytes the row names (not a file of the user's that bears
+    that name), and no row names it. The number of rows that followed."""
     old_dir, old_name = os.path.split(old)
     new_dir, new_name = os.path.split(new)
     old_stem, new_stem = os.path.splitext(old_name)[0], os.path.splitext(new_name)[0]
@@ -182,13 +183,27 @@ def carry_sidecars(old: str, new: str) -> int:
         rest = path[len(prefix) :]
         if os.sep in rest:
             continue  # a file in a folder below
-        there = os.path.join(new_dir, new_stem + rest)
-        if _still_there(path, there) or not _holds(there, size, sha):
-            continue
-        moved += _row_follows(row_id, there)
+        for there in _sidecar_places(new_dir, new_stem, rest):
+            if _still_there(path, there) or not _holds(there, size, sha):
+                continue
+            moved += _row_follows(row_id, there)
+            break
     if moved:
         log.info("%s of %s followed it to %s", count(moved, "published file"), old, new)
     return moved
+
+
+def _sidecar_places(folder: str, stem: str, rest: str) -> list[str]:
+    """Where our file `<old name><rest>` may be after Radarr's rename: `<new name><rest>` (its
+    Kodi metadata, moved as such), or, a `-kind.ext` file (`-fanart1.jpg`, `-clearlogo1.png`:
+    no name XbmcMetadata.cs claims, so Radarr's disk scan adopted it as an "other extra file",
+    ExistingOtherExtraImporter.cs), `<new name>.ext`: ExtraFileManager.MoveFile names such a
+    file after the new video plus its extension, its suffix dropped (the first one of each
+    extension gets there, the others stay where they were)."""
+    places = [os.path.join(folder, stem + rest)]
+    if rest.startswith("-") and (ext := os.path.splitext(rest)[1]):
+        places.append(os.path.join(folder, stem + ext))
+    return places
 
 
 def carry_file(old: str, new: str) -> bool:

@@ -216,6 +216,44 @@ def test_a_radarr_rename_that_moved_our_nfo_keeps_the_items_data_and_our_nfo_our
     }
 
 
+def test_a_radarr_rename_that_moved_our_numbered_art_to_the_videos_name_keeps_it_ours(rt, build):
+    """Radarr's disk scan adopts each file named after the video that no metadata importer
+    claims as an "other extra file" (src/NzbDrone.Core/Extras/Others/
+    ExistingOtherExtraImporter.cs: any extension, whatever `ExtraFileExtensions` says): our
+    `-poster1.jpg`, `-fanart1.jpg`, `-clearlogo1.png` (XbmcMetadata.cs takes only `-poster.`,
+    `-fanart.`... as its images). Its Rename moves each to the new video's name plus the
+    file's extension, its suffix dropped (ExtraFileManager.MoveFile; Radarr issues #4860,
+    #5472): one `.jpg` gets there, the others stay (the name is taken). That
+    `New Name (1999).jpg`, our second poster, was left as the user's: Jellyfin and Plex show it
+    as the movie's poster, and every publish warned about it. It is still ours, and goes."""
+    from metarrd.pipeline import jobs, queue
+
+    queue.configure(rt.config, immediate=True)
+    jobs.bind(rt)
+    built = build("Old Name (1999)", art={"poster": ["jpeg", "jpeg"], "fanart": ["jpeg", "jpeg"],
+                                          "clearlogo": ["png", "png"]}, cast=[])  # fmt: skip
+    _scanned_as_is(built)
+    publish_item(rt, built.reload())
+    assert {"Old Name (1999)-poster1.jpg", "Old Name (1999)-clearlogo1.png"} <= _names(built.folder)
+    old, new = built.movie.path, str(built.path("New Name (1999).mkv"))
+    Path(old).rename(new)
+    built.path("Old Name (1999).nfo").rename(built.path("New Name (1999).nfo"))  # by Radarr
+    built.path("Old Name (1999)-poster1.jpg").rename(built.path("New Name (1999).jpg"))
+    built.path("Old Name (1999)-clearlogo1.png").rename(built.path("New Name (1999).png"))
+    # Old Name (1999)-fanart1.jpg: its move failed, New Name (1999).jpg being there
+
+    jobs.enqueue_scan([str(built.folder)], renames={old: new})
+
+    result = publish_item(rt, built.reload())
+    assert not result.backed_up and not result.skipped  # nor a warning that Jellyfin shows it
+    assert _names(built.folder) == {
+        "New Name (1999).mkv", "New Name (1999).nfo",
+        "New Name (1999)-poster.jpg", "New Name (1999)-poster1.jpg",
+        "New Name (1999)-fanart.jpg", "New Name (1999)-fanart1.jpg",
+        "New Name (1999)-clearlogo.png", "New Name (1999)-clearlogo1.png",
+    }  # fmt: skip
+
+
 def test_a_users_nfo_at_the_renamed_videos_name_is_not_made_ours(rt, build):
     """Our NFO gone with the old name (Radarr's upgrade recycles the metadata files it adopted:
     ExtraFileService.cs), and an NFO of the user's at the new name (tinyMediaManager's): its
