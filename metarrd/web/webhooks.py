@@ -10,7 +10,7 @@ only queue jobs (metarrd/jobs.py) and answer at once:
 | `Download` | scan `movie.folderPath`; its item (in a folder of several movies, `movieFile`'s) is identified from `tmdbId`/`imdbId`, no search | 202 |
 | `Rename` | each `renamedMovieFiles[].previousPath` item follows its file (the movie's folder moved by Radarr unseen, which sends no webhook for it: its item under the old folder, _moved_with_its_folder); no list (Radarr 3): scan the folder | 202 |
 | `MovieAdded` | scan `movie.folderPath` with its `tmdbId`/`imdbId` (a folder not there yet: nothing found, nothing created) | 202 |
-| `MovieFileDelete`, `MovieDelete` | the item is marked missing, its data kept, and our files there that nothing needs go (scan.leftovers); with `deleteReason: upgrade` nothing (the `Download` follows), nor with `manualOverride` (no file deleted: FILE_STAYS); a `MovieDelete` with `deletedFiles: false` keeps the files, and the item stays (the answer says so) | 202 / 200 |
+| `MovieFileDelete`, `MovieDelete` | the item is marked missing, its data kept (found under its old folder when Radarr moved it unseen: _moved_with_its_folder), and our files there that nothing needs go (scan.leftovers); with `deleteReason: upgrade` nothing (the `Download` follows), nor with `manualOverride` (no file deleted: FILE_STAYS); a `MovieDelete` with `deletedFiles: false` keeps the files, and the item stays (the answer says so) | 202 / 200 |
 
 A delete comes before Radarr or Sonarr deletes the files: a path still there is looked at again a
 little later (steps.recheck_gone), unless `deletedFiles: false` said the files stay.
@@ -681,26 +681,32 @@ def _rename(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     return _answer(202, f"{len(files)} renames queued", event="Rename", job=job.id)
 
 
-def _moved_with_its_folder(old: str, movie: dict[str, Any], paths: _Paths) -> str | None:
+def _moved_with_its_folder(
+    old: str, movie: dict[str, Any], paths: _Paths, *, folder: bool = False
+) -> str | None:
     """Where the item of a file Radarr names as gone (a Rename's `previousPath`, an upgrade's
-    `deletedFiles`) is, when its movie folder was moved since without our seeing it: Radarr
+    `deletedFiles`, a deleted `movieFile`) is, when its movie folder was moved since without our seeing it: Radarr
     moves a folder to another root folder, or renames it (Edit movie, Movie Editor), with no
     webhook (MoveMovieService sends none), and the watcher does not see a share's changes made
     from another computer. Radarr then names the old file under the new folder
     (`movie.folderPath` + its relative path). The item is the one of Radarr's movie (its
     `tmdbId`), not missing, at the same relative path under another folder, whose file is gone
     from there: only when exactly one is. None when an item is at `old` (the watcher saw the
-    move), or nothing else fits: the scan finds the file, and the item stays where it was."""
+    move), or nothing else fits: the scan finds the file, and the item stays where it was.
+    `old` a `folder` (a MovieDelete's): the item of the movie whose file is gone, wherever."""
     tmdb_id = ids(movie).get("tmdb_id")
-    if not tmdb_id or not paths.inside(old) or paths.hung(old) or _items_at(old, False):
+    if not tmdb_id or not paths.inside(old) or paths.hung(old) or _items_at(old, folder):
         return None
     try:
         here = paths.mapped(movie.get("folderPath"), "movie.folderPath")
     except BadPayload:
         return None
-    if not is_inside(old, here, "/") or old.rstrip("/") == here.rstrip("/"):
+    if folder:
+        rest = ""
+    elif is_inside(old, here, "/") and old.rstrip("/") != here.rstrip("/"):
+        rest = "/" + old[len(here.rstrip("/")) + 1 :]
+    else:
         return None
-    rest = old[len(here.rstrip("/")) + 1 :]
     query = db.Movie.select(db.Movie.path).where(
         db.Movie.tmdb_id == tmdb_id, db.Movie.kind == db.MOVIE, ~db.Movie.missing
     )
@@ -708,7 +714,7 @@ def _moved_with_its_folder(old: str, movie: dict[str, Any], paths: _Paths) -> st
         path
         for (path,) in query.tuples()
         if path != old
-        and path.endswith("/" + rest)
+        and path.endswith(rest)
         and paths.inside(path)
         and not paths.hung(path)
         and not os.path.lexists(path)
@@ -753,7 +759,10 @@ def _deleted(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     # first, MediaFileDeletionService.HandleAsync afterwards): a path still there is looked at
     # again a little later; a MovieDelete without "Delete files" leaves them for good
     kept = body.get("deletedFiles") is False
-    job = jobs.enqueue_scan([], gone=[path], recheck=not kept)
+    # its folder moved by Radarr unseen: the item, where we last saw it, is marked missing too
+    moved = None if kept else _moved_with_its_folder(path, movie, paths,
+                                                     folder=event == "MovieDelete")  # fmt: skip
+    job = jobs.enqueue_scan([], gone=[path, *([moved] if moved else [])], recheck=not kept)
     if kept:  # the job marks missing only what is gone: the files stay, so does the item
         log.info("Radarr webhook: %s of %s, its files kept: its item stays (job %d)",
                  event, path, job.id)  # fmt: skip

@@ -680,6 +680,30 @@ def test_an_upgrade_after_radarr_moved_the_folder_unseen_keeps_the_item(
     rt.close()
 
 
+@pytest.mark.parametrize("event", ["MovieFileDelete", "MovieDelete"])
+def test_a_delete_after_radarr_moved_the_folder_unseen_marks_the_item_missing(
+    config_factory, fake_stages, tmp_path, make_movie, event
+):
+    """The same unseen move, then the movie's file or the movie deleted in Radarr: the delete
+    names the new folder, where no item was, and the item stayed "Published" at a path gone
+    until a full scan. It is marked missing, its data kept."""
+    libraries = {"Movies": tmp_path / "movies", "Movies 4K": tmp_path / "movies4k"}
+    client, rt = webhook_client(config_factory(libraries=libraries, webhooks={"token": TOKEN}))
+    movie, folder = _moved_unseen(rt, make_movie, libraries["Movies 4K"] / "Heat (1995)")
+    file = _radarr_file(folder, "Heat (1995).mkv")
+    shutil.rmtree(folder)  # here before the call; Radarr's own order: test_deleted_leftovers
+    body = {"eventType": event, "instanceName": "Radarr", "applicationUrl": "",
+            "movie": _radarr_movie(folder)}  # fmt: skip
+    if event == "MovieFileDelete":
+        body |= {"movieFile": file, "deleteReason": "manual"}
+    else:
+        body |= {"deletedFiles": True, "movieFolderSize": 4096}
+    assert client.post("/api/webhooks/radarr", json=body, headers=KEY).status_code == 202
+    (item,) = db.Movie.select()
+    assert (item.id, item.missing, item.tmdb_id) == (movie.id, True, 949)
+    rt.close()
+
+
 @pytest.mark.parametrize("event", ["Rename", "Download"])
 def test_a_rename_or_upgrade_spelled_in_the_other_unicode_form_publishes_it_again(
     setup, make_movie, event
