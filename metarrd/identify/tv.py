@@ -26,6 +26,7 @@ from metarrd.errors import ItemError, NotFound, ProviderError, ProviderUnavailab
 from metarrd.fields import BLOCK_FIELDS, DETAIL_FIELDS, block_lock_name, follow_title
 from metarrd.identify.episodes import (
     EPISODE_ORDERS,
+    MAX_RANGE,
     absolute_numbers,
     absolute_order_hint,
     display_order,
@@ -1067,7 +1068,7 @@ class _Guide:
         if when:
             part = (item.hints or {}).get("name_part")
             if self.order != "tmdb":
-                return self._aired_tvdb(when, part)
+                return self._aired_tvdb(item, when, part)
             for number in self._season_numbers(when[:4]):
                 season = self.season(number)
                 if isinstance(season, str):
@@ -1075,7 +1076,9 @@ class _Guide:
                 aired = [ep for ep in season.values() if ep.get("air_date") == when]
                 if aired:
                     found = [(number, int(ep["episode_number"]), ep) for ep in aired]
-                    return self._of_the_date(when, part, found, lambda s, _n, ep: self._ref(s, ep))
+                    listed = [(number, n, ep) for n, ep in sorted(season.items())]
+                    return self._of_the_date(item, when, part, found, listed,
+                                             lambda s, _n, ep: self._ref(s, ep))  # fmt: skip
             return False, f"TMDB has no episode of {self.show.title} aired on {when}", []
         return False, "no episode numbers", []
 
@@ -1301,34 +1304,47 @@ class _Guide:
         known = self._nfo_tvdb_id(item, item.season, number)
         return None if known is None else self._tvdb_by_id(item.season, number, known)
 
-    def _aired_tvdb(self, aired: str, part: int | None) -> tuple[bool, str, list[dict]]:
+    def _aired_tvdb(
+        self, item: db.Movie, aired: str, part: int | None
+    ) -> tuple[bool, str, list[dict]]:
         season_type = "dvd" if self.order == "dvd" else "official"
         episodes = self.tvdb_list(season_type)
         if isinstance(episodes, str):
             return False, f"{order_label(self.order)} needs TheTVDB: {episodes}", []
-        found = [
-            (int(ep["seasonNumber"]), int(ep["number"]), ep)
-            for ep in episodes
-            if ep.get("aired") == aired
-        ]
+        listed = sorted(
+            ((int(ep["seasonNumber"]), int(ep["number"]), ep) for ep in episodes),
+            key=lambda f: (f[0], f[1]),
+        )
+        found = [f for f in listed if f[2].get("aired") == aired]
         if found:
-            return self._of_the_date(aired, part, found, self._tvdb_ref)
+            return self._of_the_date(item, aired, part, found, listed, self._tvdb_ref)
         return False, f"TheTVDB has no episode of {self.show.title} aired on {aired}", []
 
     def _of_the_date(
         self,
+        item: db.Movie,
         aired: str,
         part: int | None,
         found: list[tuple[int, int, dict]],
+        listed: list[tuple[int, int, dict]],
         ref_of: Callable[[int, int, dict], dict],
     ) -> tuple[bool, str, list[dict]]:
-        """The episode a by-date file is of, among those that aired that date, as Sonarr picks
-        it (EpisodeService.FindOneByAirDate): the one; else the one regular episode (specials
-        left out); else the part's (`Part 2`: the second by number). Several without a part
-        that tells them apart: no guess."""
+        """The episode a by-date file is of, among those that aired that date (`found`, of the
+        show's episodes in order, `listed`), as Sonarr picks it (EpisodeService.
+        FindOneByAirDate): the one; else the one regular episode (specials left out); else the
+        part's (`Part 2`: the second by number). Several without a part that tells them apart:
+        no guess. Or the episodes its name's titles name (`_titled_run`): Sonarr's name of a
+        file of several episodes, which holds the first one's air date alone."""
         if len(found) > 1:
             found = [f for f in found if f[0] > 0] or found
         found.sort(key=lambda f: (f[0], f[1]))
+        run = None if part is not None else _titled_run(_dated_titles(item, aired), found, listed)
+        if run is not None:
+            refs = [ref_of(*f) for f in run]
+            code = f"S{refs[0]['season']:02d}" + "".join(f"E{r['episode']:02d}" for r in refs)
+            titles = " + ".join(str(r["title"] or "?") for r in refs)
+            return True, (f"{code} of {self.show.title}, aired from {aired}, as the titles in "
+                          f"its name say: {titles}"), refs  # fmt: skip
         if len(found) > 1 and part is not None and part <= len(found):
             found = [found[part - 1]]
         if len(found) == 1:
@@ -1439,6 +1455,9 @@ _EPISODE_MARKER = re.compile(
     r"(?:[ ._-]*(?:e|x|-)\d{1,4}|_\d{1,4}|\s?[+&]\s?(?:s\d{1,4}[ ._-]*)?e?\d{1,4})*"
 )
 
+# an air date written year first (`2024-01-09`, `2024.01.09`): Sonarr's `{Air-Date}`, scene names'
+_NAME_DATE = re.compile(r"(?<!\d)(\d{4})[ ._-](\d{2})[ ._-](\d{2})(?!\d)")
+
 # where a name's episode title ends: Sonarr's `{Quality Full}` (`WEBDL-720p`, `HDTV-720p
 # Proper`, `DVD`), a bracket (`[Bluray-1080p]`), a scene name's resolution or source and codec,
 # also of a name without a resolution (`DVDRip.XviD-GRP`, `WEB.h264-TBS`, `PDTVx264-JIVE`: read
@@ -1466,6 +1485,48 @@ _RELEASE_TAGS = re.compile(
 _CUT = "..."
 
 
+def _dated_titles(item: db.Movie, aired: str) -> list[str]:
+    """What a by-date file's name says after its air date, as title keys (`_title_keys`):
+    Sonarr's daily format `{Series Title} - {Air-Date} - {Episode Title} {Quality Full}`
+    (NamingConfig), `The Daily Show - 2024-01-09 - Chef 2 + Author 3 HDTV-720p`. Nothing for a
+    name without that date written year first."""
+    stem = Path(item.path).stem
+    for m in _NAME_DATE.finditer(stem):
+        if "-".join(m.groups()) == aired:
+            return _title_keys(stem[m.end() :])
+    return []
+
+
+def _titled_run(
+    named: list[str], found: list[tuple[int, int, dict]], listed: list[tuple[int, int, dict]]
+) -> list[tuple[int, int, dict]] | None:
+    """The episodes a by-date file holds by its name's titles (`named`, `_dated_titles`):
+    Sonarr names a file of several episodes of a daily show by the first one's air date alone
+    and every title after it, joined by " + " (FileNameBuilder AddEpisodeTokens
+    `episodes.First().AirDate`, GetEpisodeTitles), so the titles are of an episode that aired
+    that date (`found`) and of those right after it in the season (`listed`, in order:
+    `2024-01-09 - Chef 2 + Author 3`, or the two of one night). None when the date's one
+    episode is titled so, or no such run of two or more is."""
+    if not named:
+        return None
+    if len(found) == 1 and _titles_named(named, [[found[0][2].get("name") or ""]], False,
+                                         lenient=False):  # fmt: skip
+        return None
+    index = {(s, n): i for i, (s, n, _ep) in enumerate(listed)}
+    for season, number, _ep in found:
+        start = index.get((season, number))
+        if start is None:
+            continue
+        for end in range(start + 2, min(len(listed), start + MAX_RANGE) + 1):
+            run = listed[start:end]
+            if run[-1][0] != season:
+                break
+            titles = [[ep.get("name") or ""] for _s, _n, ep in run]
+            if _titles_named(named, titles, True, lenient=False):
+                return run
+    return None
+
+
 def _named_titles(item: db.Movie) -> list[str]:
     """What a file's name says between its last episode marker and its quality, as title keys
     (`normalize_title`): that text, and it without the release tags it ends in
@@ -1479,9 +1540,12 @@ def _named_titles(item: db.Movie) -> list[str]:
         # sushi` before, no episodes' title
         stem = without_paired_absolute(stem)
     markers = list(_EPISODE_MARKER.finditer(stem))
-    if not markers:
-        return []
-    rest = stem[markers[-1].end() :]
+    return _title_keys(stem[markers[-1].end() :]) if markers else []
+
+
+def _title_keys(rest: str) -> list[str]:
+    """What a name says after its episode marker or air date, up to its quality (`_QUALITY`), as
+    title keys (`normalize_title`): that text, and it without the release tags it ends in."""
     rest = rest[: m.start()] if (m := _QUALITY.search(rest)) else rest
     # Sonarr's first title alone, cut short (`Episode Title 1... HDTV-720p`): Sonarr trims a
     # title's own dots, so a name's ending in `...` is its ellipsis

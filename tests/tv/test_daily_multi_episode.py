@@ -13,6 +13,7 @@ import pytest
 from metarrd import db
 from metarrd.identify import identify_many, parse_episode
 from metarrd.identify.episodes import kodi_air_date
+from metarrd.identify.tv import set_episode_order
 from metarrd.pipeline.steps import after_scan_of
 from metarrd.scan import scan
 
@@ -119,3 +120,43 @@ def test_a_date_read_from_the_release_folder_keeps_what_its_reading_warned(
     assert (got.aired, got.problem) == (aired, None)
     assert any(said in w for w in got.warnings), got.warnings
     assert any("from its folder" in w for w in got.warnings)
+
+
+# Sonarr's daily format (NamingConfig `{Series Title} - {Air-Date} - {Episode Title} {Quality
+# Full}`) for a file of several episodes: the first episode's air date alone (FileNameBuilder
+# AddEpisodeTokens `episodes.First().AirDate`) and every title joined by " + " (GetEpisodeTitles,
+# GetEpisodeTitle). The simulator's Daily Show airs S29E02 "Chef 2" on 2024-01-09, S29E03 "Author
+# 3" on 2024-01-10, and S29E29 "Senator 29" and S29E30 "Chef 30" both on 2024-02-15.
+@pytest.mark.parametrize(
+    ("name", "numbers"),
+    [
+        ("The Daily Show - 2024-01-09 - Chef 2 + Author 3 HDTV-720p.mkv", [(29, 2), (29, 3)]),
+        # two episodes of one night: before, "2 episodes aired on 2024-02-15 and the name says no
+        # part", no match at all
+        (
+            "The Daily Show - 2024-02-15 - Senator 29 + Chef 30 WEBDL-1080p.mkv",
+            [(29, 29), (29, 30)],
+        ),
+        # one episode's title, or titles of no episodes that follow the date's: the date's own
+        ("The Daily Show - 2024-01-09 - Chef 2 HDTV-720p.mkv", [(29, 2)]),
+        ("The Daily Show - 2024-01-09 - Author 3 + Chef 4 HDTV-720p.mkv", [(29, 2)]),
+    ],
+)
+@pytest.mark.parametrize("order", ["tmdb", "tvdb"])
+def test_sonarrs_name_of_several_daily_episodes_is_matched_by_its_titles(
+    tv_rt, tmp_path, name, numbers, order
+):
+    """Before, such a file was the date's episode alone (S29E02): the user got one episode where
+    the file holds two, and the second was listed as missing."""
+    put(tmp_path / "tv", f"The Daily Show/{name}")
+    report = scan(tv_rt)
+    todo = [s.movie_id for s in after_scan_of(tv_rt, report, {}) if s.kind == "identify"]
+    identify_many(tv_rt, todo, threads=1)
+    if order != "tmdb":
+        show = db.Movie.get(db.Movie.kind == db.SHOW)
+        assert set_episode_order(show, order)
+        identify_many(tv_rt, [show.id], threads=1)
+    item = db.Movie.get(db.Movie.path.endswith(name))
+    assert item.identification_status == db.IDENTIFIED, item.last_error
+    assert [(r["season"], r["episode"]) for r in item.episode_refs] == numbers
+    assert item.episode_numbers() == (29, [n for _s, n in numbers])
