@@ -1469,6 +1469,11 @@ _QUALITY = re.compile(
     r"bluray|remux|raw-hd|br-disk|\d{3,4}[pi]|dvdrip|bdrip|brrip|hdrip|xvid|divx|[xh]\.?26[45]"
     r"|hevc|web(?=[ ._-]+(?:[xh]\.?26[45]|hevc|xvid|divx)(?![^\W_])))(?![^\W_])"
 )
+# Sonarr's `Unknown` quality (Quality.Unknown: a `.webm` file's when neither its name nor its
+# streams say more, MediaFileExtensions, QualityFinder) where its `{Episode Title} {Quality
+# Full}` writes it, right after the title and last (with its `Proper`, `REAL`): a title word too
+# ("The Unknown", "Into the Unknown"), so a title is read with it and without it
+_UNKNOWN_QUALITY = re.compile(r"(?<=[^\s._-])[ .]Unknown(?:[ .]Proper)?(?:[ .]REAL)?[ ._-]*$")
 # the tags a scene name writes between its episode title and its resolution or source (the TV
 # x264 releasing standards' `PROPER`, `REPACK`, `REAL`, `INTERNAL`, `READ.NFO`, `EXTENDED`...,
 # then a language): the title is read without them too (`Michael.B.Jordan.PROPER.HDTV`), and
@@ -1551,6 +1556,8 @@ def _title_keys(rest: str) -> list[str]:
     # title's own dots, so a name's ending in `...` is its ellipsis
     cut = f" {_CUT}" if rest.rstrip(" _-").endswith("...") else ""
     keys = [normalize_title(rest), normalize_title(_RELEASE_TAGS.sub("", rest))]
+    if unknown := _UNKNOWN_QUALITY.search(rest):
+        keys.append(normalize_title(rest[: unknown.start()]))
     return [f"{key}{cut}" for key in dict.fromkeys(keys) if key]
 
 

@@ -333,6 +333,13 @@ def test_one_episodes_title_is_compared_as_words():
          "The French Mistake"),
         ("Firefly", "Firefly - S01E01 - The Train Job DVD.mkv", "The Train Job"),
         ("Firefly", "Firefly - S01E01 - The Train Job DVD Proper.mkv", "The Train Job"),
+        # Sonarr's `Unknown` quality after the title (`{Quality Full}`, `{Quality.Full}`), and a
+        # title that is that word too (Sonarr's unknown quality or not: read both ways)
+        ("Firefly", "Firefly - S01E01 - The Train Job Unknown.webm", "The Train Job"),
+        ("Firefly", "Firefly.S01E01.The.Train.Job.Unknown.webm", "The Train Job"),
+        ("Show", "Show - S01E05 - The Unknown Unknown REAL.webm", "The Unknown"),
+        ("Show", "Show - S01E05 - The Unknown.mkv", "The Unknown"),
+        ("Show", "Show - S01E05 - Into the Unknown HDTV-720p.mkv", "Into the Unknown"),
         # a title with a year in brackets (guessit's test name: "And the Winner Is")
         ("Feud", "feud.s01e05.and.the.winner.is.(the.oscars.of.1963).720p.amzn.webrip.dd5.1."
          "x264-casstudio.mkv", "And the Winner Is... (The Oscars of 1963)"),
@@ -369,6 +376,14 @@ def test_one_episodes_title_is_read_from_its_name(show, name, title):
     assert _titles_named(_episode_titles(item), [[title]], False, lenient=False)
 
 
+def test_a_title_that_ends_in_unknown_is_not_read_short():
+    """Only Sonarr's quality at the very end is read away: "The Unknown" stays itself."""
+    named = _named_titles(_Item("Show - S01E05 - The Unknown.mkv"))
+    assert not _titles_named(named, [["The Unknown Soldier"]], False, lenient=False)
+    named = _named_titles(_Item("Show - S01E05 - Unknown.webm"))
+    assert named == ["unknown"]  # no title but the word: nothing read away
+
+
 def test_one_episodes_title_is_not_read_short():
     """Cleveland Hustles' "Downward Dogs and Proper Pigs": `Proper` ended the title read from
     the name (Sonarr's `HDTV-720p Proper` ends at its quality already)."""
@@ -376,17 +391,29 @@ def test_one_episodes_title_is_not_read_short():
     assert not _titles_named(_named_titles(_Item(name)), [["Downward Dogs and"]], False, False)
 
 
-@pytest.mark.parametrize("quality", ["DVD", "SDTV", "DVD Proper"])
+@pytest.mark.parametrize(
+    ("quality", "ext"),
+    [
+        ("DVD", "mkv"),
+        ("SDTV", "mkv"),
+        ("DVD Proper", "mkv"),
+        # Sonarr's Quality.Unknown, a `.webm` file's when neither its name nor its streams say
+        # more (MediaFileExtensions, AggregateQuality, QualityFinder): read as "The Train Job
+        # Unknown" before
+        ("Unknown", "webm"),
+        ("Unknown Proper", "webm"),
+    ],
+)
 def test_a_file_of_sonarrs_dvd_quality_titled_in_thetvdbs_order_is_counted(
-    tmp_path, simulator, backend, quality
+    tmp_path, simulator, backend, quality, ext
 ):
     """Sonarr's default format (`{Series Title} - S{season:00}E{episode:00} - {Episode Title}
     {Quality Full}`) names a DVD rip `Firefly - S01E01 - The Train Job DVD`: its quality has no
     digit to end the title at, and the title was read as "The Train Job DVD", no order's. The
     file got TMDB's "Serenity" and the show's numbering said nothing."""
     names = [
-        f"{FIREFLY}/Season 1/Firefly - S01E01 - The Train Job {quality}.mkv",
-        f"{FIREFLY}/Season 1/Firefly - S01E03 - Our Mrs. Reynolds {quality}.mkv",
+        f"{FIREFLY}/Season 1/Firefly - S01E01 - The Train Job {quality}.{ext}",
+        f"{FIREFLY}/Season 1/Firefly - S01E03 - Our Mrs. Reynolds {quality}.{ext}",
     ]
     _cfg, show = scan(tmp_path, simulator, names)
     assert show.ordering == "tmdb:default"
