@@ -496,3 +496,45 @@ def test_an_absolute_number_is_no_title(name, absolute):
     item = _Item(name)
     item.hints["name_episode_title"] = parse_episode(name, "Naruto").episode_title
     assert _order_titles(_episode_titles(item), absolute) == []
+
+
+# the simulator's Meridian Gate (made up, as its Tenfold Harbour is): TheTVDB ends its season 1
+# two episodes before TMDB's (as the two split Futurama's), and two episodes are titled by a
+# number alone, as Stargate SG-1's "1969" and Doctor Who's "42": TMDB's S01E10 "1969" is
+# TheTVDB's S02E02 (TMDB's S02E02 is "Fault Lines"), TMDB's S02E03 "42" TheTVDB's S02E05
+MERIDIAN = "Meridian Gate (2015)"
+
+
+def test_titles_that_are_numbers_say_which_order_named_the_files(tmp_path, simulator, backend):
+    """Sonarr's names (TheTVDB's order) of a show matched in TMDB's: the numbers alone are
+    titles that prove the order, end to end (scan's reading of `S02E02 - 1969`, whose number
+    guessit takes for a year, and identify's)."""
+    names = [
+        f"{MERIDIAN}/Season 2/Meridian Gate - S02E02 - 1969 WEBDL-720p.mkv",
+        f"{MERIDIAN}/Season 2/Meridian Gate - S02E05 - 42 HDTV-720p.mkv",
+    ]
+    cfg, show = scan(tmp_path, simulator, names)
+    assert show.ordering == "tmdb:default"
+    assert titled(show, "S02E02 - 1969 WEBDL-720p.mkv") == "Fault Lines"
+    assert (
+        "2 file name(s) title their episode as TheTVDB's aired order numbers it, not TMDB's "
+        "(e.g. S02E02 '1969', TMDB's 'Fault Lines'): Sonarr's names; switch the show's episode "
+        f"order to TheTVDB aired order: `metarrd tv order {show.id} tvdb` or the show page"
+    ) in show.numbering_note
+
+    assert main(["--config", str(cfg), "tv", "order", str(show.id), "tvdb"]) == 0
+    show = db.Movie.get_by_id(show.id)
+    assert "title their episode" not in (show.numbering_note or "")
+    assert titled(show, "S02E02 - 1969 WEBDL-720p.mkv") == "1969"
+    assert titled(show, "S02E05 - 42 HDTV-720p.mkv") == "42"
+
+
+def test_titles_that_are_numbers_of_the_shows_own_order_say_nothing(tmp_path, simulator, backend):
+    names = [
+        f"{MERIDIAN}/Season 1/Meridian Gate (2015) - S01E10 - 1969.mkv",
+        f"{MERIDIAN}/Season 2/Meridian Gate (2015) - S02E03 - 42.mkv",
+    ]
+    _cfg, show = scan(tmp_path, simulator, names)
+    assert show.ordering == "tmdb:default"
+    assert titled(show, "S01E10 - 1969.mkv") == "1969"
+    assert "title their episode" not in (show.numbering_note or "")
