@@ -1343,8 +1343,10 @@ class _Guide:
             refs = [ref_of(*f) for f in run]
             code = f"S{refs[0]['season']:02d}" + "".join(f"E{r['episode']:02d}" for r in refs)
             titles = " + ".join(str(r["title"] or "?") for r in refs)
+            # Kodi's date rule reads one episode (no multi-episode loop, kodi-tv.md 1.2)
             return True, (f"{code} of {self.show.title}, aired from {aired}, as the titles in "
-                          f"its name say: {titles}"), refs  # fmt: skip
+                          f"its name say: {titles}; Kodi lists the file by its date as one "
+                          f"episode: name it {code} for Kodi to list each"), refs  # fmt: skip
         if len(found) > 1 and part is not None and part <= len(found):
             found = [found[part - 1]]
         if len(found) == 1:

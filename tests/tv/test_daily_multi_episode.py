@@ -160,3 +160,8 @@ def test_sonarrs_name_of_several_daily_episodes_is_matched_by_its_titles(
     assert item.identification_status == db.IDENTIFIED, item.last_error
     assert [(r["season"], r["episode"]) for r in item.episode_refs] == numbers
     assert item.episode_numbers() == (29, [n for _s, n in numbers])
+    said = db.Event.select().where(db.Event.movie == item.id, db.Event.kind == "identify.done")
+    kodi = [
+        e.message for e in said if "Kodi lists the file by its date as one episode" in e.message
+    ]
+    assert bool(kodi) == (len(numbers) > 1), [e.message for e in said]
