@@ -1338,7 +1338,8 @@ class _Guide:
         if len(found) > 1:
             found = [f for f in found if f[0] > 0] or found
         found.sort(key=lambda f: (f[0], f[1]))
-        run = None if part is not None else _titled_run(_dated_titles(item, aired), found, listed)
+        named = [] if part is not None else _dated_titles(item, aired)
+        run = _titled_run(named, found, listed, _CUT in Path(item.path).stem)
         if run is not None:
             refs = [ref_of(*f) for f in run]
             code = f"S{refs[0]['season']:02d}" + "".join(f"E{r['episode']:02d}" for r in refs)
@@ -1505,7 +1506,10 @@ def _dated_titles(item: db.Movie, aired: str) -> list[str]:
 
 
 def _titled_run(
-    named: list[str], found: list[tuple[int, int, dict]], listed: list[tuple[int, int, dict]]
+    named: list[str],
+    found: list[tuple[int, int, dict]],
+    listed: list[tuple[int, int, dict]],
+    cut: bool,
 ) -> list[tuple[int, int, dict]] | None:
     """The episodes a by-date file holds by its name's titles (`named`, `_dated_titles`):
     Sonarr names a file of several episodes of a daily show by the first one's air date alone
@@ -1513,7 +1517,10 @@ def _titled_run(
     `episodes.First().AirDate`, GetEpisodeTitles), so the titles are of an episode that aired
     that date (`found`) and of those right after it in the season (`listed`, in order:
     `2024-01-09 - Chef 2 + Author 3`, or the two of one night). None when the date's one
-    episode is titled so, or no such run of two or more is."""
+    episode is titled so, or no such run of two or more is. `cut`: the name has Sonarr's
+    `...` (a title too long, cut: `_titles_named`), so an episode's title may be left out of
+    it; else a run stops at the first episode whose title the name does not hold (a daily
+    show's thousands of files are each looked at so)."""
     if not named:
         return None
     if len(found) == 1 and _titles_named(named, [[found[0][2].get("name") or ""]], False,
@@ -1524,14 +1531,22 @@ def _titled_run(
         start = index.get((season, number))
         if start is None:
             continue
-        for end in range(start + 2, min(len(listed), start + MAX_RANGE) + 1):
+        for end in range(start + 1, min(len(listed), start + MAX_RANGE) + 1):
             run = listed[start:end]
-            if run[-1][0] != season:
+            if run[-1][0] != season or not (cut or _holds(named, run[-1][2].get("name"))):
                 break
             titles = [[ep.get("name") or ""] for _s, _n, ep in run]
-            if _titles_named(named, titles, True, lenient=False):
+            if len(run) > 1 and _titles_named(named, titles, True, lenient=False):
                 return run
     return None
+
+
+def _holds(named: list[str], title: Any) -> bool:
+    """Whether a name's title keys (`named`) may hold this episode's title as Sonarr writes it
+    among others (without its part number, `_sonarr_titles`): its words are in one of them."""
+    title = title if isinstance(title, str) else ""
+    words = normalize_title(_sonarr_titles([title, ""])[0]) or normalize_title(title)
+    return not words or any(words in key for key in named)
 
 
 def _named_titles(item: db.Movie) -> list[str]:

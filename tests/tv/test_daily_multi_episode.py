@@ -8,12 +8,14 @@ told that the second date's episode would not appear. Before, nothing said so.""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from metarrd import db
 from metarrd.identify import identify_many, parse_episode
 from metarrd.identify.episodes import kodi_air_date
-from metarrd.identify.tv import set_episode_order
+from metarrd.identify.tv import _dated_titles, _titled_run, set_episode_order
 from metarrd.pipeline.steps import after_scan_of
 from metarrd.scan import scan
 
@@ -165,3 +167,23 @@ def test_sonarrs_name_of_several_daily_episodes_is_matched_by_its_titles(
         e.message for e in said if "Kodi lists the file by its date as one episode" in e.message
     ]
     assert bool(kodi) == (len(numbers) > 1), [e.message for e in said]
+
+
+DAILY = [(29, 1, "Chef 1"), (29, 2, "Chef 2"), (29, 3, "Author 3"), (29, 4, "Chef 4")]
+
+
+@pytest.mark.parametrize(
+    ("name", "numbers"),
+    [
+        ("The Daily Show - 2024-01-09 - Chef 2 + Author 3 + Chef 4 HDTV-720p.mkv", [2, 3, 4]),
+        # too long for its name, Sonarr writes the first and the last title (GetEpisodeTitle,
+        # TruncatedEpisodeTitlesFixture): the middle one's title is not in it
+        ("The Daily Show - 2024-01-09 - Chef 2...Chef 4 HDTV-720p.mkv", [2, 3, 4]),
+        ("The Daily Show - 2024-01-09 - Chef 2 + Chef 4 HDTV-720p.mkv", None),
+    ],
+)
+def test_the_titles_of_a_run_of_episodes_from_the_date(name, numbers):
+    listed = [(s, n, {"name": title}) for s, n, title in DAILY]
+    item = SimpleNamespace(path=f"/tv/The Daily Show/{name}", hints={})
+    run = _titled_run(_dated_titles(item, "2024-01-09"), listed[1:2], listed, "..." in name)
+    assert (run and [n for _s, n, _ep in run]) == numbers
