@@ -1567,7 +1567,8 @@ def _named_titles(item: db.Movie) -> list[str]:
 
 def _title_keys(rest: str) -> list[str]:
     """What a name says after its episode marker or air date, up to its quality (`_QUALITY`), as
-    title keys (`normalize_title`): that text, and it without the release tags it ends in."""
+    title keys (`normalize_title`): that text, it without the release tags it ends in, and it
+    without Sonarr's `Unknown` quality (`_UNKNOWN_QUALITY`)."""
     rest = rest[: m.start()] if (m := _QUALITY.search(rest)) else rest
     # Sonarr's first title alone, cut short (`Episode Title 1... HDTV-720p`): Sonarr trims a
     # title's own dots, so a name's ending in `...` is its ellipsis
