@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from metarrd.paths import is_inside
+from metarrd.paths import folded, is_inside
 
 MAX_FILE_BYTES = 128 * 1024 * 1024
 """Largest library file (artwork, an NFO) we import, back up before replacing it, or compare."""
@@ -121,6 +121,47 @@ def respelt(
             return os.path.lexists(here)
         here = parent
     return False
+
+
+def same_file(
+    path: os.PathLike | str,
+    other: os.PathLike | str,
+    st: os.stat_result | None = None,
+    st_other: os.stat_result | None = None,
+) -> bool:
+    """Whether `path` and `other` (not followed through a link; their `lstat`s when known) are
+    the very file: one inode, or `other` is `path` spelt in other letters or another Unicode
+    form (`paths.folded`) that a file system ignoring them takes for it. There the inode number
+    may follow the name looked up, not the file: each spelling gets its own (FUSE without
+    `use_ino`: exfat-fuse, a USB disk on a NAS; an SMB share mounted `noserverino`, which the
+    kernel also falls back to when the server's numbers cannot be had), so the folders are
+    asked: each name that differs is listed once in its folder, under one spelling, and the
+    other reaches it. False where either is not there, or a folder cannot be listed."""
+    try:
+        st = os.lstat(path) if st is None else st
+        st_other = os.lstat(other) if st_other is None else st_other
+    except OSError:
+        return False
+    if os.path.samestat(st, st_other):
+        return True
+    if (st.st_dev, st.st_mode, st.st_size) != (st_other.st_dev, st_other.st_mode, st_other.st_size):
+        return False
+    one, two = Path(os.path.abspath(path)).parts, Path(os.path.abspath(other)).parts
+    if len(one) != len(two) or one == two:
+        return False
+    for i, (name, spelt) in enumerate(zip(one, two, strict=True)):
+        if name == spelt:
+            continue
+        key = folded(name)
+        if folded(spelt) != key:
+            return False
+        try:
+            listed = os.listdir(os.path.join(*one[:i]))
+        except OSError:
+            return False
+        if sum(folded(n) == key for n in listed) != 1:
+            return False  # both names are files of their own (a folder that counts case)
+    return True
 
 
 def gone_or_respelt(

@@ -26,8 +26,16 @@ def fold(name: str) -> str:
     return unicodedata.normalize("NFD", unicodedata.normalize("NFD", name).casefold())
 
 
-def caseless(monkeypatch) -> None:
-    """From here on (monkeypatch's), every path is looked up as on such a file system."""
+def caseless(monkeypatch, inodes: str = "shared") -> None:
+    """From here on (monkeypatch's), every path is looked up as on such a file system.
+
+    `inodes`: "shared", a file has one inode number whatever the spelling it is looked up by
+    (ext4's casefold, APFS, an SMB share mounted with the server's numbers); "per-name", a
+    name spelt otherwise than its folder lists it gets a number of its own from `stat` and
+    `lstat`, as where the numbers are made per name looked up: FUSE without `use_ino`
+    (exfat-fuse, whose `Abc.txt` and `abc.txt` stat 8013 and 8014) and an SMB share mounted
+    `noserverino` (the kernel's fallback when the server gives no numbers)."""
+    assert inodes in ("shared", "per-name")
     names = ("lstat", "stat", "open", "unlink", "rename", "replace", "listdir", "scandir", "mkdir")
     real = {n: getattr(os, n) for n in names}
     real_link = os.link
@@ -55,6 +63,16 @@ def caseless(monkeypatch) -> None:
     def one(name):
         return lambda p, *a, **k: real[name](found(p), *a, **k)
 
+    def looked_up(name):
+        def look(p, *a, **k):
+            there = found(p)
+            st = real[name](there, *a, **k)
+            if inodes == "per-name" and there is not p:
+                return _OwnNumber(st, os.fspath(p))
+            return st
+
+        return look
+
     def two(name):
         return lambda s, d, *a, **k: real[name](found(s), found(d), *a, **k)
 
@@ -64,12 +82,24 @@ def caseless(monkeypatch) -> None:
             return it  # a descriptor
         return _Entries(it, os.fspath(path))
 
-    for name in ("lstat", "stat", "open", "unlink", "listdir", "mkdir"):
+    for name in ("open", "unlink", "listdir", "mkdir"):
         monkeypatch.setattr(os, name, one(name))
+    for name in ("lstat", "stat"):
+        monkeypatch.setattr(os, name, looked_up(name))
     monkeypatch.setattr(os, "scandir", scandir)
     for name in ("rename", "replace"):
         monkeypatch.setattr(os, name, two(name))
     monkeypatch.setattr(os, "link", lambda s, d, *a, **k: real_link(found(s), found(d), *a, **k))
+
+
+class _OwnNumber:
+    """A `stat` result whose inode number is the name's looked up, not the file's."""
+
+    def __init__(self, st: os.stat_result, name: str) -> None:
+        self._st, self.st_ino = st, 1 << 40 | hash(name) & 0xFFFFFFFF
+
+    def __getattr__(self, name):
+        return getattr(self._st, name)
 
 
 class _Entry:

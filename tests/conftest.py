@@ -694,6 +694,44 @@ def hung_dns(monkeypatch) -> Iterator[HungDns]:
 
 
 @pytest.fixture
+def exfat_dir(tmp_path) -> Iterator[Path]:
+    """A folder on a real exFAT file system: exfat-fuse on a 64 MB loop image, as a USB disk
+    plugged into a NAS or a media player is often mounted. It ignores letter case, has no hard
+    links and no modes, and gives a file looked up in other letters an inode number of its own
+    (FUSE without `use_ino`). Skipped where it cannot be made: not root, no `/dev/fuse`, no
+    loop device, or no `mkfs.exfat` and `mount.exfat-fuse` (`apt-get install exfatprogs
+    exfat-fuse`); `tests.caseless` gives that behaviour everywhere."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting an exFAT image needs root")
+    tools = ("mkfs.exfat", "mount.exfat-fuse", "losetup")
+    if not os.path.exists("/dev/fuse") or not all(shutil.which(t) for t in tools):
+        pytest.skip("no FUSE or no exFAT tools (apt-get install exfatprogs exfat-fuse)")
+    image, folder = tmp_path / "exfat.img", tmp_path / "exfat"
+    folder.mkdir()
+    with open(image, "wb") as fh:
+        fh.truncate(64 * 1024 * 1024)
+    subprocess.run(["mkfs.exfat", str(image)], capture_output=True, check=True)
+    made = subprocess.run(["losetup", "-f", "--show", str(image)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"no loop device: {made.stderr.strip()}")
+    device = made.stdout.strip()
+    try:
+        mounted = subprocess.run(
+            ["mount.exfat-fuse", "-o", "uid=0,gid=0", device, str(folder)],
+            capture_output=True,
+            text=True,
+        )
+        if mounted.returncode != 0:
+            pytest.skip(f"cannot mount exFAT here: {mounted.stderr.strip()}")
+        try:
+            yield folder
+        finally:
+            subprocess.run(["umount", str(folder)], check=False)
+    finally:
+        subprocess.run(["losetup", "-d", device], check=False)
+
+
+@pytest.fixture
 def small_data_dir(tmp_path) -> Iterator[Path]:
     """A data folder (the SQLite database, its temp files, the cache) on a small file system of
     its own (a 40 MB tmpfs), to fill for real: tests/test_disk_full.py and the publish tests of

@@ -53,7 +53,7 @@ from metarrd.atomic import (
 )
 from metarrd.config import player_label
 from metarrd.errors import ItemError, MetarrdError, internal_error
-from metarrd.files import UnsafeFile, display, kind_of, link_target_outside, names_in
+from metarrd.files import UnsafeFile, display, kind_of, link_target_outside, names_in, same_file
 from metarrd.paths import folded, is_inside
 from metarrd.publish import layout, sources
 from metarrd.publish.layout import KEEP, REMOVE, REPLACE, WRITE, FileAction, PublishPlan, Wanted
@@ -532,11 +532,7 @@ def _same_file_by_case(path: Path, ours: dict[str, Path]) -> Path | None:
     other = ours.get(folded(str(path)))
     if other is None or other == path:
         return None
-    try:
-        same = os.path.samestat(os.lstat(path), os.lstat(other))
-    except OSError:
-        return None
-    return other if same else None
+    return other if same_file(path, other) else None
 
 
 def _rename_in_case(old: Path, new: Path) -> None:

@@ -53,6 +53,7 @@ from metarrd.files import (
     link_target_outside,
     names_in,
     read_regular,
+    same_file,
     sha256_regular,
 )
 from metarrd.paths import folded
@@ -305,11 +306,7 @@ def _ignores_case(video: Path) -> bool:
     other = video.name.swapcase()
     if other == video.name:
         return False
-    try:
-        st, st_other = os.lstat(video), os.lstat(video.with_name(other))
-    except OSError:
-        return False
-    return (st.st_dev, st.st_ino) == (st_other.st_dev, st_other.st_ino)
+    return same_file(video, video.with_name(other))
 
 
 def preview_publish(rt: Runtime, movie: db.Movie) -> PublishPlan:

@@ -45,7 +45,7 @@ from metarrd.atomic import sha256_file
 from metarrd.config import LIBRARY_SOURCE, Config, LibraryConfig
 from metarrd.dbrows import insert_all, insert_models
 from metarrd.fields import MAX_BLOCKS, later_episode_fields
-from metarrd.files import cannot_look, display, is_gone, library_root_problem
+from metarrd.files import cannot_look, display, is_gone, library_root_problem, same_file
 from metarrd.identify import MOVIE_NAME_RULES, parse_hints
 from metarrd.mounts import device_of, share_gone
 from metarrd.paths import folded, is_inside
@@ -1320,7 +1320,7 @@ def _ours_in_other_letters(path: Path) -> db.LibraryFile | None:
     other = name.translate(_SWAP_ASCII_CASE)
     try:
         st = os.lstat(path)
-        if other == name or not os.path.samestat(st, os.lstat(path.with_name(other))):
+        if other == name or not same_file(path, path.with_name(other), st):
             return None
     except OSError:
         return None
@@ -1332,10 +1332,9 @@ def _ours_in_other_letters(path: Path) -> db.LibraryFile | None:
     rows = L.select().where((path_ >= folder + os.sep) & (path_ < folder + chr(ord(os.sep) + 1)))
     for row in rows:
         where, spelt = os.path.split(row.path)
-        if where == folder and spelt != name and folded(spelt) == key:
-            with contextlib.suppress(OSError):
-                if os.path.samestat(st, os.lstat(row.path)):
-                    return row
+        same = where == folder and spelt != name and folded(spelt) == key
+        if same and same_file(path, row.path, st):
+            return row
     return None
 
 

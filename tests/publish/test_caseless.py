@@ -24,6 +24,13 @@ from tests.publish.test_publish import cached_hashes, files_under
 BASE = "The Matrix (1999)"
 
 
+@pytest.fixture(params=["shared", "per-name"])
+def inodes(request) -> str:
+    """How the share numbers a file looked up in other letters (`tests.caseless`): by the file,
+    or by the name, as exfat-fuse and an SMB share mounted `noserverino` do."""
+    return request.param
+
+
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -33,7 +40,7 @@ def nfd(text: str) -> str:
 
 
 def test_the_users_actor_photo_named_decomposed_is_copied_before_ours_replaces_it(
-    rt, build, kit, monkeypatch
+    rt, build, kit, monkeypatch, inodes
 ):
     """TMDB spells "Penélope Cruz" composed (NFC); the user's `.actors/Penélope_Cruz.jpg`,
     written on a Mac (HFS+ stores names decomposed, and a library copied to APFS keeps them
@@ -44,7 +51,7 @@ def test_the_users_actor_photo_named_decomposed_is_copied_before_ours_replaces_i
     theirs = kit.image_bytes("actor", "jpeg", seed=77)
     built.path(".actors").mkdir()
     built.path(f".actors/{nfd('Penélope_Cruz.jpg')}").write_bytes(theirs)
-    caseless(monkeypatch)
+    caseless(monkeypatch, inodes)
 
     ours = built.path(".actors/Penélope_Cruz.jpg")
     plan = {a.path: a for a in preview_publish(rt, built.movie).actions}
@@ -56,7 +63,9 @@ def test_the_users_actor_photo_named_decomposed_is_copied_before_ours_replaces_i
     assert built.path(f".actors/{stored}").read_bytes() == built.images["Penélope Cruz"]
 
 
-def test_our_actor_photo_respelt_in_another_unicode_form_is_not_removed(rt, build, monkeypatch):
+def test_our_actor_photo_respelt_in_another_unicode_form_is_not_removed(
+    rt, build, monkeypatch, inodes
+):
     """TMDB's name for an actor changes from decomposed to composed (an edit there, or a name
     the user typed on a Mac): our `.actors/` file under the decomposed name IS the file at the
     composed one there, kept as it is. Removed as no longer wanted after that, it took the
@@ -66,7 +75,7 @@ def test_our_actor_photo_respelt_in_another_unicode_form_is_not_removed(rt, buil
     assert os.listdir(built.path(".actors")) == [nfd("Penélope_Cruz.jpg")]
     built.actors[0].name = "Penélope Cruz"
     built.actors[0].save()
-    caseless(monkeypatch)
+    caseless(monkeypatch, inodes)
 
     result = publish_item(rt, built.movie)
 
@@ -78,7 +87,9 @@ def test_our_actor_photo_respelt_in_another_unicode_form_is_not_removed(rt, buil
     assert not preview_publish(rt, built.movie).changes
 
 
-def test_our_file_listed_in_the_users_letters_is_not_read_back_as_theirs(rt, build, monkeypatch):
+def test_our_file_listed_in_the_users_letters_is_not_read_back_as_theirs(
+    rt, build, monkeypatch, inodes
+):
     """The user's `-Poster.jpg` (Windows, MediaElch) holds the very poster we publish (both from
     TMDB): the publish keeps it and the ledger records it under our name, `-poster.jpg`, while
     the folder lists it as `-Poster.jpg`. The scan looked the listed name up in the ledger as
@@ -87,7 +98,7 @@ def test_our_file_listed_in_the_users_letters_is_not_read_back_as_theirs(rt, bui
     built = build()
     poster = built.images[built.selected["poster"][0].url]
     built.path(f"{BASE}-Poster.jpg").write_bytes(poster)
-    caseless(monkeypatch)
+    caseless(monkeypatch, inodes)
     plan = {a.path.name: a for a in preview_publish(rt, built.movie).actions}
     assert plan[f"{BASE}-poster.jpg"].action == KEEP
     publish_item(rt, built.movie)
@@ -101,7 +112,7 @@ def test_our_file_listed_in_the_users_letters_is_not_read_back_as_theirs(rt, bui
 
 
 def test_the_users_files_in_other_letters_at_our_names_are_copied_then_replaced(
-    rt, build, kit, monkeypatch
+    rt, build, kit, monkeypatch, inodes
 ):
     """Ember, MediaElch or Windows itself left `The Matrix (1999).NFO`, `-POSTER.jpg` and
     `.actors/Keanu_Reeves.JPG`: on such a share each IS the file at our name. Each is copied
@@ -116,7 +127,7 @@ def test_the_users_files_in_other_letters_at_our_names_are_copied_then_replaced(
     built.path(".actors").mkdir()
     for name, data in theirs.items():
         built.path(name).write_bytes(data)
-    caseless(monkeypatch)
+    caseless(monkeypatch, inodes)
     ours = {f"{BASE}.nfo", f"{BASE}-poster.jpg", "Keanu_Reeves.jpg"}
 
     actions = preview_publish(rt, built.movie).actions
@@ -135,7 +146,9 @@ def test_the_users_files_in_other_letters_at_our_names_are_copied_then_replaced(
         assert sha(path.read_bytes()) not in {sha(data) for data in theirs.values()}
 
 
-def test_our_files_under_a_folder_named_in_other_letters_are_not_removed(rt, build, monkeypatch):
+def test_our_files_under_a_folder_named_in_other_letters_are_not_removed(
+    rt, build, monkeypatch, inodes
+):
     """The ledger names our files under the folder's old letters (`the matrix (1999)/`) once the
     folder was renamed `The Matrix (1999)/` by hand, their rows not carried along (the scan
     carries them; a row may lag all the same). There each old path IS the file at its new
@@ -150,7 +163,7 @@ def test_our_files_under_a_folder_named_in_other_letters_are_not_removed(rt, bui
     db.Movie.update(path=str(video), parts=[str(video)]).where(
         db.Movie.id == built.movie.id
     ).execute()
-    caseless(monkeypatch)
+    caseless(monkeypatch, inodes)
 
     result = publish_item(rt, built.reload())
 
@@ -159,8 +172,54 @@ def test_our_files_under_a_folder_named_in_other_letters_are_not_removed(rt, bui
     assert not preview_publish(rt, built.movie).changes
 
 
+def test_our_files_stay_when_the_video_is_renamed_in_other_letters(rt, build, monkeypatch, inodes):
+    """`the matrix (1999).mkv` renamed `The Matrix (1999).mkv` (Radarr's renaming, by hand):
+    each file of ours under the old letters is the file at its new name, kept, then renamed to
+    the new letters (Kodi compares `<base>-` exactly). On exfat-fuse (a USB disk, where each
+    spelling got an inode number of its own) the old names were taken for other files and
+    removed: the movie was left with no NFO and no art, though published."""
+    built = build("the matrix (1999)")
+    publish_item(rt, built.movie)
+    before = files_under(built.folder)
+    old = Path(built.movie.path)
+    new = old.with_name(f"{BASE}.mkv")
+    old.rename(new)
+    db.Movie.update(path=str(new), parts=[str(new)]).where(db.Movie.id == built.movie.id).execute()
+    caseless(monkeypatch, inodes)
+
+    result = publish_item(rt, built.reload())
+
+    renamed = {n.replace("the matrix (1999)", BASE): data for n, data in before.items()}
+    assert files_under(built.folder) == renamed
+    assert result.removed == [] and result.backed_up == []
+    assert not preview_publish(rt, built.movie).changes
+
+
+def test_on_a_real_exfat_disk_our_files_stay_when_the_video_is_renamed_in_other_letters(
+    make_rt, build, exfat_dir
+):
+    """The case above on exFAT itself (exfat-fuse), not a stand-in: no hard links, and a file
+    numbered by the spelling it is looked up by."""
+    runtime = make_rt(libraries={"Movies": exfat_dir / "movies"})
+    built = build("the matrix (1999)", runtime=runtime)
+    publish_item(runtime, built.movie)
+    before = files_under(built.folder)
+    assert len(before) >= 8  # the NFO, the art, `.actors/`
+    old = Path(built.movie.path)
+    new = old.with_name(f"{BASE}.mkv")
+    old.rename(new)
+    db.Movie.update(path=str(new), parts=[str(new)]).where(db.Movie.id == built.movie.id).execute()
+
+    result = publish_item(runtime, built.reload())
+
+    renamed = {n.replace("the matrix (1999)", BASE): data for n, data in before.items()}
+    assert files_under(built.folder) == renamed
+    assert result.removed == [] and result.backed_up == []
+    assert not preview_publish(runtime, built.movie).changes
+
+
 def test_an_actor_photo_another_movie_of_the_folder_names_in_other_letters_is_not_removed(
-    rt, build, monkeypatch
+    rt, build, monkeypatch, inodes
 ):
     """`.actors/` is one per folder. One movie names "Carrie-Anne Moss", the other of its folder
     "Carrie-anne Moss" (a TMDB edit between their enrichments, a name the user typed): on a
@@ -170,7 +229,7 @@ def test_an_actor_photo_another_movie_of_the_folder_names_in_other_letters_is_no
     first = build("The Matrix (1999)", cast=[("Carrie-Anne Moss", "Trinity", "jpeg")])
     second = build("The Matrix Reloaded (2003)", cast=[("Carrie-anne Moss", "Trinity", "jpeg")])
     into_one_folder(first, second)
-    caseless(monkeypatch)
+    caseless(monkeypatch, inodes)
     publish_item(rt, first.reload())
     publish_item(rt, second.reload())
     (stored,) = os.listdir(first.path(".actors"))
@@ -186,7 +245,7 @@ def test_an_actor_photo_another_movie_of_the_folder_names_in_other_letters_is_no
 
 
 def test_two_videos_whose_names_differ_in_case_only_are_refused_as_sharing_names(
-    rt, build, monkeypatch
+    rt, build, monkeypatch, inodes
 ):
     """`Alien (1979).mkv` and `alien (1979).avi` in one folder: on a share that ignores case
     their `.nfo` and `-poster.jpg` are one file each, as for two videos of one base name. The
@@ -197,7 +256,7 @@ def test_two_videos_whose_names_differ_in_case_only_are_refused_as_sharing_names
     avi = first.path("alien (1979).avi")
     avi.write_bytes(b"\x00" * 23)
     db.Movie.update(path=str(avi)).where(db.Movie.id == second.movie.id).execute()
-    caseless(monkeypatch)
+    caseless(monkeypatch, inodes)
 
     outcomes = publish_many(rt, [first.reload(), second.reload()])  # in one batch
 
