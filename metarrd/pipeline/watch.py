@@ -431,7 +431,9 @@ class Watcher:
                 continue
             how = f"polling every {poll_ms / 1000:g}s" if polling else "inotify"
             log.info("watching %s (%s)", names, how)
-            signals = _FirstAskSignals(self.stop_event, self._now_watching, watching, seen)
+            signals = _FirstAskSignals(
+                self.stop_event, self._now_watching, watching, seen, polled=polling
+            )
             try:
                 for changes in watchfiles.watch(
                     *roots,
@@ -721,7 +723,13 @@ class _FirstAskSignals:
     looks whether a library root is another folder than the one watched (or one that was no
     folder is one now, or one that hung answers): then it says "stop", with `replaced` naming
     that root, and the watcher watches again. A root whose check hangs (`root_identity`) is
-    unreachable, and is not watched until it answers."""
+    unreachable, and is not watched until it answers.
+
+    `polled`: the roots are polled, by their paths, which sees what a folder swapped for
+    another holds: only another device (a share mounted or unmounted there) counts, not another
+    inode number, which some file systems give a folder anew once their cache let it go: an
+    rclone mount after each `--dir-cache-time` (5 minutes: rclone/rclone#9830), FUSE without
+    `use_ino` (exfat-fuse), SMB mounted `noserverino`; each was a new watch and a full rescan."""
 
     def __init__(
         self,
@@ -729,9 +737,12 @@ class _FirstAskSignals:
         on_first: Callable[[threading.Event], None],
         watching: threading.Event,
         roots: dict[str, tuple[int, int] | None] | None = None,
+        *,
+        polled: bool = False,
     ) -> None:
         self.stop, self.on_first, self.watching = stop, on_first, watching
         self.roots = roots or {}
+        self.polled = polled
         self.replaced: str | None = None
         self.now: tuple[int, int] | None = None  # the identity `replaced` has now
         self.next_check = time.monotonic() + ROOT_CHECK_SECONDS
@@ -745,10 +756,15 @@ class _FirstAskSignals:
             self.next_check = time.monotonic() + ROOT_CHECK_SECONDS
             for path, identity in self.roots.items():
                 now = root_identity(path)
-                if now != identity:
+                if not self._same(identity, now):
                     self.replaced, self.now = path, now
                     return True
         return False
+
+    def _same(self, before: tuple[int, int] | None, now: tuple[int, int] | None) -> bool:
+        if self.polled and None not in (before, now) and UNREACHABLE not in (before, now):
+            return before[0] == now[0]  # type: ignore[index]
+        return before == now
 
 
 def _videos_under(folder: str, root: str, limit: int = 10_000, *, tv: bool = False) -> list[str]:

@@ -1021,6 +1021,47 @@ def test_a_library_root_replaced_while_watched_is_watched_again(
         assert _wait_for(lambda: [str(folder)] in calls, 10), f"never scanned: {calls}"
 
 
+@pytest.mark.parametrize("change", ["inode", "device"])
+def test_a_polled_root_numbered_anew_is_not_watched_again_unless_another_share_is_there(
+    config_factory, tmp_path, monkeypatch, change
+):
+    """Some file systems number a folder anew once their cache let it go: an rclone mount
+    after each `--dir-cache-time` (rclone/rclone#9830), exfat-fuse (its `movies` folder stat
+    8016, then 8018 after the kernel dropped its caches), SMB mounted `noserverino`. A polled
+    library's root was taken for another folder at each new number: watched again, the whole
+    share walked for a new snapshot, and a full rescan, every few minutes. The poller looks by
+    path, so only another device (a share mounted or unmounted there) is another folder."""
+    from metarrd import mounts
+    from metarrd.pipeline import watch
+
+    monkeypatch.setattr(watch, "ROOT_CHECK_SECONDS", 0.2)
+    root = tmp_path / "movies"
+    root.mkdir()
+    real, looks = mounts.folder_identity, []
+
+    def renumbered(path):
+        identity = real(path)
+        if identity is None or path != str(root):
+            return identity
+        looks.append(path)
+        device, inode = identity
+        return (device, inode + len(looks)) if change == "inode" else (device + len(looks), inode)
+
+    library = {"name": "Movies", "path": str(root), "poll": True, "poll_seconds": 1}
+    with _real_watcher(config_factory, library) as (w, calls):
+        _watched(w)
+        monkeypatch.setattr(mounts, "folder_identity", renumbered)
+        assert _wait_for(lambda: len(looks) >= 5 or None in calls, 10), calls
+        if change == "device":
+            assert None in calls  # a share mounted there: a full rescan
+            return
+        folder = root / "Heat (1995)"
+        folder.mkdir()
+        (folder / "Heat (1995).mkv").write_bytes(os.urandom(1000))
+        assert _wait_for(lambda: [str(folder)] in calls, 10), f"never scanned: {calls}"
+        assert None not in calls
+
+
 def test_a_library_root_on_a_hung_mount_does_not_stall_the_watcher(
     config_factory, tmp_path, monkeypatch
 ):
