@@ -236,6 +236,8 @@ def environment_problems(config: Config) -> list[Problem]:
             found.extend(_database_readable(config.db_path))
         if not problems and not config.uses_redis:
             found.extend(_queue_writable(config.queue_path))
+        if not problems and not (config.uses_postgresql and config.uses_redis):
+            found.extend(_sqlite_on_a_share(Path(os.path.normpath(config.data_dir))))
     if config.cache.dir and Path(config.cache.dir).is_absolute():
         cache_dir = Path(os.path.normpath(config.cache.dir))
         found.extend(problems := _data_folder("cache.dir", cache_dir))
@@ -350,6 +352,25 @@ def _not_writable(folder: Path) -> str:
     if read_only:
         return "is on a file system mounted read-only"
     return "is not writable by this user"
+
+
+def _sqlite_on_a_share(folder: Path) -> list[Problem]:
+    """`data_dir` on a network share while it holds an SQLite database or queue: SQLite's WAL
+    needs every process on one host and locks a share may not keep ("WAL does not work over a
+    network filesystem", sqlite.org/wal.html; Sonarr#1886: its database on an SMB share). A
+    NAS user's habit, a container's `/config` on the share, is named."""
+    if (kind := network_filesystem(folder)) is None:
+        return []
+    return [
+        Problem(
+            "warning",
+            "data_dir",
+            f"{folder} is on a {kind} share: the SQLite database and job queue there may lock "
+            "up or be corrupted (SQLite's write-ahead log needs this machine's own disk); "
+            "keep data_dir on a local disk (the libraries may stay on the share), or use "
+            "[database] url and [queue] url (docs/scale-out.md)",
+        )
+    ]
 
 
 def _shared_cache(folder: Path) -> list[Problem]:

@@ -359,6 +359,21 @@ def test_a_library_on_a_network_share_watched_by_inotify_is_a_warning(
     assert status == 0 and "share" not in err, err
 
 
+@pytest.mark.parametrize("fstype, source", [("cifs", "//nas/config"), ("nfs4", "nas:/config")])
+def test_a_data_dir_on_a_network_share_is_a_warning(tmp_path, capsys, monkeypatch, fstype, source):
+    """A NAS user's `/config` (data_dir) on the NAS's share, the daemon on another machine: the
+    SQLite database and queue there, whose write-ahead log "does not work over a network
+    filesystem" (sqlite.org/wal.html), may lock up or be corrupted; nothing said so."""
+    from metarrd import files
+
+    data = tmp_path / "data"
+    monkeypatch.setattr(files, "MOUNTINFO", _mountinfo(tmp_path, data, fstype, source))
+    status, out, err = _check(tmp_path, _good(tmp_path), capsys)
+    assert status == 0, err
+    assert f"warning: data_dir: {data} is on a {fstype} share: the SQLite database" in err
+    assert "[database] url" in err
+
+
 @pytest.mark.parametrize(
     "fstype, source",
     [
