@@ -143,6 +143,18 @@ def temp_path_for(target: Path, marker: str = TEMP_MARKER) -> Path:
     return target.with_name(f"{marker}{secrets.token_hex(4)}-{stem}")
 
 
+def whole_seconds(*stamps: int | None) -> bool:
+    """Whether these timestamps (an lstat's `st_mtime_ns`, `st_ctime_ns`) fall on whole
+    seconds: a file system that keeps times in seconds or two (FAT's 2 s, exfat-fuse's 1 s,
+    ext3's, HFS+'s), where a write of the same size within the second of the lstat leaves it
+    as it was, so an unchanged lstat does not say the file is (a save right after a publish,
+    as tinyMediaManager's, was taken for our file and replaced with no copy). On a file
+    system with finer times (ext4, XFS, Btrfs, and the shares of their NAS) a time falls on
+    a whole second next to never: such a file is read once more. False when none is given."""
+    known = [s for s in stamps if s is not None]
+    return bool(known) and all(s % 1_000_000_000 == 0 for s in known)
+
+
 def is_aside(path: Path | str) -> bool:
     """Whether `path` names a file `set_aside` (or `remove_unchanged`) renamed away."""
     return os.path.basename(path).startswith(ASIDE_MARKER)
@@ -603,8 +615,9 @@ class Guard:
     seen: tuple[int, int, int] | None = None
 
     def unchanged(self, target: Path) -> bool:
-        """Whether the file at `target` is surely the one known, with no read of its bytes."""
-        if self.copied is not None or self.seen is None:
+        """Whether the file at `target` is surely the one known, with no read of its bytes; never
+        where times are kept in whole seconds (`whole_seconds`)."""
+        if self.copied is not None or self.seen is None or whole_seconds(*self.seen[1:]):
             return False
         try:
             st = os.lstat(target)

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from metarrd import db, workflow
-from metarrd.atomic import TEMP_MARKER, sha256_file
+from metarrd.atomic import TEMP_MARKER, sha256_file, whole_seconds
 from metarrd.config import Config, LibraryConfig
 from metarrd.files import display, is_utf8, network_filesystem
 from metarrd.mounts import UNREACHABLE, library_unanswered, root_identity
@@ -798,7 +798,7 @@ def _published(paths: list[str], chunk: int = 500) -> set[str]:
         st = stat_of(path)
         if st is None or (st[0] != size and pending is None):
             continue
-        if pending is None and mtime_ns is not None:
+        if pending is None and mtime_ns is not None and not whole_seconds(mtime_ns):
             if st == (size, mtime_ns):
                 ours.add(path)
             continue

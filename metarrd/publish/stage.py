@@ -44,7 +44,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from metarrd import db, workflow
-from metarrd.atomic import TEMP_MARKER, ensure_dir, sha256_file
+from metarrd.atomic import TEMP_MARKER, ensure_dir, sha256_file, whole_seconds
 from metarrd.config import ASSET_TYPES, LibraryConfig
 from metarrd.errors import ItemError, MetarrdError, not_enriched
 from metarrd.files import (
@@ -1079,6 +1079,7 @@ def _observe(
         known is not None
         and known.pending is None
         and key == (known.size, known.mtime_ns, known.ctime_ns)
+        and not whole_seconds(st.st_mtime_ns, st.st_ctime_ns)
     ):
         return known.sha256  # never matches a row without a recorded lstat (None)
     if st.st_size not in sizes:

@@ -41,7 +41,7 @@ from pathlib import Path
 import peewee as pw
 
 from metarrd import cache, db
-from metarrd.atomic import sha256_file
+from metarrd.atomic import sha256_file, whole_seconds
 from metarrd.config import LIBRARY_SOURCE, Config, LibraryConfig
 from metarrd.dbrows import insert_all, insert_models
 from metarrd.fields import MAX_BLOCKS, later_episode_fields
@@ -1292,9 +1292,11 @@ def _written_by_us(path: Path) -> bool:
         st = os.lstat(path)
         if not stat.S_ISREG(st.st_mode) or st.st_size != entry.size:
             return False
-        if entry.pending_sha256 is None and (st.st_mtime_ns, st.st_ctime_ns) == (
-            entry.mtime_ns,
-            entry.ctime_ns,
+        stamps = (st.st_mtime_ns, st.st_ctime_ns)
+        if (
+            entry.pending_sha256 is None
+            and stamps == (entry.mtime_ns, entry.ctime_ns)
+            and not whole_seconds(*stamps)
         ):
             return True  # never for a row without a recorded lstat (None)
         return sha256_file(path) == entry.sha256
