@@ -1849,6 +1849,10 @@ def mirror_config(config: Config) -> None:
                 name=lib.name, defaults={"path": lib.path, "kind": lib.kind}
             )
             if row.path != lib.path or row.kind != lib.kind:
+                if row.path != lib.path:  # moved; or another host mounts it elsewhere
+                    log.warning(
+                        "library %s: its path is now %s (was %s)", lib.name, lib.path, row.path
+                    )
                 row.path, row.kind = lib.path, lib.kind
                 row.save()
             libraries[lib.name] = row

@@ -203,7 +203,7 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         report.errors.append((str(root), f"library {lib.name!r}: {reason}"))
         db.record_event("scan.failed", f"Library {lib.name}: {root} {reason}", level="error")
         return report
-    if unmounted(lib, library, report):
+    if mounted_elsewhere(lib, library, report) or unmounted(lib, library, report):
         return report
     remove_disowned(library)  # a kind change's, killed before it removed them
     tops = scope or [root]
@@ -530,6 +530,25 @@ def _with_its_stack(top: Path, root: Path) -> Path:
 
 
 EMPTY_ROOT = "library folder is empty (a share not mounted?): nothing is marked missing"
+
+
+def mounted_elsewhere(lib: LibraryConfig, library: db.Library, report: ScanReport) -> bool:
+    """Does the shared database hold this library at another path than this host's
+    configuration (a worker on another host that mounts the share elsewhere, docs/scale-out.md)?
+    Then it is not scanned: its walk found every item at a path of its own and moved them all
+    there, and the next scan on the other host moved them back, each time. Reported as the
+    scan's error; the host that started last wrote its path (`db.mirror_config`)."""
+    if os.path.normpath(library.path) == os.path.normpath(lib.path):  # "movies/" is "movies"
+        return False
+    reason = (
+        f"library {lib.name!r} is at {library.path} in the shared database (another host's "
+        f"configuration), at {lib.path} in this one's: not scanned. Every host mounts the "
+        "libraries at the same paths (docs/scale-out.md)"
+    )
+    log.error("%s", reason)
+    report.errors.append((lib.path, reason))
+    db.record_event("scan.failed", reason[:1].upper() + reason[1:], level="error")
+    return True
 
 
 def unmounted(lib: LibraryConfig, library: db.Library, report: ScanReport) -> bool:

@@ -102,6 +102,7 @@ from metarrd.scan.stage import (
     _written_by_us,
     apply_nfo_values,
     date_added_from_mtime,
+    mounted_elsewhere,
     out_of_sight,
     published_now,
     restreamed,
@@ -196,7 +197,7 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
         report.errors.append((str(root), f"library {lib.name!r}: {reason}"))
         db.record_event("scan.failed", f"Library {lib.name}: {root} {reason}", level="error")
         return report
-    if unmounted(lib, library, report):
+    if mounted_elsewhere(lib, library, report) or unmounted(lib, library, report):
         return report
     remove_disowned(library)  # a kind change's, killed before it removed them
     scope = scope or [root]
