@@ -607,12 +607,16 @@ class Guard:
     copied into the cache); it is read again at the instant it goes. `seen`: the file's lstat
     (size, mtime_ns, ctime_ns) when the plan read it (one of ours, no copy kept): one lstat
     at the instant it goes; when it differs, a save landed since and the file is copied first,
-    like the user's. `copy(path)`: copies the file at `path` (set aside from the target) to
-    safety and returns the SHA-256 of what it copied."""
+    like the user's. `ours`: with `seen`, the SHA-256s of what metarrd wrote there (the
+    ledger's): a file whose lstat differs but whose bytes are one of these is not copied (its
+    ctime moves with its link count: a leftover hard link of a publish killed mid-way, removed
+    since the plan's look). `copy(path)`: copies the file at `path` (set aside from the
+    target) to safety and returns the SHA-256 of what it copied."""
 
     copy: Callable[[Path], str]
     copied: str | None = None
     seen: tuple[int, int, int] | None = None
+    ours: frozenset[str] = frozenset()
 
     def unchanged(self, target: Path) -> bool:
         """Whether the file at `target` is surely the one known, with no read of its bytes; never
@@ -681,9 +685,9 @@ def set_aside(path: Path, guard: Guard) -> Aside | None:
     """Rename the file at `path` to a temp name beside it (`ASIDE_MARKER`: never removed as a
     mere temp file) and make sure its bytes are copied: read again there, and copied again
     (`guard.copy`) when they are not what `guard.copied` says (a save that landed since the
-    copy), or always when the guard knew only its lstat. From the rename on, a save of the
-    user's makes a new file at `path` rather than changing this one; a write into it through
-    a file an editor kept open is seen by `Aside.remove`. Returns the file set aside (the
+    copy), or when the guard knew only its lstat, unless they are one of `guard.ours`. From
+    the rename on, a save of the user's makes a new file at `path` rather than changing this
+    one; a write into it through a file an editor kept open is seen by `Aside.remove`. Returns the file set aside (the
     caller removes it, or renames it back); None when nothing is at `path`. A failure to read
     or copy puts the file back and raises. A symbolic link, or anything but a regular file,
     has no bytes of its own to lose: set aside as it is."""
@@ -697,8 +701,9 @@ def set_aside(path: Path, guard: Guard) -> Aside | None:
         seen = None
         if stat.S_ISREG(st.st_mode):
             seen = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-            now = sha256_file(aside, follow_symlinks=False) if guard.copied is not None else None
-            if now is None or now != guard.copied:
+            known = {guard.copied} if guard.copied is not None else guard.ours
+            now = sha256_file(aside, follow_symlinks=False) if known else None
+            if now is None or now not in known:
                 _copy(guard, aside, path)
     except BaseException:
         _put_back(aside, path)

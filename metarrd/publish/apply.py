@@ -284,7 +284,8 @@ def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]
             seen = job.seen.get(action.path)
             if seen is None and known.mtime_ns is not None and known.ctime_ns is not None:
                 seen = (known.size, known.mtime_ns, known.ctime_ns)
-            job.guards[action.path] = Guard(_copy_again(rt, job, action), seen=seen)
+            ours = frozenset(h for h in (known.sha256, known.pending) if h)
+            job.guards[action.path] = Guard(_copy_again(rt, job, action), seen=seen, ours=ours)
     order = {"art": 0, "actor": 1, "nfo": 2}
     job.ordered = [
         a

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -248,3 +249,33 @@ def test_a_copy_into_the_cache_failing_on_a_full_disk_fails_its_item_alone(
     assert {r.path: r.__data__ for r in L.select() if r.movie_id != fine.movie.id} == rows
     assert len(published.written) == 10
     assert db.Movie.get_by_id(fine.movie.id).publish_state == db.PUBLISHED
+
+
+def test_our_nfo_left_linked_by_a_killed_publish_is_not_taken_for_a_save(rt, build, monkeypatch):
+    """A worker SIGKILLed between keeping our old NFO under a hard link (`atomic._link_old`) and
+    its rename; the publish that took the job over (another host's, after the lease) removed
+    that leftover link, which changed the NFO's ctime (its link count) after its plan had read
+    it: the NFO, our own bytes, was copied into the cache as 'saved while it was being
+    published', '1 of yours' said in the job's message."""
+    built = build()
+    publish_item(rt, built.movie)
+    nfo = built.path(f"{BASE}.nfo")
+    old = nfo.read_bytes()
+    os.link(nfo, built.path(f"{TEMP_MARKER}f41005cb-{BASE}.nfo"))  # what the killed one left
+    built.path(f"{TEMP_MARKER}7f82b044-{BASE}.nfo").write_bytes(b"<movie>never renamed")
+    db.Movie.update(plot="Edited on the web host.").where(db.Movie.id == built.movie.id).execute()
+    real = apply.remove_temp_files
+
+    def after_a_tick(paths):
+        time.sleep(0.02)  # ctime is the kernel's coarse clock: a tick since the plan's look
+        return real(paths)
+
+    monkeypatch.setattr(apply, "remove_temp_files", after_a_tick)
+
+    result = publish_item(rt, built.reload())
+
+    assert b"Edited on the web host." in nfo.read_bytes()
+    assert result.backed_up == []
+    assert not [n for n in result.skipped if "saved while" in n]
+    assert not copied(old)
+    assert not _asides(built.folder)
