@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import stat
 from collections.abc import Iterable
 from pathlib import Path
@@ -39,7 +40,7 @@ from metarrd.errors import ItemError, MetarrdError, not_enriched
 from metarrd.files import MAX_FILE_BYTES, kind_of, read_regular
 from metarrd.identify import names_no_season, season_of_folder
 from metarrd.paths import folded, is_inside
-from metarrd.publish import actors, apply, layout, sources, tv_layout, tv_nfo
+from metarrd.publish import actors, apply, layout, plex, sources, tv_layout, tv_nfo
 from metarrd.publish.apply import PublishResult
 from metarrd.publish.gather import ItemRows, load_rows, stream_details
 from metarrd.publish.layout import KEEP, REMOVE, REPLACE, WRITE, LedgerEntry, PublishPlan, Wanted
@@ -48,6 +49,7 @@ from metarrd.publish.stage import (
     Missing,
     Prepared,
     _folder_locks,
+    _holds_ours,
     _ignores_case,
     _sha,
     _taken_over,
@@ -445,6 +447,11 @@ def _prepare(
     shown_first = [w for w in wanted if w.path.parent == folder]  # the show's art, not a season's
     for text in jellyfin_first_notes(shown_first, names_in(folder), (), lambda: True):
         _note(show, notes, text)
+    leave: list[Path] = []
+    videos_in = {Path(e.path).parent for e in members.episodes}
+    for path, text in _shown_before_ours(wanted, ledger, conflicts, names_in, folder, videos_in):
+        leave.append(path)
+        _note(show, notes, layout.Warned(text))
     dirs = sorted(
         ({folder, *([actors_dir] if odd is None else [])} if only is None else set())
         | {w.path.parent for w in wanted}
@@ -461,6 +468,7 @@ def _prepare(
         nfo_target=nfo_target,
         nfo_bytes=show_bytes,
         conflicts=conflicts,
+        leave=leave,
         notes=notes,
         stale=stale,
         fetch=fetch,
@@ -870,6 +878,99 @@ def _conflicts(wanted: list[Wanted], ledger, names_in) -> dict[Path, str]:
         for p in slot_rivals(w, listings, indexes, mine):
             conflicts[p] = w.backup_type or "fanart"
     return conflicts
+
+
+# Jellyfin's image extensions (`BaseItem.SupportedImageExtensions`, any letter case), less
+# `.svg`, which no tool writes for an episode
+_JELLYFIN_EXTS = frozenset(layout.IMAGE_EXTS)
+
+
+def _shown_before_ours(
+    wanted: list[Wanted],
+    ledger,
+    conflicts: dict[Path, str],
+    names_in,
+    folder: Path,
+    episode_dirs: set[Path],
+) -> list[tuple[Path, str]]:
+    """The user's images a player shows instead of our episode thumb or season poster, left as
+    they are (as a movie's `<base>.jpg` is), with the note saying so:
+
+    - `<episode>.<ext>` beside the video (tinyMediaManager's episode thumb naming `[filename].*`
+      and `[filename].tbn`): Plex's Local Media Assets match `<episode>(-|-thumb)?[0-9]?` and
+      rank what they find by its name (LocalMedia.bundle `localmedia.findAssets`: sorted by the
+      name without extension, so `<episode>` before `<episode>-thumb`); Jellyfin takes both as
+      the episode's image, and shows the first its folder listing gives
+      (`EpisodeLocalImageProvider`, `ItemImageProvider.MergeImages`), in no set order. Kodi
+      reads `-thumb` first (`<episode>.tbn` only without it), so it is not named. Jellyfin's
+      `metadata/<episode>.jpg` comes after both there: no note.
+    - for a season's poster `seasonNN-poster.<ext>`, Plex's own season names that sort before it
+      (`seasonNN.jpg`, `season N.jpg`, `season-N.jpg`: `season(-|0| )?N[-a-z]?(-poster)?`)
+      in the show folder or a folder holding its episodes, which Plex searches for every
+      season. Jellyfin reads ours first (`PopulateSeasonImagesFromSeriesFolder` before the
+      season folder's `folder.jpg`), Kodi only ours.
+
+    Not a file that holds the very picture chosen (`stage._holds_ours`: the user's own,
+    copied to our name), nor one of ours, nor one the publish replaces (`conflicts`).
+    `episode_dirs`: the folders holding the show's episode files."""
+    mine = {w.path for w in wanted} | set(ledger) | set(conflicts)
+    found: list[tuple[Path, str]] = []
+    for w in wanted:
+        if w.kind != "art":
+            continue
+        name = w.path.name
+        if w.backup_type == tv_layout.EPISODE_THUMB and f"-{tv_layout.EPISODE_THUMB}." in name:
+            stem = name.rsplit(f"-{tv_layout.EPISODE_THUMB}.", 1)[0].casefold()
+            for other in sorted(names_in(w.path.parent)):
+                o_stem, dot, ext = other.rpartition(".")
+                path = w.path.parent / other
+                if not dot or o_stem.casefold() != stem or path in mine:
+                    continue
+                if ext.lower() not in _JELLYFIN_EXTS or _holds_ours(path, w):
+                    continue
+                if ext.lower() in plex.IMAGE_EXTS:
+                    text = (
+                        f"{other} is left as it is: Plex shows it as the episode's thumb, "
+                        f"before {name}, and Jellyfin may (it shows whichever of the two its "
+                        "folder lists first); remove it to have them show the thumb chosen here"
+                    )
+                else:  # a .webp or .gif: no name Plex reads
+                    text = (
+                        f"{other} is left as it is: Jellyfin may show it as the episode's "
+                        f"thumb instead of {name} (it shows whichever of the two its folder "
+                        "lists first); remove it to have Jellyfin show the thumb chosen here"
+                    )
+                found.append((path, text))
+            continue
+        m = _OUR_SEASON_POSTER.match(name)
+        if w.path.parent != folder or m is None:
+            continue
+        number = int(m.group(1))
+        ours = name.rpartition(".")[0].lower()
+        rule = re.compile(rf"season(?:-|0|\s)?{number}[-a-z]?(?:-poster)?", re.I)
+        for where in sorted({folder} | {d for d in episode_dirs if is_inside(d, folder)}):
+            for other in sorted(names_in(where)):
+                o_stem, dot, ext = other.rpartition(".")
+                path = where / other
+                if not dot or ext.lower() not in plex.IMAGE_EXTS or path in mine:
+                    continue
+                if not rule.fullmatch(o_stem) or o_stem.lower() >= ours or _holds_ours(path, w):
+                    continue
+                shown = other if where == folder else f"{where.name}/{other}"
+                found.append(
+                    (
+                        path,
+                        f"{shown} is left as it is: Plex shows it as the season {number} "
+                        f"poster, before {name}; remove it to have Plex show the poster "
+                        "chosen here",
+                    )
+                )
+    return found
+
+
+# our poster of a numbered season in the show folder (`season01-poster.jpg`; not
+# `season-specials-poster`, which Plex reads by that name alone)
+_OUR_SEASON_POSTER = re.compile(r"season(\d{2,})-poster\.[a-z]+")
 
 
 def _nfo_wanted(path: Path, label: str, data: bytes) -> Wanted:

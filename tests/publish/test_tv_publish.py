@@ -696,3 +696,39 @@ def test_two_videos_whose_names_differ_in_case_only_do_not_take_turns_on_a_share
     )
     again = publish_item(trt, built.reload())
     assert again.written == [] and again.removed == []
+
+
+def test_the_users_episode_thumb_and_season_poster_plex_shows_first_are_left_with_a_note(trt):
+    """tinyMediaManager names an episode's thumb `<episode>.jpg` (`[filename].*`), an older one a
+    season's poster `Season 01/season01.jpg`. Plex's Local Media Assets rank what they find by
+    name (`localmedia.findAssets`): `<episode>` before our `<episode>-thumb`, `season01` before
+    our `season01-poster`; Jellyfin shows whichever of an episode's two its folder lists first.
+    A movie's `<base>.jpg` had its note; an episode's and a season's had none, and the user
+    never learnt why Plex kept their old pictures. One holding the very picture chosen (the
+    user's own, taken by the scan and copied to our name) is no note."""
+    built = build_show(trt)
+    pilot = "Season 01/Breaking Bad - S01E01 - Pilot"
+    built.path(f"{pilot}.jpg").write_bytes(b"tinyMediaManager's still")
+    built.path("Season 01/season01.jpg").write_bytes(b"an old season poster")
+    built.path("Season 01/folder.jpg").write_bytes(b"Jellyfin reads ours first")
+    second = built.episodes["Season 01/Breaking.Bad.s01.e02.mkv"]
+    chosen = db.CacheImageFile.get(db.CacheImageFile.movie == second.id)
+    built.path("Season 01/Breaking.Bad.s01.e02.JPG").write_bytes(
+        Path(chosen.file_path).read_bytes()
+    )
+    notes = [  # the show's art first, then the episodes'
+        "Season 01/season01.jpg is left as it is: Plex shows it as the season 1 poster, before "
+        "season01-poster.jpg; remove it to have Plex show the poster chosen here",
+        "Breaking Bad - S01E01 - Pilot.jpg is left as it is: Plex shows it as the episode's "
+        "thumb, before Breaking Bad - S01E01 - Pilot-thumb.jpg, and Jellyfin may (it shows "
+        "whichever of the two its folder lists first); remove it to have them show the thumb "
+        "chosen here",
+    ]
+    plan = preview_publish(trt, built.show)
+    assert [n for n in plan.notes if "Plex" in n] == notes
+    left = {a.path for a in plan.actions if a.action == "leave"}
+    assert left == {built.path(f"{pilot}.jpg"), built.path("Season 01/season01.jpg")}
+    result = publish_item(trt, built.show)
+    assert [n for n in result.skipped if "Plex" in n] == notes
+    assert built.path(f"{pilot}.jpg").read_bytes() == b"tinyMediaManager's still"
+    assert built.path("Season 01/season01.jpg").read_bytes() == b"an old season poster"
