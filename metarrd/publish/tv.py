@@ -51,6 +51,7 @@ from metarrd.publish.stage import (
     _folder_locks,
     _holds_ours,
     _ignores_case,
+    _same_file_by_case,
     _sha,
     _taken_over,
     fitting_names,
@@ -61,7 +62,7 @@ from metarrd.publish.stage import (
     taken_over_error,
 )
 from metarrd.runtime import Runtime
-from metarrd.scan import KodiOnly, kodi_only_videos
+from metarrd.scan import KodiOnly, classify_image, kodi_only_videos
 
 log = logging.getLogger(__name__)
 
@@ -452,6 +453,8 @@ def _prepare(
     for path, text in _shown_before_ours(wanted, ledger, conflicts, names_in, folder, videos_in):
         leave.append(path)
         _note(show, notes, layout.Warned(text))
+    mine = {w.path for w in wanted} | set(ledger) | set(conflicts) | set(leave)
+    leave += _users_art_left(folder, only is None, episodes, names_in, mine, actors_dir)
     dirs = sorted(
         ({folder, *([actors_dir] if odd is None else [])} if only is None else set())
         | {w.path.parent for w in wanted}
@@ -966,6 +969,68 @@ def _shown_before_ours(
                     )
                 )
     return found
+
+
+# the user's season art in the show folder (`season01-poster.jpg`, `season-specials-fanart.png`,
+# `season-all-banner.jpg`; Plex's `season01.jpg`, `season 1.jpg`)
+_SEASON_IMAGE = re.compile(r"season(?:[ -]?\d{1,4}|-specials|-all)(?:-[a-z]+)?")
+
+
+def _users_art_left(
+    folder: Path,
+    whole: bool,
+    episodes: list[db.Movie],
+    names_in,
+    mine: set[Path],
+    actors_dir: Path,
+) -> list[Path]:
+    """The user's images a player reads for the show's items that this publish neither writes
+    nor replaces (`mine`: ours, and those it replaces or already names), left as they are: the
+    plan lists each ("left alone"), as a movie's plan lists the user's images beside it
+    (`stage._neighbours`). The whole show (`whole`): its art and season art in the show folder,
+    its `.actors/`, and a season's in its own folder (`Season 1/folder.jpg`); and each of
+    `episodes`' images beside its video (`<episode>.jpg`, `<episode>-thumb.png`)."""
+    found: list[Path] = []
+
+    def add(directory: Path, name: str) -> None:
+        path = directory / name
+        if path not in mine and not _same_file_by_case(path, mine, names_in(directory)):
+            found.append(path)
+
+    def image(name: str) -> bool:
+        stem, dot, ext = name.rpartition(".")
+        return (
+            bool(dot)
+            and ext.lower() in layout.IMAGE_EXTS
+            and not name.startswith((".", TEMP_MARKER))
+            and (
+                classify_image(name, "\0", own_folder=True) is not None
+                or _SEASON_IMAGE.fullmatch(stem.lower()) is not None
+            )
+        )
+
+    if whole:
+        for name in sorted(names_in(folder)):
+            if image(name):
+                add(folder, name)
+            elif (
+                not name.startswith((".", TEMP_MARKER))
+                and season_of_folder(name, numeric=True) is not None
+                and (folder / name).is_dir()
+                and not (folder / name).is_symlink()
+            ):
+                for inner in sorted(names_in(folder / name)):
+                    if image(inner):
+                        add(folder / name, inner)
+        for name in sorted(names_in(actors_dir)):
+            if not name.startswith("."):
+                add(actors_dir, name)
+    for ep in episodes:
+        video = Path(ep.path)
+        for name in sorted(names_in(video.parent)):
+            if classify_image(name, video.stem, own_folder=False) is not None:
+                add(video.parent, name)
+    return sorted(set(found))
 
 
 # our poster of a numbered season in the show folder (`season01-poster.jpg`; not

@@ -727,8 +727,40 @@ def test_the_users_episode_thumb_and_season_poster_plex_shows_first_are_left_wit
     plan = preview_publish(trt, built.show)
     assert [n for n in plan.notes if "Plex" in n] == notes
     left = {a.path for a in plan.actions if a.action == "leave"}
-    assert left == {built.path(f"{pilot}.jpg"), built.path("Season 01/season01.jpg")}
+    assert {built.path(f"{pilot}.jpg"), built.path("Season 01/season01.jpg")} <= left
     result = publish_item(trt, built.show)
     assert [n for n in result.skipped if "Plex" in n] == notes
     assert built.path(f"{pilot}.jpg").read_bytes() == b"tinyMediaManager's still"
     assert built.path("Season 01/season01.jpg").read_bytes() == b"an old season poster"
+
+
+def test_the_preview_lists_the_users_pictures_it_leaves_as_a_movies_does(trt):
+    """A movie's preview lists every picture of the user's beside it that the publish leaves
+    ("left alone"); a show's listed none, so a user moving from Jellyfin or tinyMediaManager
+    could not see which of their season posters, backdrops and stills stay beside ours. Those
+    replaced (`Poster.png` beside our `poster.jpg`) are not left, nor our own files."""
+    built = build_show(trt)
+    theirs = [
+        "backdrop.jpg",  # Jellyfin's saved backdrop
+        "season-specials-fanart.png",
+        "Season 01/folder.jpg",  # Jellyfin's saved season poster
+        "Season 1/backdrop.jpg",
+        ".actors/Giancarlo_Esposito.jpg",
+        "Season 01/Breaking Bad - S01E01 - Pilot.tbn",  # tinyMediaManager's [filename].tbn
+        "Season 02/metadata.txt",  # no picture
+    ]
+    for rel in theirs:
+        built.path(rel).parent.mkdir(parents=True, exist_ok=True)
+        built.path(rel).write_bytes(b"the user's " + rel.encode())
+    built.path("poster.png").write_bytes(b"replaced, after a copy")
+    plan = preview_publish(trt, built.show)
+    left = {str(a.path.relative_to(built.folder)) for a in plan.actions if a.action == "leave"}
+    assert left == set(theirs[:-1])
+    assert "poster.png" in {a.path.name for a in plan.actions if a.action == "remove"}
+    publish_item(trt, built.show)
+    for rel in theirs:
+        assert built.path(rel).read_bytes() == b"the user's " + rel.encode()
+    again = preview_publish(trt, built.show)
+    assert {
+        str(a.path.relative_to(built.folder)) for a in again.actions if a.action == "leave"
+    } == set(theirs[:-1])
