@@ -1972,12 +1972,42 @@ def _show_artwork(
             found.append((None, Path(entry.path), *kind))
     for entry in entries:
         found += _season_folder_artwork(entry, odd)
+    found += _extra_fanart(show_dir, odd)
     found, refused = _readable(config, found, show_dir)
     seen = _seen(found)
     unchanged = _unchanged_library_art(seen)
     art, errors = _analysed(config, [f for f in found if str(f[1]) not in unchanged])
     art_seen = [(season, replace(a, seen=seen.get(str(a.path)))) for season, a in art]
     return art_seen, odd + refused + errors
+
+
+def _extra_fanart(show_dir: Path, odd: list[str]) -> list[tuple[None, Path, str, int]]:
+    """The show's extra backdrops in its `extrafanart/` folder, as a movie's are read
+    (`local_files.find_local_artwork`): tinyMediaManager's "extrafanart/fanartX" naming
+    (TvShowExtraFanartNaming.FOLDER_EXTRAFANART), Ember's and MediaElch's; Jellyfin shows them
+    as the series' backdrops (LocalImageProvider.PopulateBackdropsFromExtraFanart), Kodi reads
+    none. A movie's were offered, a show's never. Not a symlinked folder, as for a movie."""
+    folder = show_dir / "extrafanart"
+    try:
+        if not stat.S_ISDIR(os.lstat(folder).st_mode):
+            return []
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except FileNotFoundError:
+        return []
+    except OSError as exc:  # made 0700 by a tool running as another user: the rest is read
+        odd.append(f"{folder}: cannot list artwork ({exc.strerror})")
+        return []
+    found: list[tuple[None, Path, str, int]] = []
+    for entry in entries:
+        if entry.name.startswith((".", TEMP_MARKER)):
+            continue
+        if os.path.splitext(entry.name)[1].lower() not in IMAGE_EXTS:
+            continue
+        if _is_regular(entry):
+            found.append((None, Path(entry.path), "fanart", 100 + len(found)))
+        elif (why := not_a_file(entry)) is not None:
+            odd.append(why)
+    return found
 
 
 def _season_folder_artwork(

@@ -114,3 +114,29 @@ def test_season_art_in_season_folders_is_the_users(tv_rt, tmp_path, monkeypatch,
     run(cli, "scan")
     run(cli, "publish", "--all")
     assert {p: p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()} == before
+
+
+def test_a_shows_extrafanart_is_the_users(tv_rt, tmp_path, monkeypatch, capsys):
+    """tinyMediaManager writes a show's extra backdrops as `extrafanart/fanartN.jpg`
+    (TvShowExtraFanartNaming.FOLDER_EXTRAFANART), as Ember and MediaElch did, and Jellyfin shows
+    them as the series' backdrops (LocalImageProvider.PopulateBackdropsFromExtraFanart). A
+    movie's `extrafanart/` was offered as its fanart; a show's never was. A video there is no
+    episode (an extras folder), and what is no picture is not taken."""
+    from metarrd import cli
+
+    monkeypatch.setattr(cli, "load_config", lambda _path: tv_rt.config)
+    root = tmp_path / "tv"
+    bb = root / "Breaking Bad (2008)"
+    put(root, "Breaking Bad (2008)/Season 01/Breaking Bad - S01E01 - Pilot.mkv")
+    shutil.copy(NFO / "tmm-kodi-tvshow.nfo", bb / "tvshow.nfo")
+    image(bb / "fanart.jpg", (1920, 1080), (5, 5, 90))
+    image(bb / "extrafanart/fanart1.jpg", (1920, 1080), (5, 90, 5))
+    image(bb / "extrafanart/fanart2.jpg", (1280, 720), (90, 5, 5))
+    (bb / "extrafanart/Thumbs.db").write_bytes(b"not a picture")
+
+    run(cli, "scan")
+    capsys.readouterr()
+    show = db.Movie.get(db.Movie.path == str(bb))
+    assert library_art(show) == {
+        (None, "fanart"): {"fanart.jpg", "extrafanart/fanart1.jpg", "extrafanart/fanart2.jpg"}
+    }
