@@ -918,16 +918,25 @@ def _shown_before_ours(
     `episode_dirs`: the folders holding the show's episode files."""
     mine = {w.path for w in wanted} | set(ledger) | set(conflicts)
     found: list[tuple[Path, str]] = []
+    # each episode folder's names by their stem in any letter case: looked up per thumb, not
+    # read whole per thumb (a daily show's one folder of 4,000 episodes)
+    stems: dict[Path, dict[str, list[str]]] = {}
+    for directory in {w.path.parent for w in wanted if w.backup_type == tv_layout.EPISODE_THUMB}:
+        index = stems[directory] = {}
+        for other in sorted(names_in(directory)):
+            o_stem, dot, _ext = other.rpartition(".")
+            if dot:
+                index.setdefault(o_stem.casefold(), []).append(other)
     for w in wanted:
         if w.kind != "art":
             continue
         name = w.path.name
         if w.backup_type == tv_layout.EPISODE_THUMB and f"-{tv_layout.EPISODE_THUMB}." in name:
             stem = name.rsplit(f"-{tv_layout.EPISODE_THUMB}.", 1)[0].casefold()
-            for other in sorted(names_in(w.path.parent)):
+            for other in stems.get(w.path.parent, {}).get(stem, ()):
                 o_stem, dot, ext = other.rpartition(".")
                 path = w.path.parent / other
-                if not dot or o_stem.casefold() != stem or path in mine:
+                if path in mine:
                     continue
                 if ext.lower() not in _JELLYFIN_EXTS or _holds_ours(path, w):
                     continue
@@ -952,7 +961,7 @@ def _shown_before_ours(
         ours = name.rpartition(".")[0].lower()
         rule = re.compile(rf"season(?:-|0|\s)?{number}[-a-z]?(?:-poster)?", re.I)
         for where in sorted({folder} | {d for d in episode_dirs if is_inside(d, folder)}):
-            for other in sorted(names_in(where)):
+            for other in sorted(n for n in names_in(where) if n[:6].lower() == "season"):
                 o_stem, dot, ext = other.rpartition(".")
                 path = where / other
                 if not dot or ext.lower() not in plex.IMAGE_EXTS or path in mine:
@@ -991,10 +1000,16 @@ def _users_art_left(
     its `.actors/`, and a season's in its own folder (`Season 1/folder.jpg`); and each of
     `episodes`' images beside its video (`<episode>.jpg`, `<episode>-thumb.png`)."""
     found: list[Path] = []
+    by_case: dict[tuple[Path, str], list[Path]] = {}  # ours by folder and name in any case
+    for m in mine:
+        by_case.setdefault((m.parent, folded(m.name)), []).append(m)
 
     def add(directory: Path, name: str) -> None:
         path = directory / name
-        if path not in mine and not _same_file_by_case(path, mine, names_in(directory)):
+        if path in mine:
+            return
+        same = by_case.get((directory, folded(name)), [])
+        if not same or not _same_file_by_case(path, set(same), names_in(directory)):
             found.append(path)
 
     def image(name: str) -> bool:
@@ -1025,9 +1040,18 @@ def _users_art_left(
         for name in sorted(names_in(actors_dir)):
             if not name.startswith("."):
                 add(actors_dir, name)
+    # each episode folder's names by the `<episode>` they may belong to: `<episode>.jpg`,
+    # `<episode>-thumb.jpg`, `<episode>-fanart-1.jpg` (art types hold no `-`)
+    bases: dict[Path, dict[str, list[str]]] = {}
     for ep in episodes:
         video = Path(ep.path)
-        for name in sorted(names_in(video.parent)):
+        if video.parent not in bases:
+            index = bases[video.parent] = {}
+            for name in names_in(video.parent):
+                stem = name.rpartition(".")[0]
+                for key in {stem, stem.rsplit("-", 1)[0], stem.rsplit("-", 2)[0]}:
+                    index.setdefault(key, []).append(name)
+        for name in sorted(bases[video.parent].get(video.stem, ())):
             if classify_image(name, video.stem, own_folder=False) is not None:
                 add(video.parent, name)
     return sorted(set(found))
