@@ -716,6 +716,7 @@ def test_the_users_episode_thumb_and_season_poster_plex_shows_first_are_left_wit
     built.path("Season 01/Breaking.Bad.s01.e02.JPG").write_bytes(
         Path(chosen.file_path).read_bytes()
     )
+    built.path("Season 1/Breaking Bad S01E04E05.webp").write_bytes(b"no name Plex reads")
     notes = [  # the show's art first, then the episodes'
         "Season 01/season01.jpg is left as it is: Plex shows it as the season 1 poster, before "
         "season01-poster.jpg; remove it to have Plex show the poster chosen here",
@@ -724,8 +725,14 @@ def test_the_users_episode_thumb_and_season_poster_plex_shows_first_are_left_wit
         "whichever of the two its folder lists first); remove it to have them show the thumb "
         "chosen here",
     ]
+    jellyfin = (
+        "Breaking Bad S01E04E05.webp is left as it is: Jellyfin may show it as the episode's "
+        "thumb instead of Breaking Bad S01E04E05-thumb.jpg (it shows whichever of the two its "
+        "folder lists first); remove it to have Jellyfin show the thumb chosen here"
+    )
     plan = preview_publish(trt, built.show)
     assert [n for n in plan.notes if "Plex" in n] == notes
+    assert jellyfin in plan.notes
     left = {a.path for a in plan.actions if a.action == "leave"}
     assert {built.path(f"{pilot}.jpg"), built.path("Season 01/season01.jpg")} <= left
     result = publish_item(trt, built.show)
