@@ -263,6 +263,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"metarrd: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except db.SchemaTooNew as exc:  # a downgrade: said, nothing changed; no retry mends it
+        print(f"metarrd: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except LibraryUnreachable as exc:  # the image cache hangs: nothing done (`_cache_answers`)
         print(f"metarrd: {exc}; try again once it does", file=sys.stderr)
         return EXIT_FAILED

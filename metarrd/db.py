@@ -39,7 +39,7 @@ from typing import Any, NamedTuple
 import peewee as pw
 
 from metarrd.config import Config
-from metarrd.errors import DiskFull
+from metarrd.errors import DiskFull, MetarrdError
 from metarrd.text import count
 from metarrd.urls import redact
 
@@ -1337,6 +1337,15 @@ def open_database(target: Path | str, *, data_dir: Path | None = None) -> pw.Dat
     _mark_dir = Path(data_dir) if data_dir is not None else None
     database.initialize(connect_to(target))
     database.connect(reuse_if_open=True)
+    found = schema_version()
+    if found > SCHEMA_VERSION:  # a newer metarrd migrated it: this one would misread its rows
+        database.close()
+        raise SchemaTooNew(
+            f"the database {describe(target)} is at schema version {found}, newer than this "
+            f"metarrd's {SCHEMA_VERSION}: a newer metarrd has upgraded it; run that version "
+            "(or a later one), or restore a copy of the database made before the upgrade. "
+            "Nothing was changed"
+        )
     for version, step in MIGRATIONS:
         if version <= schema_version():  # cheap check without the write lock
             continue
@@ -1347,6 +1356,10 @@ def open_database(target: Path | str, *, data_dir: Path | None = None) -> pw.Dat
             set_meta("schema_version", str(version))
         log.info("database %s migrated to schema version %d", describe(target), version)
     return database
+
+
+class SchemaTooNew(MetarrdError):
+    """The database was migrated by a newer metarrd (a downgrade): not opened, nothing written."""
 
 
 class WriteLockBusy(Exception):

@@ -764,6 +764,33 @@ def test_a_database_another_process_holds_is_one_line_not_a_traceback(
     ]
 
 
+@pytest.mark.parametrize("args", [["list", "--json"], ["scan"]])
+def test_a_database_a_newer_metarrd_migrated_is_one_line_and_exit_2(library, capsys, args):
+    """The package downgraded after a newer metarrd migrated the database: every command (the
+    daemon's `run` too) went on with it with no word. One line says why and what to do, exit 2
+    (no retry mends it), nothing on stdout, nothing scanned."""
+    import sqlite3
+
+    cfg, _ = library
+    assert cli(cfg, "list") == 0
+    capsys.readouterr()
+    db.database.close()
+    path = cfg.parent / "data" / "metarrd.db"
+    newer = db.SCHEMA_VERSION + 1
+    with sqlite3.connect(path) as con:
+        con.execute(f"UPDATE meta SET value = '{newer}' WHERE key = 'schema_version'")
+    assert cli(cfg, *args) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [
+        f"metarrd: the database {path} is at schema version {newer}, newer than this metarrd's "
+        f"{db.SCHEMA_VERSION}: a newer metarrd has upgraded it; run that version (or a later "
+        "one), or restore a copy of the database made before the upgrade. Nothing was changed"
+    ]
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT count(*) FROM movies").fetchone() == (0,)
+
+
 def test_a_write_that_found_the_database_written_meanwhile_is_not_said_to_be_a_long_lock(
     library, capsys, monkeypatch
 ):

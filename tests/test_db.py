@@ -39,6 +39,33 @@ def test_a_version_3_database_gains_publish_warnings(tmp_path):
         db.open_database(path)  # again: nothing to do
 
 
+def test_a_database_a_newer_metarrd_migrated_is_refused_untouched(tmp_path):
+    """A downgrade (the package rolled back after the daemon migrated its database): this
+    version went on with no word, reading and writing rows a newer schema may mean otherwise.
+    Refused before any write, naming both versions; the database is left as it was."""
+    path = tmp_path / "metarrd.db"
+    db.open_database(path)
+    db.Movie.create(library=db.Library.create(name="Movies", path="/m"), path="/m/a.mkv")
+    db.database.close()
+    newer = db.SCHEMA_VERSION + 1
+    with sqlite3.connect(path) as con:
+        con.execute(f"UPDATE meta SET value = '{newer}' WHERE key = 'schema_version'")
+    before = path.read_bytes()
+    with pytest.raises(db.SchemaTooNew) as caught:
+        db.open_database(path)
+    assert str(caught.value) == (
+        f"the database {path} is at schema version {newer}, newer than this metarrd's "
+        f"{db.SCHEMA_VERSION}: a newer metarrd has upgraded it; run that version (or a later "
+        "one), or restore a copy of the database made before the upgrade. Nothing was changed"
+    )
+    assert db.database.is_closed()
+    assert path.read_bytes() == before
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (
+            str(newer),
+        )
+
+
 def test_events_recorded_before_stage_outcome_names_are_renamed(tmp_path):
     path = tmp_path / "metarrd.db"
     db.open_database(path)
