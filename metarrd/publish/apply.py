@@ -255,8 +255,10 @@ def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]
             if (link := _link_out_of_libraries(rt, action)) is not None:
                 _note(movie, result.skipped, link)  # nothing copied: the link is replaced
                 continue
+            verb = "replaced" if action.action == REPLACE else "removed"
             try:
-                sha = sources.back_up(rt, movie.id, action.path, action.backup_type or "fanart")
+                what = f"{action.path}, {verb} by this publish,"
+                sha = _back_up(rt, job, action.path, action.backup_type or "fanart", what)
             except UnsafeFile as exc:
                 if action.kind == "nfo" and action.action == REPLACE:
                     # a link to a FIFO where the NFO goes: it cannot go there. One no longer
@@ -269,7 +271,6 @@ def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]
                 _note(movie, result.skipped, f"{exc}; left as it is")
                 continue
             except OSError as exc:
-                verb = "replaced" if action.action == REPLACE else "removed"
                 if (link := _unreadable_link(action.path, exc, verb)) is None:
                     raise
                 _note(movie, result.skipped, link)  # nothing to copy: the link is replaced
@@ -394,11 +395,14 @@ def _land_failed(job: Job, exc: LandFailed) -> ItemError:
 
 def _copy_failure(exc: Exception) -> str:
     """Why a copy into the cache failed with no OSError (`atomic.NotCopied`): its row in the
-    database (a full disk: `DiskFull`; SQLite's lock held too long), or a bug."""
+    database (a full disk: `DiskFull`; SQLite's lock held too long; another database error),
+    or a bug."""
     if isinstance(exc, MetarrdError):
         return str(exc)
     if db.locked(exc):
         return db.lock_reason(exc)
+    if isinstance(exc, pw.DatabaseError):  # its row refused: a corrupt or read-only database
+        return f"the database refused its record: {exc}"
     return internal_error(exc)
 
 
@@ -466,6 +470,29 @@ def _unlink_unless_saved(
     return remove_unchanged(action.path, (ours.sha256, ours.pending))
 
 
+def _back_up(
+    rt: Runtime, job: Job, path: Path, kind: str, what: str, *, named: Path | None = None
+) -> str:
+    """`sources.back_up` of a file the item's publish replaces or removes, before any of its
+    files is written. Its row failing with no OSError (a database error: locked past its
+    timeout, refused) fails this item alone, saying which file and why, as a copy failing
+    while landing does (`NotCopied`), rather than ending the whole batch; a full disk is
+    `DiskFull` already, and a database not taking work now (`db.unavailable`) fails every
+    item alike, as a job waits for it."""
+    try:
+        return sources.back_up(rt, job.movie.id, path, kind, named=named)
+    except (OSError, MetarrdError):
+        raise
+    except Exception as exc:
+        if db.unavailable(exc):
+            raise
+        log.info("item %d: cannot copy %s into the cache", job.movie.id, path, exc_info=exc)
+        raise ItemError(
+            f"{job.movie.label}: cannot publish: {what} could not be copied into the cache: "
+            f"{_copy_failure(exc)}; nothing was changed"
+        ) from exc
+
+
 def _copy_again(rt: Runtime, job: Job, action: FileAction):
     """The `Guard.copy` of `action`'s file: when it changed since the plan read it (or since
     its copy), the file set aside is copied into the cache (or `backup/`) before it goes."""
@@ -493,7 +520,8 @@ def _recover_aside(rt: Runtime, job: Job, path: Path) -> None:
     (`atomic.set_aside`, `atomic.remove_unchanged`): it may hold a save of the user's that is
     nowhere else. Bytes of ours (the item's ledger says) go; anything else is copied into the
     cache (or `backup/`) first, like any file of the user's that publish replaces. One that
-    cannot be copied stays, said."""
+    cannot be copied stays, said; its copy's row failing (a database error) fails the item,
+    as `_back_up` says."""
     ours = {h for e in job.plan.ledger.values() for h in (e.sha256, e.pending) if h}
     name = path.name[len(ASIDE_MARKER) :].split("-", 1)[-1]
     kind = "nfo" if name.lower().endswith(".nfo") else "fanart"
@@ -505,7 +533,8 @@ def _recover_aside(rt: Runtime, job: Job, path: Path) -> None:
         ):
             os.unlink(path)
             return
-        sources.back_up(rt, job.movie.id, path, kind, named=path.with_name(name))
+        what = f"{path}, left by an interrupted publish (it stays),"
+        _back_up(rt, job, path, kind, what, named=path.with_name(name))
         os.unlink(path)
     except FileNotFoundError:
         return

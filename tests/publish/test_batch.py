@@ -478,3 +478,68 @@ def _runs(statements: list[str]) -> dict[str, int]:
             if sql.startswith(start) and ("library_files" in sql or kind == "status"):
                 runs[kind] += 1
     return runs
+
+
+@contextlib.contextmanager
+def cache_rows_refused(naming: str):
+    """The database refuses the cache row of a copy whose `source_url` (the library file it
+    was copied from) holds `naming`: a real error of the database's own at that very insert
+    (a trigger's, as SQLite raises `RAISE(ABORT)` and PostgreSQL a PL/pgSQL `RAISE`), for one
+    item of a batch only."""
+    if db.is_postgresql():
+        db.database.execute_sql(
+            "CREATE FUNCTION refuse_copy() RETURNS trigger AS $$ BEGIN "
+            f"IF position('{naming}' in NEW.source_url) > 0 THEN "
+            "RAISE EXCEPTION 'disk I/O error'; END IF; "
+            "RETURN NEW; END $$ LANGUAGE plpgsql"
+        )
+        db.database.execute_sql(
+            "CREATE TRIGGER refuse_copy BEFORE INSERT ON cache_image_files "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_copy()"
+        )
+    else:
+        db.database.execute_sql(
+            "CREATE TRIGGER refuse_copy BEFORE INSERT ON cache_image_files "
+            f"WHEN instr(NEW.source_url, '{naming}') > 0 "
+            "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+        )
+    try:
+        yield
+    finally:
+        db.database.execute_sql("DROP TRIGGER refuse_copy" + (
+            " ON cache_image_files" if db.is_postgresql() else ""
+        ))  # fmt: skip
+        if db.is_postgresql():
+            db.database.execute_sql("DROP FUNCTION refuse_copy()")
+
+
+@pytest.mark.parametrize("where", ["at its name", "set aside by a publish killed"])
+def test_a_copy_whose_row_the_database_refuses_fails_its_item_alone(rt, build, kit, where):
+    """The user's own poster at the name the middle item publishes its poster to (or a file a
+    killed publish set aside there, `_recover_aside`) is copied into the cache first; the
+    database refuses the copy's row (an error of its own, no OSError, no full disk). That
+    error went through `apply_all` and ended the whole batch, the items after it unpublished:
+    the item fails alone, saying which file and why, its folder as it was; the others
+    publish."""
+    first, broken, last = build("First (2001)"), build("Broken (2002)"), build("Last (2003)")
+    users = kit.image_bytes("poster")
+    poster = broken.path("Broken (2002)-poster.jpg")
+    if where == "at its name":
+        poster.write_bytes(users)
+    else:
+        poster = poster.with_name(f"{atomic.ASIDE_MARKER}0badcafe-{poster.name}")
+        poster.write_bytes(users)
+    before = {p.name: p.read_bytes() for p in broken.folder.iterdir()}
+
+    with cache_rows_refused("Broken (2002)"):
+        outcomes = publish_many(rt, [first.movie, broken.movie, last.movie])
+
+    assert isinstance(outcomes[1], ItemError), outcomes[1]
+    assert f"{poster}, " in str(outcomes[1]) and "disk I/O error" in str(outcomes[1])
+    assert str(outcomes[1]).endswith("nothing was changed")
+    assert {p.name: p.read_bytes() for p in broken.folder.iterdir()} == before
+    assert not db.LibraryFile.select().where(db.LibraryFile.movie == broken.movie.id).exists()
+    for built, outcome in ((first, outcomes[0]), (last, outcomes[2])):
+        assert len(outcome.written) == 10 and built.reload().publish_state == db.PUBLISHED
+    log = db.PublishLog.get(db.PublishLog.movie == broken.movie.id)
+    assert not log.ok and log.message == str(outcomes[1])
