@@ -326,7 +326,7 @@ class PublishPlan:
     stale_temp: list[Path] = field(default_factory=list)
     ledger: dict[Path, LedgerEntry] = field(default_factory=dict)  # this item's, before
     actors_folder: Path | None = None  # the folder of its `.actors/`, when not `folder`
-    # the rows owned by no item of files it replaces, holding what the rows say (ours)
+    # the rows owned by no item (or a missing one) of files it replaces, holding what they say
     disowned: dict[Path, LedgerEntry] = field(default_factory=dict)
 
     def by_action(self, *actions: str) -> list[FileAction]:
@@ -375,9 +375,10 @@ def plan_publish(
     another name for a wanted slot (e.g. `-poster.png` when `-poster.jpg` is written), mapped
     to their backup image type; `actors_folder`: where its `.actors/` is, when not in `folder`
     (a folder stack's, above its `CD1/`). `disowned`: ledger rows owned by no item (what a
-    library was before its kind changed, not removed yet: `remove_disowned`) at wanted paths:
-    a file there that holds what its row says is ours, replaced with no copy kept, as that
-    removal keeps none; one changed since is the user's, copied first."""
+    library was before its kind changed, not removed yet: `remove_disowned`) or by a missing
+    item (its video gone) at wanted paths: a file there that holds what its row says is ours,
+    replaced with no copy kept, as that removal keeps none; one changed since is the user's,
+    copied first."""
     actions: list[FileAction] = []
     wanted_paths = {w.path for w in wanted}
     disowned = disowned or {}

@@ -774,7 +774,8 @@ def plan_against_disk(
     }
     # a file that is not the item's, there where it writes one (the user's: copied first), may
     # be one metarrd wrote for what the library was before its kind changed, its row owned by
-    # no item, not removed yet: asked of the database only then, and read again by that row
+    # no item, not removed yet, or for a missing item (its video gone): asked of the database
+    # only then, and read again by that row
     others = [w for w in wanted if w.path not in ledger and current[w.path] not in (None, w.sha256)]
     disowned = _disowned_at([w.path for w in others]) if others else {}
     for path, entry in disowned.items():
@@ -1041,13 +1042,15 @@ def _same_file_by_case(path: Path, mine: set[Path], names: set[str]) -> bool:
 
 
 def _disowned_at(paths: list[Path]) -> dict[Path, LedgerEntry]:
-    """The ledger rows owned by no item (`scan.kind_change.remove_disowned`'s) at `paths`."""
-    L = db.LibraryFile
+    """The ledger rows at `paths` owned by no item (`scan.kind_change.remove_disowned`'s), or
+    by a missing item (its video gone: a name it no longer owns, `_clashes`)."""
+    L, M = db.LibraryFile, db.Movie
     columns = (L.path, L.sha256, L.size, L.kind, L.mtime_ns, L.ctime_ns, L.pending_sha256)
     keys = [str(p) for p in paths]
     found: dict[Path, LedgerEntry] = {}
+    gone = L.movie.is_null() | L.movie.in_(M.select(M.id).where(M.missing))
     for start in range(0, len(keys), 500):
-        rows = L.select(*columns).where(L.path.in_(keys[start : start + 500]), L.movie.is_null())
+        rows = L.select(*columns).where(L.path.in_(keys[start : start + 500]), gone)
         for path, *entry in rows.tuples():
             found[Path(path)] = LedgerEntry(Path(path), *entry)
     return found

@@ -213,18 +213,29 @@ def test_a_publish_put_back_gives_back_the_row_it_took(rt, build, kit, monkeypat
         assert not poster.exists() and not L.select().exists()
 
 
+@pytest.mark.parametrize("owner", ["no item", "a missing item"])
 @pytest.mark.parametrize("changed", [False, True])
-def test_a_file_of_ours_owned_by_no_item_is_replaced_with_no_copy_kept(rt, build, kit, changed):
+def test_a_file_of_ours_owned_by_no_item_is_replaced_with_no_copy_kept(
+    rt, build, kit, changed, owner
+):
     """The poster at the path this item publishes its poster to is one metarrd wrote for what
     the library was before its kind changed (a show's, a TV library set to a movie library),
-    its row owned by no item, its removal (`remove_disowned`) not done yet. The publish copied
-    it into the cache as the user's picture (kept for good) before replacing it, though that
-    removal would have kept no copy: it is replaced as ours, the row the item's. Saved by the
-    user since (not what the row says), it is theirs, copied first as before."""
+    its row owned by no item, its removal (`remove_disowned`) not done yet; or for a missing
+    item (`The Matrix (1999).avi`, replaced by the `.mkv`, not merged yet), which no longer
+    owns a name (`stage._clashes`). The publish copied it into the cache as the user's picture
+    (kept for good) before replacing it, though the ledger's hash says metarrd wrote it: it is
+    replaced as ours, the row the item's. Saved by the user since (not what the row says), it
+    is theirs, copied first as before."""
     built = build(art={"poster": ["jpeg"]}, cast=[])
     poster = built.path(f"{BASE}-poster.jpg")
     ours = kit.image_bytes("poster")
-    db.LibraryFile.create(movie=None, path=str(poster), kind="art", size=len(ours),
+    other = None
+    if owner == "a missing item":
+        other = db.Movie.create(
+            library=built.movie.library, path=str(built.path(f"{BASE}.avi")), title="The Matrix",
+            year=1999, missing=True,
+        )  # fmt: skip
+    db.LibraryFile.create(movie=other, path=str(poster), kind="art", size=len(ours),
                           sha256=hashlib.sha256(ours).hexdigest())  # fmt: skip
     there = kit.image_bytes("poster") if changed else ours
     poster.write_bytes(there)
