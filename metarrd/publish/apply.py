@@ -826,11 +826,28 @@ def _finish(rt: Runtime, jobs: list[Job]) -> None:
                 for r in results
             ]
         ).execute()
-    unselected = sources.unselected_hashes([r.movie_id for r in results])
+    _drop_unselected(rt, results)
     for r in results:
-        if unselected.get(r.movie_id):
-            r.cache_removed = sources.drop_unselected(rt, r.movie_id, unselected[r.movie_id])
         log.info("item %d: %s", r.movie_id, r)
+
+
+def _drop_unselected(rt: Runtime, results: list[PublishResult]) -> None:
+    """The unselected candidates' cache files of the items published go (`drop_unselected`).
+    The items are published and recorded by now: a clean-up that fails (a cache file that
+    cannot be removed, the database refusing or locked past its timeout) leaves those files
+    for the next publish, logged, and neither fails its item nor stops the others'."""
+    try:
+        unselected = sources.unselected_hashes([r.movie_id for r in results])
+    except (MetarrdError, pw.PeeweeException) as exc:
+        log.warning("unselected images left in the image cache: %s", exc)
+        return
+    for r in results:
+        if not unselected.get(r.movie_id):
+            continue
+        try:
+            r.cache_removed = sources.drop_unselected(rt, r.movie_id, unselected[r.movie_id])
+        except (MetarrdError, OSError, pw.PeeweeException) as exc:
+            log.warning("item %d: unselected images left in the image cache: %s", r.movie_id, exc)
 
 
 def _queue_notifications(jobs: list[Job]) -> None:

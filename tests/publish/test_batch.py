@@ -481,36 +481,35 @@ def _runs(statements: list[str]) -> dict[str, int]:
 
 
 @contextlib.contextmanager
-def cache_rows_refused(naming: str):
-    """The database refuses the cache row of a copy whose `source_url` (the library file it
-    was copied from) holds `naming`: a real error of the database's own at that very insert
-    (a trigger's, as SQLite raises `RAISE(ABORT)` and PostgreSQL a PL/pgSQL `RAISE`), for one
-    item of a batch only."""
+def refused(event: str, when: str):
+    """The database refuses an `event` (INSERT, DELETE) of a `cache_image_files` row for which
+    `when` holds (SQL of both dialects, on `NEW` or `OLD`): a real error of the database's own
+    at that very statement (a trigger's, as SQLite raises `RAISE(ABORT)` and PostgreSQL a
+    PL/pgSQL `RAISE`), for one item of a batch only."""
     if db.is_postgresql():
+        when = when.replace("%", "%%")  # psycopg2 formats the statement
         db.database.execute_sql(
-            "CREATE FUNCTION refuse_copy() RETURNS trigger AS $$ BEGIN "
-            f"IF position('{naming}' in NEW.source_url) > 0 THEN "
-            "RAISE EXCEPTION 'disk I/O error'; END IF; "
-            "RETURN NEW; END $$ LANGUAGE plpgsql"
+            "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
+            f"IF {when} THEN RAISE EXCEPTION 'disk I/O error'; END IF; "
+            "IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
         )
         db.database.execute_sql(
-            "CREATE TRIGGER refuse_copy BEFORE INSERT ON cache_image_files "
-            "FOR EACH ROW EXECUTE FUNCTION refuse_copy()"
+            f"CREATE TRIGGER refuse BEFORE {event} ON cache_image_files "
+            "FOR EACH ROW EXECUTE FUNCTION refuse()"
         )
     else:
         db.database.execute_sql(
-            "CREATE TRIGGER refuse_copy BEFORE INSERT ON cache_image_files "
-            f"WHEN instr(NEW.source_url, '{naming}') > 0 "
+            f"CREATE TRIGGER refuse BEFORE {event} ON cache_image_files WHEN {when} "
             "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
         )
     try:
         yield
     finally:
-        db.database.execute_sql("DROP TRIGGER refuse_copy" + (
-            " ON cache_image_files" if db.is_postgresql() else ""
-        ))  # fmt: skip
         if db.is_postgresql():
-            db.database.execute_sql("DROP FUNCTION refuse_copy()")
+            db.database.execute_sql("DROP TRIGGER refuse ON cache_image_files")
+            db.database.execute_sql("DROP FUNCTION refuse()")
+        else:
+            db.database.execute_sql("DROP TRIGGER refuse")
 
 
 @pytest.mark.parametrize("where", ["at its name", "set aside by a publish killed"])
@@ -531,7 +530,7 @@ def test_a_copy_whose_row_the_database_refuses_fails_its_item_alone(rt, build, k
         poster.write_bytes(users)
     before = {p.name: p.read_bytes() for p in broken.folder.iterdir()}
 
-    with cache_rows_refused("Broken (2002)"):
+    with refused("INSERT", "NEW.source_url LIKE '/%/Broken (2002)/%'"):
         outcomes = publish_many(rt, [first.movie, broken.movie, last.movie])
 
     assert isinstance(outcomes[1], ItemError), outcomes[1]
@@ -543,3 +542,32 @@ def test_a_copy_whose_row_the_database_refuses_fails_its_item_alone(rt, build, k
         assert len(outcome.written) == 10 and built.reload().publish_state == db.PUBLISHED
     log = db.PublishLog.get(db.PublishLog.movie == broken.movie.id)
     assert not log.ok and log.message == str(outcomes[1])
+
+
+def test_a_cache_clean_up_failing_after_a_batch_leaves_its_items_published(rt, build):
+    """After the batch is published and recorded, each item's unselected downloads leave the
+    cache (`drop_unselected`). The first item's clean-up fails (the database refuses it: an
+    error of its own, or SQLite's lock held past its timeout by a long scan). That error went
+    out of `apply_all`: the batch's outcomes were lost though every item was published, and the
+    next items' clean-up never ran. The downloads stay for the next publish, said in the log;
+    every item is published, and the others' clean-up is done."""
+    first, last = (build(n, unselected={"poster": 1}) for n in ("First (2001)", "Last (2003)"))
+    C = db.CacheImageFile
+
+    def downloads(built) -> list[Path]:
+        hashes = [a.content_hash for a in built.unselected]
+        return [Path(c.file_path) for c in C.select().where(C.file_hash.in_(hashes))]
+
+    kept, dropped = downloads(first), downloads(last)
+    assert kept and dropped and all(p.exists() for p in kept + dropped)
+
+    with refused("DELETE", f"OLD.movie_id = {first.movie.id}"):
+        outcomes = publish_many(rt, [first.movie, last.movie])
+
+    assert [type(o) for o in outcomes] == [apply.PublishResult] * 2, outcomes
+    assert [len(o.written) for o in outcomes] == [10, 10]
+    assert [o.cache_removed for o in outcomes] == [0, len(dropped)]
+    assert all(p.exists() for p in kept) and not any(p.exists() for p in dropped)
+    assert downloads(first) == kept
+    for built in (first, last):
+        assert built.reload().publish_state == db.PUBLISHED
