@@ -517,8 +517,8 @@ class AtomicBatch:
         try:
             for s in staged:
                 guard = guards.get(s.target) if guards else None
-                if guard is not None and not guard.unchanged(s.target):
-                    aside, was = _land_guarded(s, guard)
+                if guard is not None and (guard.absent or not guard.unchanged(s.target)):
+                    aside, was = _land_free(s, guard) if guard.absent else _land_guarded(s, guard)
                     old = (aside.path if aside else None, was)
                     if aside is not None:
                         asides[aside.path] = aside
@@ -610,13 +610,16 @@ class Guard:
     like the user's. `ours`: with `seen`, the SHA-256s of what metarrd wrote there (the
     ledger's): a file whose lstat differs but whose bytes are one of these is not copied (its
     ctime moves with its link count: a leftover hard link of a publish killed mid-way, removed
-    since the plan's look). `copy(path)`: copies the file at `path` (set aside from the
-    target) to safety and returns the SHA-256 of what it copied."""
+    since the plan's look). `absent`: the plan found no file there (a new name): the new file
+    takes the name only while it is free, and one made there since (a save, another tool's) is
+    set aside and copied first, like the user's. `copy(path)`: copies the file at `path` (set
+    aside from the target) to safety and returns the SHA-256 of what it copied."""
 
     copy: Callable[[Path], str]
     copied: str | None = None
     seen: tuple[int, int, int] | None = None
     ours: frozenset[str] = frozenset()
+    absent: bool = False  # the plan found nothing there: the name is taken only while free
 
     def unchanged(self, target: Path) -> bool:
         """Whether the file at `target` is surely the one known, with no read of its bytes; never
@@ -764,6 +767,21 @@ def _land_guarded(s: Staged, guard: Guard) -> tuple[Aside | None, bool]:
             raise
         raise OSError(exc.errno, exc.strerror, str(s.target)) from None
     return aside, aside is not None
+
+
+def _land_free(s: Staged, guard: Guard) -> tuple[Aside | None, bool]:
+    """`s` onto its target, where the plan found nothing (`Guard.absent`): it takes the name
+    only while it is free (`_rename_no_replace`, as many system calls as the hard link to keep
+    and the rename it does instead of); a file made there since (a save of the user's, another
+    tool's poster under the same name) is set aside and copied first (`_land_guarded`). As
+    `_land_guarded` returns."""
+    try:
+        _rename_no_replace(s.tmp, s.target)
+    except SavedMeanwhile:
+        return _land_guarded(s, guard)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(s.target)) from None
+    return None, False
 
 
 def _rename_no_replace(tmp: Path, target: Path) -> None:

@@ -133,12 +133,13 @@ def apply_all(rt: Runtime, jobs: list[Job]) -> dict[int, PublishResult | Metarrd
         outcomes[job.movie.id] = failed(job.movie, exc)
 
     real_paths: dict[str, str] = {}  # folders' real paths, for the library check
+    landing: set[Path] = set()  # the actors' pictures the items staged so far write
     with AtomicBatch(inside=rt.config.library) as batch:
         staging, live = [], []
         try:
             for job in jobs:  # each item's temp files are written while the next is checked
                 try:
-                    _stage(rt, job, batch, real_paths)
+                    _stage(rt, job, batch, real_paths, landing)
                     staging.append(job)
                 except (MetarrdError, OSError) as exc:
                     fail(job, exc)
@@ -209,7 +210,11 @@ def failed(movie: db.Movie, exc: BaseException) -> MetarrdError:
 # --- one item: checks, clean-up, backups, temp files --------------------------------------------
 
 
-def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]) -> None:
+def _stage(
+    rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str], landing: set[Path]
+) -> None:
+    """Check, clean up, copy what is not ours into the cache, and start writing the item's
+    temp files. `landing`: the actors' pictures the batch's items before it write."""
     movie, plan = job.movie, job.plan
     folder = plan.folder
     actors_dir = (plan.actors_folder or folder) / layout.ACTORS_DIR
@@ -287,6 +292,13 @@ def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]
                 seen = (known.size, known.mtime_ns, known.ctime_ns)
             ours = frozenset(h for h in (known.sha256, known.pending) if h)
             job.guards[action.path] = Guard(_copy_again(rt, job, action), seen=seen, ours=ours)
+    for action in plan.by_action(WRITE):
+        # nothing there when the plan looked: a file made since (a save, another tool's poster
+        # at the same name) is copied before ours takes the name; not a picture another item
+        # of the batch writes there first (`.actors/` is one per folder), no file of the user's
+        if action.kind != "actor" or action.path not in landing:
+            job.guards[action.path] = Guard(_copy_again(rt, job, action), absent=True)
+    landing.update(a.path for a in plan.by_action(WRITE, REPLACE) if a.kind == "actor")
     order = {"art": 0, "actor": 1, "nfo": 2}
     job.ordered = [
         a
@@ -503,11 +515,12 @@ def _copy_again(rt: Runtime, job: Job, action: FileAction):
         assert job.result is not None
         if str(action.path) not in job.result.backed_up:
             job.result.backed_up.append(str(action.path))
-        verb = "replaced" if action.action == REPLACE else "removed"
+        verb = "removed" if action.action == REMOVE else "replaced"
+        how = "made" if action.action == WRITE else "saved"  # where the plan found nothing
         _note(
             job.movie,
             job.result.skipped,
-            f"{action.path.name} was saved while it was being published: "
+            f"{action.path.name} was {how} while it was being published: "
             f"copied into the cache before it was {verb}",
         )
         return sha

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from metarrd import db
+from metarrd import atomic, db
 from metarrd.atomic import TEMP_MARKER
 from metarrd.errors import ItemError
 from metarrd.publish import publish_item
@@ -70,15 +70,21 @@ def test_an_nfo_name_too_long_refuses_the_item_before_anything_is_written(rt, bu
 
 
 def _refuse_renames_onto(monkeypatch, name: str) -> None:
-    """Make the rename of our temp file onto `name` fail as onto a protected file."""
-    real = os.replace
+    """Make the rename of our temp file onto `name` fail as onto a protected file, whichever
+    way it goes: a rename over it, or onto a name that must be free (a new name: a hard link,
+    else `renameat2(RENAME_NOREPLACE)`, else a rename)."""
 
-    def replace(src, dst, **kwargs):
-        if TEMP_MARKER in os.fspath(src) and Path(dst).name == name:
-            raise PermissionError(errno.EPERM, "Operation not permitted", os.fspath(src))
-        return real(src, dst, **kwargs)
+    def refusing(real):
+        def call(src, dst, *args, **kwargs):
+            if TEMP_MARKER in os.fspath(src) and Path(dst).name == name:
+                raise PermissionError(errno.EPERM, "Operation not permitted", os.fspath(src))
+            return real(src, dst, *args, **kwargs)
 
-    monkeypatch.setattr(os, "replace", replace)
+        return call
+
+    for call in ("replace", "link", "rename"):
+        monkeypatch.setattr(os, call, refusing(getattr(os, call)))
+    monkeypatch.setattr(atomic, "_rename_exclusive", refusing(atomic._rename_exclusive))
 
 
 def test_an_nfo_that_cannot_be_replaced_puts_back_what_landed_before_it(rt, build, kit):
@@ -123,7 +129,10 @@ def test_a_first_publish_that_fails_leaves_no_file_no_folder_no_ledger_row(rt, b
 def test_without_hard_links_what_landed_stays_and_is_recorded(rt, build, kit, monkeypatch):
     """Where there are no hard links (some shares), a file of ours replaced before the rename
     that fails cannot be kept under a link to be put back: the new one stays, recorded as
-    ours. The user's file, set aside by a rename before it is replaced, is put back."""
+    ours. The user's file, set aside by a rename before it is replaced, is put back. A new
+    name (`-poster1.jpg`, the old poster's rank now) had nothing to put back: it goes (it
+    stayed, named among the files that could not be put back, when its rename was one
+    over whatever might be there)."""
     built = build(art={"poster": ["jpeg"], "fanart": ["jpeg"]}, cast=[])
     publish_item(rt, built.movie)  # ours, then a new poster, the user's own fanart, a new plot
     kit.add_asset(built.movie, "poster", rank=0, score=10.0)
@@ -138,9 +147,13 @@ def test_without_hard_links_what_landed_stays_and_is_recorded(rt, build, kit, mo
 
     monkeypatch.setattr(os, "link", no_links)
 
-    with pytest.raises(ItemError, match=r"could not put back the 2 files written.*-poster\.jpg"):
+    with pytest.raises(
+        ItemError, match=r"could not put back the 1 file written.*: [^,]*-poster\.jpg$"
+    ):
         publish_item(rt, built.reload())
 
+    assert not built.path(f"{BASE}-poster1.jpg").exists()
+    assert f"{BASE}-poster1.jpg" not in ledger()
     poster = built.path(f"{BASE}-poster.jpg")
     assert ledger()[poster.name] == (hashlib.sha256(poster.read_bytes()).hexdigest(), None)
     assert fanart.read_bytes() == users  # put back, its copy in the cache all the same

@@ -279,3 +279,57 @@ def test_our_nfo_left_linked_by_a_killed_publish_is_not_taken_for_a_save(rt, bui
     assert not [n for n in result.skipped if "saved while" in n]
     assert not copied(old)
     assert not _asides(built.folder)
+
+
+# tinyMediaManager's own poster, saved where the plan found nothing: its default movie poster
+# name is `<the video's name>-poster.jpg`, ours too
+TMM_POSTER = "tinyMediaManager"
+
+
+@pytest.mark.parametrize("also", ["", "another item of the folder writes its .actors/ too"])
+def test_a_file_made_where_the_plan_found_nothing_is_copied_before_ours_takes_the_name(
+    rt, build, kit, monkeypatch, also
+):
+    """The plan found no `-poster.jpg` (a new name: written, nothing to copy); before the
+    renames, tinyMediaManager saves its own poster at that very name (its default, the same as
+    ours). The rename replaced it, and its bytes were nowhere else: the name is taken only
+    while it is free, and a file there is set aside and copied into the cache first, as any of
+    the user's, the publish saying so. Two movies of one folder that write the same actor's
+    picture into their shared `.actors/` in one batch: the second's is no file of the user's,
+    written over as before, no copy kept."""
+    built = build(art={"poster": ["jpeg"]})
+    poster = built.path(f"{BASE}-poster.jpg")
+    theirs = kit.image_bytes("poster")
+    jobs = [built.movie]
+    if also:
+        other = build("Speed (1994)", art={"poster": ["jpeg"]})
+        shared = built.folder / "Speed (1994).mkv"
+        Path(other.movie.path).rename(shared)
+        other.folder.rmdir()
+        db.Movie.update(path=str(shared)).where(db.Movie.id == other.movie.id).execute()
+        jobs.append(other.reload())
+    actors = {p.name for p in (built.folder / ".actors").glob("*")} if also else set()
+    assert not poster.exists() and not actors
+    record_intent = apply._record_intent
+
+    def then_saved(batch):
+        record_intent(batch)
+        poster.write_bytes(theirs)
+
+    monkeypatch.setattr(apply, "_record_intent", then_saved)
+
+    outcomes = publish_many(rt, jobs)
+
+    result = outcomes[0]
+    assert isinstance(result, apply.PublishResult), result
+    assert poster.read_bytes() != theirs and copied(theirs)
+    assert result.backed_up == [str(poster)]
+    assert any("copied into the cache before it was replaced" in s for s in result.skipped)
+    assert not _asides(built.folder)
+    if also:
+        assert isinstance(outcomes[1], apply.PublishResult), outcomes[1]
+        pictures = {p for p in outcomes[1].written if "/.actors/" in p}
+        assert pictures and pictures <= set(result.written)  # the same actors' pictures
+        assert outcomes[1].backed_up == []
+        C = db.CacheImageFile
+        assert C.select().where(C.source_type == "library").count() == 1
