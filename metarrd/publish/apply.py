@@ -52,7 +52,7 @@ from metarrd.atomic import (
     temp_path_for,
 )
 from metarrd.config import player_label
-from metarrd.errors import ItemError, MetarrdError, internal_error
+from metarrd.errors import DatabaseLost, ItemError, MetarrdError, internal_error
 from metarrd.files import UnsafeFile, display, kind_of, link_target_outside, names_in, same_file
 from metarrd.paths import folded, is_inside
 from metarrd.publish import layout, sources
@@ -488,9 +488,10 @@ def _back_up(
     """`sources.back_up` of a file the item's publish replaces or removes, before any of its
     files is written. Its row failing with no OSError (a database error: locked past its
     timeout, refused) fails this item alone, saying which file and why, as a copy failing
-    while landing does (`NotCopied`), rather than ending the whole batch; a full disk is
-    `DiskFull` already, and a database not taking work now (`db.unavailable`) fails every
-    item alike, as a job waits for it."""
+    while landing does (`NotCopied`), rather than ending the whole batch; SQLite's lock held
+    past its timeout as `DatabaseLost`, so that its job runs again later, as the job runner
+    does with any such error; a full disk is `DiskFull` already, and a database not taking
+    work now (`db.unavailable`) fails every item alike, as a job waits for it."""
     try:
         return sources.back_up(rt, job.movie.id, path, kind, named=named)
     except (OSError, MetarrdError):
@@ -499,7 +500,8 @@ def _back_up(
         if db.unavailable(exc):
             raise
         log.info("item %d: cannot copy %s into the cache", job.movie.id, path, exc_info=exc)
-        raise ItemError(
+        error = DatabaseLost if db.locked(exc) else ItemError
+        raise error(
             f"{job.movie.label}: cannot publish: {what} could not be copied into the cache: "
             f"{_copy_failure(exc)}; nothing was changed"
         ) from exc

@@ -12,11 +12,12 @@ import threading
 import time
 from pathlib import Path
 
+import peewee as pw
 import pytest
 
 from metarrd import atomic, db
-from metarrd.errors import ItemError
-from metarrd.publish import apply, publish_item, publish_many, stage
+from metarrd.errors import DatabaseLost, ItemError
+from metarrd.publish import apply, publish_item, publish_many, sources, stage
 from metarrd.publish.layout import KEEP, REPLACE
 from tests.conftest import sqlite_statements
 from tests.publish.conftest import into_one_folder
@@ -571,3 +572,32 @@ def test_a_cache_clean_up_failing_after_a_batch_leaves_its_items_published(rt, b
     assert downloads(first) == kept
     for built in (first, last):
         assert built.reload().publish_state == db.PUBLISHED
+
+
+def test_a_copy_whose_row_meets_sqlites_lock_fails_its_item_alone_to_be_run_again(
+    rt, build, kit, monkeypatch
+):
+    """The copy's row meets SQLite's write lock held past its timeout by another process (a
+    sqlite3 shell left in a transaction). Its item fails alone, as for any database error,
+    and as `DatabaseLost`: its job runs again later (`pipeline.jobs._record`), as any job
+    that met the lock; the others publish."""
+    if db.is_postgresql():
+        pytest.skip("SQLite's lock")
+    fine, locked = build("Fine (2001)"), build("Locked (2002)")
+    poster = locked.path("Locked (2002)-poster.jpg")
+    poster.write_bytes(kit.image_bytes("poster"))
+    real = sources._library_row
+
+    def past_the_lock(movie_id, *args):
+        if movie_id == locked.movie.id:
+            raise pw.OperationalError("database is locked")
+        return real(movie_id, *args)
+
+    monkeypatch.setattr(sources, "_library_row", past_the_lock)
+
+    ok, failed = publish_many(rt, [fine.movie, locked.movie])
+
+    assert len(ok.written) == 10
+    assert isinstance(failed, DatabaseLost), failed
+    assert f"{poster}, replaced by this publish, could not be copied" in str(failed)
+    assert "the database is locked: another process has been writing" in str(failed)
