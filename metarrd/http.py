@@ -310,6 +310,7 @@ class HostSlots:
 
     def __init__(self, size: int) -> None:
         self._free = size
+        self.users = 0  # requests holding or waiting for a slot (HttpClient's, under its lock)
         self._lock = threading.Lock()
         self._waiting: list[tuple[int, int, threading.Event]] = []  # a heap
         self._order = itertools.count()
@@ -362,6 +363,7 @@ class HttpClient:
         pool_size: int = 16,
         backoff: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
         use_proxies: bool = True,
         body_timeout: float = BODY_SECONDS,
         header_timeout: float | None = None,
@@ -373,7 +375,7 @@ class HttpClient:
         together; by default `HEADERS_SECONDS`, or thrice `timeout` when that is longer (a
         connect and a first byte may each take a whole read timeout). `retry_overdue=False`: a
         request past its deadline (`Overdue`) is given up at once, not tried again (someone waits
-        for it in a page)."""
+        for it in a page). `clock`: the time Retry-After holds and URLs gone are counted in."""
         self.timeout = timeout
         self.retry_overdue = retry_overdue
         self.body_timeout = body_timeout
@@ -384,9 +386,12 @@ class HttpClient:
         self.backoff = backoff
         self.per_host = per_host
         self._sleep = sleep
+        self._clock = clock
+        # host -> its slots, while a request holds or waits for one (a daemon running for months
+        # meets many hosts: players renamed, image hosts changed); the holds alike, while live
         self._hosts: dict[str, HostSlots] = {}
         self._hosts_lock = threading.Lock()
-        self._not_before: dict[str, float] = {}  # host -> monotonic time (Retry-After)
+        self._not_before: dict[str, float] = {}  # host -> `clock` time (Retry-After)
         # url -> (until, why), oldest first: every entry lives GONE_SECONDS, so the first to
         # expire is the first in the dict (mark_gone prunes them and keeps GONE_MAX at most)
         self._gone: OrderedDict[str, tuple[float, str]] = OrderedDict()
@@ -423,13 +428,24 @@ class HttpClient:
             return None
         return self.proxies
 
-    def _host_slot(self, url: str) -> HostSlots:
+    @contextmanager
+    def _host_slot(self, url: str, rank: int) -> Iterator[None]:
+        """One of the host's slots (`HostSlots.held`); the host's entry goes with its last user
+        (it then holds nothing: every slot free, no one waiting)."""
         host = urlsplit(url).netloc
         with self._hosts_lock:
             slots = self._hosts.get(host)
             if slots is None:
                 slots = self._hosts[host] = HostSlots(self.per_host)
-            return slots
+            slots.users += 1
+        try:
+            with slots.held(rank):
+                yield
+        finally:
+            with self._hosts_lock:
+                slots.users -= 1
+                if not slots.users:
+                    del self._hosts[host]
 
     @contextmanager
     def ranked(self, rank: int) -> Iterator[None]:
@@ -448,18 +464,23 @@ class HttpClient:
     def netloc_wait(self, netloc: str) -> float:
         """`host_wait` by the host's `netloc` (host[:port], as urlsplit gives it)."""
         with self._hosts_lock:
-            until = self._not_before.get(netloc, 0.0)
-        return max(0.0, until - time.monotonic())
+            now = self._clock()
+            until = self._not_before.get(netloc, now)
+            if until <= now:  # the hold is over: forgotten
+                self._not_before.pop(netloc, None)
+        return max(0.0, until - now)
 
     def _hold_host(self, url: str, seconds: float) -> None:
         host = urlsplit(url).netloc
         with self._hosts_lock:
-            until = time.monotonic() + seconds
-            self._not_before[host] = max(self._not_before.get(host, 0.0), until)
+            now = self._clock()
+            for other in [h for h, until in self._not_before.items() if until <= now]:
+                del self._not_before[other]  # holds that are over (no more than MAX_RETRY_AFTER)
+            self._not_before[host] = max(self._not_before.get(host, now), now + seconds)
 
     def mark_gone(self, url: str, why: str) -> None:
         """The URL failed for good (404, not an image): do not ask again for a while."""
-        now = time.monotonic()
+        now = self._clock()
         with self._hosts_lock:
             self._gone.pop(url, None)  # marked again: the newest
             self._gone[url] = (now + GONE_SECONDS, why)
@@ -473,7 +494,7 @@ class HttpClient:
         """Why the URL is known to be gone, or None."""
         with self._hosts_lock:
             entry = self._gone.get(url)
-            if entry is not None and entry[0] < time.monotonic():
+            if entry is not None and entry[0] < self._clock():
                 del self._gone[url]
                 entry = None
         return entry[1] if entry else None
@@ -527,7 +548,7 @@ class HttpClient:
             held = None  # 429 or 503: the host asked us to wait (and is held)
             deadline, kept = None, False
             try:
-                with self._host_slot(url).held(rank):
+                with self._host_slot(url, rank):
                     # from the slot on: a request waiting for its turn is not the host's doing
                     # named in its error: host and port, never a password before them
                     deadline = Deadline(shown_host(url), self.header_timeout)

@@ -846,8 +846,7 @@ def test_urls_remembered_gone_are_forgotten_once_expired_and_bounded(monkeypatch
     with a few dead artwork URLs each, kept every one it had met. The expired go as new ones
     come, and no more than GONE_MAX are kept (the oldest go first)."""
     now = [1000.0]
-    monkeypatch.setattr(http.time, "monotonic", lambda: now[0])
-    client = HttpClient()
+    client = HttpClient(clock=lambda: now[0])
     for i in range(50):
         client.mark_gone(f"https://image.tmdb.org/t/p/original/{i}.jpg", "HTTP 404")
     now[0] += http.GONE_SECONDS + 1
@@ -864,3 +863,69 @@ def test_urls_remembered_gone_are_forgotten_once_expired_and_bounded(monkeypatch
     client.mark_gone("https://image.tmdb.org/t/p/original/99.jpg", "HTTP 404")  # the newest
     assert client.gone("https://image.tmdb.org/t/p/original/15.jpg") == "not an image"
     assert client.gone("https://image.tmdb.org/t/p/original/16.jpg") is None
+
+
+def test_a_hosts_slots_are_dropped_with_its_last_request(server, client):
+    """Every host ever asked kept its slots for the life of the daemon (players renamed, image
+    hosts changed, months of them): they go once no request holds or waits for one, and a
+    host busy at its cap still has them."""
+    port = server.rsplit(":", 1)[1]
+    for i in range(20):  # a user name in the address: another host to the cap, the same server
+        assert client.get_json(f"http://u{i}@127.0.0.1:{port}/a", provider="t") == {}
+    assert client._hosts == {}
+
+    started, go = threading.Event(), threading.Event()
+
+    def slow(out):
+        started.set()
+        go.wait(5)
+        out.write(b"{}")
+
+    Scripted.script["/slow"] = [(200, {**JSON, "Content-Length": "2"}, slow)]
+    busy = HttpClient(timeout=5, per_host=1)
+    host = server.removeprefix("http://")
+    first = threading.Thread(
+        target=busy.get_json, args=(f"{server}/slow",), kwargs={"provider": "t"}
+    )
+    first.start()
+    assert started.wait(5)
+    second = threading.Thread(target=busy.get_json, args=(f"{server}/a",), kwargs={"provider": "t"})
+    second.start()
+    for _ in range(500):  # the second waits for the one slot
+        if busy._hosts[host].users == 2:
+            break
+        threading.Event().wait(0.01)
+    assert busy._hosts[host].users == 2 and len(busy._hosts[host]._waiting) == 1
+    go.set()
+    first.join(5)
+    second.join(5)
+    assert busy._hosts == {} and [path for path, _ in Scripted.seen[-2:]] == ["/slow", "/a"]
+
+
+def test_a_hosts_retry_after_is_forgotten_once_over_and_kept_while_it_lasts(server):
+    """Every host that ever asked us to wait was remembered for good; a hold that is over is
+    forgotten as others come, and one still running is kept, whatever comes after."""
+    now = [1000.0]
+    client = HttpClient(timeout=2, clock=lambda: now[0])
+    port = server.rsplit(":", 1)[1]
+    Scripted.script["/busy"] = [(429, {"Retry-After": "30"}, b"{}")]
+    for i in range(20):
+        with pytest.raises(TryAgain):
+            client.request("GET", f"http://u{i}@127.0.0.1:{port}/busy", provider="t", patient=False)
+    assert len(client._not_before) == 20
+    now[0] += 31
+    Scripted.script["/busy"] = [(429, {"Retry-After": "60"}, b"{}")]
+    with pytest.raises(TryAgain):
+        client.request("GET", f"{server}/busy", provider="t", patient=False)
+    assert list(client._not_before) == [server.removeprefix("http://")]
+    now[0] += 59  # still held: the host is not asked, and its hold stays
+    with pytest.raises(TryAgain, match="asked us to wait") as err:
+        client.request("GET", f"{server}/busy", provider="t", patient=False)
+    assert err.value.wait == 1
+    Scripted.script["/busy"] = [(429, {"Retry-After": "5"}, b"{}")]
+    with pytest.raises(TryAgain):
+        client.request("GET", f"http://u0@127.0.0.1:{port}/busy", provider="t", patient=False)
+    assert client.host_wait(f"{server}/busy") == 1
+    now[0] += 1
+    assert client.host_wait(f"{server}/busy") == 0
+    assert list(client._not_before) == ["u0@127.0.0.1:" + port]
