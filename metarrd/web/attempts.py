@@ -88,6 +88,7 @@ def forgive(attempt: int) -> None:
 
 
 LOG_EVERY = 60.0  # seconds between two log lines of one kind of refusal (per process)
+clock = time.monotonic  # what LOG_EVERY is counted in (a test's own)
 _said: dict[str, tuple[float, int]] = {}  # kind -> (when its last line was written, left unsaid)
 _said_lock = threading.Lock()
 
@@ -96,7 +97,7 @@ def logged_refusal(kind: str) -> str | None:
     """Whether this refusal of `kind` gets its log line: None when a line of its kind was
     written within LOG_EVERY seconds (it is counted instead), else what the line adds: "" or
     " (and 1234 more since the last line)"."""
-    now = time.monotonic()
+    now = clock()
     with _said_lock:
         last, unsaid = _said.get(kind, (-math.inf, 0))
         if now - last < LOG_EVERY:

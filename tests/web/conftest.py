@@ -8,6 +8,7 @@ import io
 import os
 import re
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,22 @@ from PIL import Image
 
 from metarrd import db
 from metarrd.web import DevServer, attempts, create_app
+
+
+class ModuleTime:
+    """The `time` module as one module of metarrd sees it (set as `that_module.time`):
+    `time.time()` `ahead` seconds later, the rest the real module's. The rest of the process
+    (the database, the session cookie's signature, logging) keeps the real time, so a test
+    that moves the clock on checks that module's handling of it, not another's."""
+
+    def __init__(self, ahead: float) -> None:
+        self.ahead = ahead
+
+    def time(self) -> float:
+        return time.time() + self.ahead
+
+    def __getattr__(self, name: str):
+        return getattr(time, name)
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ import pytest
 
 from metarrd import db
 from metarrd.web import attempts, auth, cookies, create_app
-from tests.web.conftest import cookie_name
+from tests.web.conftest import ModuleTime, cookie_name
 
 PASSWORD = "correct horse"
 
@@ -174,8 +174,7 @@ def test_many_addresses_guessing_together_get_one_check_every_half_minute(
     assert "one password is checked every" in refused.get_data(as_text=True)
     assert 0 < int(refused.headers["Retry-After"]) <= auth.OVERALL_EVERY
     assert len(counted_checks) == auth.OVERALL_FAILURES
-    real = time.time
-    monkeypatch.setattr(attempts.time, "time", lambda: real() + auth.OVERALL_EVERY + 1)
+    monkeypatch.setattr(attempts, "time", ModuleTime(ahead=auth.OVERALL_EVERY + 1))
     assert login(client(public_app, "198.51.100.7"), PASSWORD).status_code == 303
     assert login(client(public_app, "198.51.100.8"), "nope").status_code == 401
     assert login(client(public_app, "198.51.100.9"), PASSWORD).status_code == 429
@@ -198,8 +197,7 @@ def test_the_admins_browser_gets_in_while_many_addresses_keep_every_check_busy(
     admin = client(public_app, "198.51.100.7")
     assert login(admin, PASSWORD).status_code == 303
     fill_the_overall_cap(public_app)
-    real = time.time
-    monkeypatch.setattr(attempts.time, "time", lambda: real() + auth.OVERALL_EVERY + 1)
+    monkeypatch.setattr(attempts, "time", ModuleTime(ahead=auth.OVERALL_EVERY + 1))
     assert login(client(public_app, "203.0.113.200"), "nope").status_code == 401  # slot taken
     assert login(client(public_app, "198.51.100.8"), PASSWORD).status_code == 429
     assert login(admin, PASSWORD).status_code == 303
@@ -243,7 +241,7 @@ def test_refused_logins_do_not_flood_the_log(public_app, caplog, monkeypatch):
     """As the webhook's (test_auth_webhooks.py): a refused login costs nothing, and one warning
     each drowned the journal; one line a minute says how many there were."""
     now = [5000.0]
-    monkeypatch.setattr(attempts.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(attempts, "clock", lambda: now[0])
     guesser = client(public_app, "203.0.113.9")
     for _ in range(auth.MAX_FAILURES):
         assert login(guesser, "nope").status_code == 401

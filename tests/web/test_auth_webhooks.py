@@ -7,12 +7,12 @@ from __future__ import annotations
 import base64
 import collections
 import threading
-import time
 
 import pytest
 
 from metarrd import db
 from metarrd.web import attempts, create_app, senders, webhooks
+from tests.web.conftest import ModuleTime
 
 TOKEN = "k3-Zr9vQ0xY2mW8pL5tN"
 TEST_EVENT = b'{"eventType": "Test", "instanceName": "Radarr"}'
@@ -264,8 +264,7 @@ def test_many_addresses_guessing_together_get_one_comparison_every_half_minute(a
     assert 0 < int(refused.headers["Retry-After"]) <= webhooks.OVERALL_EVERY
     assert "many addresses" in refused.get_json()["message"]
     assert call(app, TOKEN, "198.51.100.7").status_code == 429
-    real = time.time
-    monkeypatch.setattr(attempts.time, "time", lambda: real() + webhooks.OVERALL_EVERY + 1)
+    monkeypatch.setattr(attempts, "time", ModuleTime(ahead=webhooks.OVERALL_EVERY + 1))
     assert call(app, "guess-more", "198.51.100.50").status_code == 401  # the free comparison
     assert call(app, TOKEN, "198.51.100.7").status_code == 429  # the next is 30 s away
 
@@ -277,8 +276,7 @@ def test_radarr_that_sent_the_right_token_before_gets_through_a_botnets_guessing
     assert call(app, TOKEN, "192.168.1.20").status_code == 200  # Radarr, before the attack
     assert call(app, TOKEN, "2001:db8:5::20").status_code == 200  # Sonarr, over IPv6
     fill_the_overall_cap(app)
-    real = time.time
-    monkeypatch.setattr(attempts.time, "time", lambda: real() + webhooks.OVERALL_EVERY + 1)
+    monkeypatch.setattr(attempts, "time", ModuleTime(ahead=webhooks.OVERALL_EVERY + 1))
     assert call(app, "guess-more", "198.51.100.50").status_code == 401  # the free comparison
     assert call(app, TOKEN, "198.51.100.7").status_code == 429  # a new address waits
     for _ in range(3):
@@ -297,9 +295,7 @@ def test_an_address_is_known_for_a_while_and_few_are_kept(app, monkeypatch):
     fill_the_overall_cap(app)
     assert call(app, TOKEN, "10.0.0.1").status_code == 429  # the oldest were dropped
     assert call(app, TOKEN, f"10.0.{webhooks.KNOWN_SENDERS + 4}.1").status_code == 200
-    real = time.time
-    later = real() + webhooks.KNOWN_DAYS * 86400 + 60
-    monkeypatch.setattr(senders.time, "time", lambda: later)
+    monkeypatch.setattr(senders, "time", ModuleTime(ahead=webhooks.KNOWN_DAYS * 86400 + 60))
     assert not senders.known("webhook", f"10.0.{webhooks.KNOWN_SENDERS + 3}.1", webhooks.KNOWN_DAYS)
 
 
@@ -323,7 +319,7 @@ def test_refused_calls_do_not_flood_the_log(app, monkeypatch, caplog):
     warning each drowned the journal (journald drops a service's lines past its rate limit,
     the daemon's own with them). One line per kind of refusal a minute says how many came."""
     now = [5000.0]
-    monkeypatch.setattr(attempts.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(attempts, "clock", lambda: now[0])
     for i in range(webhooks.MAX_FAILURES):
         assert call(app, f"guess-{i}", "203.0.113.9").status_code == 401
     browser = {"Origin": "https://evil.example", "Content-Type": "text/plain"}

@@ -5,13 +5,12 @@ ever shown."""
 from __future__ import annotations
 
 import io
-import time
 
 import pytest
 
 from metarrd import db, workflow
 from metarrd.web import auth, cookies, create_app
-from tests.web.conftest import Seeder, cookie_name
+from tests.web.conftest import ModuleTime, Seeder, cookie_name
 
 # Every state-changing route of the UI (webhooks authenticate with their own token).
 POST_ROUTES = [
@@ -250,8 +249,7 @@ def test_session_expires(public_app, monkeypatch):
     c = public_app.test_client()
     login(c, "correct horse")
     assert c.get("/").status_code == 200
-    real = time.time
-    monkeypatch.setattr(auth.time, "time", lambda: real() + 2 * 3600 + 5)
+    monkeypatch.setattr(auth, "time", ModuleTime(ahead=2 * 3600 + 5))
     assert c.get("/").status_code == 302
 
 
@@ -315,8 +313,7 @@ def test_an_ended_session_sees_a_plain_login_page(public_app, monkeypatch):
     assert "Admin password" in page
     assert 'id="jobs-indicator"' not in page and "Log out" not in page
     login(c, "correct horse")
-    real = time.time
-    monkeypatch.setattr(auth.time, "time", lambda: real() + 2 * 3600 + 5)  # session_hours = 2
+    monkeypatch.setattr(auth, "time", ModuleTime(ahead=2 * 3600 + 5))  # session_hours = 2
     page = c.get("/login").get_data(as_text=True)
     assert 'id="jobs-indicator"' not in page and "Log out" not in page
 
