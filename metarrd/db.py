@@ -1853,9 +1853,27 @@ def record_failure(
     return True
 
 
+# a library's own rows in meta, by its id: the NFOs its last full rescan saw (scan/nfos_seen.py)
+# and what its scans skipped by name (scan/skipped.py); they go when it leaves the configuration
+NFOS_SEEN_KEY = "nfos_seen:{}"
+SKIPPED_KEY = "skipped:{}"
+
+
 def mirror_config(config: Config) -> None:
-    """Libraries and players live in the config; the database mirrors them for joins and the UI."""
+    """Libraries and players live in the config; the database mirrors them for joins and the UI.
+    A library's row stays when it leaves the configuration (its items keep it), its rows in
+    meta do not: the list of NFOs a rescan saw is megabytes for a large library (put back, it
+    is a library whose NFOs its next rescan looks at once, as a new one's)."""
     with write_transaction():
+        gone = [
+            key.format(i)
+            for (i,) in Library.select(Library.id)
+            .where(Library.name.not_in([lib.name for lib in config.library]))
+            .tuples()
+            for key in (NFOS_SEEN_KEY, SKIPPED_KEY)
+        ]
+        if gone:
+            Meta.delete().where(Meta.key.in_(gone)).execute()
         libraries = {}
         for lib in config.library:
             row, _ = Library.get_or_create(

@@ -3,7 +3,8 @@ tool (tinyMediaManager, MediaElch, Jellyfin) added or changed beside an unchange
 daemon was down, which a scan of the folder (the watcher's) reads, at one `stat` per NFO.
 
 A library's are one `meta` row (`nfos_seen:<library id>`, a JSON object of path -> [size,
-mtime_ns]), written by a scan of the whole library only, and only when they changed. An NFO not
+mtime_ns]), written by a scan of the whole library only, and only when they changed; it goes
+when the library leaves the configuration (`db.mirror_config`). An NFO not
 there, or there with another size or mtime, is looked at again: the videos beside it are
 checked as a scan of their folder checks them (their NFO's content against what the item took
 in), unless the ledger knows the NFO as ours, its size and mtime still those recorded after
@@ -18,7 +19,7 @@ from collections.abc import Iterable
 from metarrd import db
 from metarrd.files import is_utf8
 
-_KEY = "nfos_seen:{}"
+_KEY = db.NFOS_SEEN_KEY
 _CHUNK = 500  # paths in one `IN (...)`: SQLite's older limit on variables is 999
 
 Stats = dict[str, list[int]]  # path -> [size, mtime_ns]: as JSON reads it, compared as it is

@@ -5,7 +5,8 @@ Each library keeps the list of its latest scan only, in one `meta` row (`skipped
 the path relative to the library and the rule, at most `SHOWN` entries and the count of all.
 A scan writes it once, at its end, and only when it changed: a rescan of an unchanged library
 writes nothing. A scan of part of a library (the watcher's, a webhook's, `metarrd scan PATH`)
-replaces what was listed under the folders it walked and keeps the rest.
+replaces what was listed under the folders it walked and keeps the rest. The row goes when the
+library leaves the configuration (`db.mirror_config`).
 
 Paths are stored as they can be shown: bytes that are not UTF-8 as `\\xNN`, control characters
 and bidirectional marks (an RTL override that would reverse the line) as `\\n`, `\\u202e`.
@@ -23,7 +24,7 @@ from metarrd.logs import escape_controls
 from metarrd.paths import is_inside
 
 SHOWN = 200  # entries kept per library; the rest is counted ("and N more")
-_KEY = "skipped:{}"
+_KEY = db.SKIPPED_KEY
 
 # the marks that reorder or hide text: LRM/RLM, ALM, embeddings and overrides, isolates
 _BIDI = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")

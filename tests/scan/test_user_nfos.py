@@ -432,3 +432,39 @@ def test_a_full_rescan_goes_on_past_an_nfo_whose_name_is_not_utf8(config_factory
         assert scan(rt).unchanged == 1
     finally:
         rt.close()
+
+
+def test_a_library_taken_out_of_the_configuration_leaves_no_record_of_its_scans(
+    config_factory, tmp_path
+):
+    """The NFOs a library's full rescan saw (path, size and mtime of each: megabytes for a large
+    library) and what its scans skipped by name stayed in the database for good once the
+    library was taken out of the configuration (or renamed: another library to it). They go
+    with it; the other library's stay."""
+    movies, old = tmp_path / "movies", tmp_path / "old"
+    for root in (movies, old):
+        folder = root / "Alien (1979)"
+        folder.mkdir(parents=True)
+        shutil.copyfile(SAMPLE, folder / "Alien (1979).mkv")
+        shutil.copyfile(SAMPLE, folder / "Alien (1979)-trailer.mkv")  # skipped by name
+        shutil.copyfile(NFO / "tmm-kodi.nfo", folder / "movie.nfo")
+    rt = open_runtime(config_factory(libraries={"Movies": movies, "Old": old}))
+    try:
+        scan(rt)
+        ids = {lib.name: lib.id for lib in db.Library.select()}
+        kept = [f"{kind}:{ids['Movies']}" for kind in ("nfos_seen", "skipped")]
+        dropped = [f"{kind}:{ids['Old']}" for kind in ("nfos_seen", "skipped")]
+        assert all(db.get_meta(key) for key in kept + dropped)
+    finally:
+        rt.close()
+    rt = open_runtime(config_factory(libraries={"Movies": movies}))
+    try:
+        assert [db.get_meta(key) is not None for key in kept + dropped] == [
+            True,
+            True,
+            False,
+            False,
+        ]
+        assert scan(rt).unchanged == 1  # the library still configured: as its rescan saw it
+    finally:
+        rt.close()
