@@ -250,9 +250,27 @@ class CacheConfig:
     dir: str = ""  # "" = <data_dir>/cache; shared storage when workers run on several hosts
 
 
+# data_dir by default, and in config.example.toml: the install's to make, for the user metarrd
+# runs as (README's `install -d`; the systemd units' StateDirectory=), never a command's
+DEFAULT_DATA_DIR = "/var/lib/metarrd"
+
+
+def data_dir_not_installed(data_dir: str) -> str | None:
+    """Why a command does not make `data_dir` (None: it may): the default one, not there. Made
+    by whoever first tried a command with the example's configuration (root, as often as
+    not), it stayed behind, theirs, and the service's user could not write in it."""
+    if os.path.normpath(data_dir) != DEFAULT_DATA_DIR or os.path.lexists(data_dir):
+        return None
+    return (
+        f"{DEFAULT_DATA_DIR} does not exist: the install makes it for the user metarrd runs as "
+        f"(`install -d -m 750 -o metarrd -g metarrd {DEFAULT_DATA_DIR}`, README; the systemd "
+        "units make it as they start), or set data_dir to a folder of your own"
+    )
+
+
 @dataclass(frozen=True)
 class Config:
-    data_dir: str = "/var/lib/metarrd"
+    data_dir: str = DEFAULT_DATA_DIR
     library: tuple[LibraryConfig, ...] = ()
     providers: ProvidersConfig = field(default_factory=ProvidersConfig)
     workflow: WorkflowConfig = field(default_factory=WorkflowConfig)

@@ -22,6 +22,7 @@ from metarrd.config import (
     Config,
     Problem,
     collect_problems,
+    data_dir_not_installed,
     entry_key,
     find_config_path,
     key_line,
@@ -314,6 +315,8 @@ def _data_folder(key: str, folder: Path) -> list[Problem]:
         if not os.access(folder, os.W_OK | os.X_OK):
             return [Problem("error", key, f"{folder} {_not_writable(folder)}")]
         return []
+    if key == "data_dir" and (why := data_dir_not_installed(str(folder))) is not None:
+        return [Problem("error", key, why)]
     above = next(p for p in folder.parents if p.exists())  # "/" at last
     if not above.is_dir():
         return [Problem("error", key, f"{folder} cannot be created: {above} is not a folder")]

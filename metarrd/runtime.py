@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from metarrd import db
-from metarrd.config import Config
+from metarrd.config import Config, data_dir_not_installed
 from metarrd.errors import ConfigError, ItemError
 from metarrd.files import dangling_link
 from metarrd.http import HttpClient
@@ -99,10 +99,13 @@ def _probe_write(directory: Path) -> None:
 
 def open_runtime(config: Config) -> Runtime:
     """Create the data folders, open and migrate the database, mirror libraries and players.
+    The default data_dir is the install's to make (`data_dir_not_installed`): a ConfigError.
     A `[cache] dir` on a share that does not answer (a hung NFS mount) is left alone (logged):
     making it would hang the start of the daemon and of the web UI until the mount answers."""
     from metarrd import cache
 
+    if (why := data_dir_not_installed(config.data_dir)) is not None:
+        raise ConfigError(f"data_dir: {why}")
     hung = bool(config.cache.dir) and cache.unanswered(config.cache_dir)
     for directory in (config.data_path, config.cache_dir, config.previews_dir, config.tmp_dir):
         in_cache = bool(config.cache.dir) and directory.is_relative_to(config.cache_dir)

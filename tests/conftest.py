@@ -28,7 +28,7 @@ from flask import Flask
 from jinja2.bccache import Bucket, BytecodeCache
 
 from metarrd import runtime
-from metarrd.config import Config, parse_config
+from metarrd.config import Config, data_dir_not_installed, parse_config
 
 # --- no test opens a socket beyond loopback --------------------------------------------------
 
@@ -154,7 +154,8 @@ def _migrated_database() -> Path:
 
 def _open_runtime(config: Config):
     target = config.db_path
-    if not config.database.url and not os.path.lexists(target):
+    installed = data_dir_not_installed(config.data_dir) is None  # else not made: open_runtime's
+    if installed and not config.database.url and not os.path.lexists(target):
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(_migrated_database(), target)

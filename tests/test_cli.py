@@ -10,17 +10,20 @@ import shutil
 import socket
 import subprocess
 import sys
+import tomllib
 import unicodedata
 from pathlib import Path
 
 import pytest
 
+from metarrd import config as config_module
 from metarrd import db
 from metarrd.cli import UsageError, build_parser, main, resolve_item
 from metarrd.paths import is_inside
 from tests.conftest import providers_toml, two_cd_rip
 
 MEDIA = Path(__file__).resolve().parent / "media" / "h264_aac_2audio_sub.mkv"
+REPO = Path(__file__).resolve().parents[1]
 INTERFACE_COMMANDS = [
     "config",
     "scan",
@@ -430,6 +433,39 @@ def test_a_data_dir_that_cannot_be_made_is_a_configuration_error(library, key, c
     cfg.write_text(text)
     assert cli(cfg, "list") == 2
     assert capsys.readouterr().err.startswith(f"metarrd: configuration error: {key}: cannot create")
+
+
+def test_the_default_data_dir_not_made_yet_is_the_installs_to_make(library, monkeypatch, capsys):
+    """Root trying `metarrd scan` once with config.example.toml as it comes made
+    `/var/lib/metarrd`, root's, and left it behind (with a database the service's user could
+    not write). The default data_dir is the install's to make (README's `install -d`, the
+    systemd units' StateDirectory=): a configuration error naming data_dir, nothing made. Once
+    made, every command uses it; a data_dir set elsewhere is made as before."""
+    cfg, _ = library
+    default = cfg.parent / "var" / "lib" / "metarrd"  # stands for /var/lib/metarrd
+    monkeypatch.setattr(config_module, "DEFAULT_DATA_DIR", str(default))
+    cfg.write_text(cfg.read_text().replace(str(cfg.parent / "data"), f"{default}/"))
+    for command in ("scan", "list"):
+        assert cli(cfg, command) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"metarrd: configuration error: data_dir: {default} does not exist")
+        assert f"install -d -m 750 -o metarrd -g metarrd {default}" in err
+    assert not (cfg.parent / "var").exists()
+    assert cli(cfg, "config", "check") == 2
+    assert f"error: data_dir: {default} does not exist" in capsys.readouterr().err
+    default.mkdir(parents=True)  # the install, or systemd's StateDirectory=
+    assert cli(cfg, "scan") == 0 and (default / "metarrd.db").is_file()
+
+
+def test_the_default_data_dir_is_the_one_the_example_and_the_units_make():
+    """What the rule above stands on: the example's data_dir is the default, which every unit
+    makes as it starts (StateDirectory=metarrd: /var/lib/metarrd), so a service's first start
+    finds it."""
+    example = tomllib.loads((REPO / "config.example.toml").read_text())
+    assert example["data_dir"] == config_module.DEFAULT_DATA_DIR == "/var/lib/metarrd"
+    assert config_module.Config().data_dir == config_module.DEFAULT_DATA_DIR
+    for unit in sorted((REPO / "systemd").glob("*.service")):
+        assert "\nStateDirectory=metarrd\n" in unit.read_text(), unit.name
 
 
 @pytest.mark.parametrize("command", ["list", "run"])
