@@ -1078,12 +1078,17 @@ def cmd_list(config: Config, args) -> int:
         print()
         return EXIT_OK
     items = list(movies)
-    counts = dict(
-        db.Movie.select(db.Movie.show, pw.fn.COUNT(db.Movie.id))
+    counts: dict[int, tuple[int, int]] = {
+        show: (n, missing)
+        for show, n, missing in db.Movie.select(
+            db.Movie.show,
+            pw.fn.COUNT(db.Movie.id),
+            pw.fn.COUNT(pw.Case(None, [(db.Movie.missing, 1)])),
+        )
         .where(db.Movie.kind == db.EPISODE)
         .group_by(db.Movie.show)
         .tuples()
-    )
+    }
     show_ids = {m.show_id for m in items if m.kind == db.EPISODE and m.show_id}
     shows = {
         i: title or Path(path).name
@@ -1106,19 +1111,22 @@ def _show_not_identified(show_id: int, reason: str | None) -> str:
     return f"its show (item {show_id}) is not identified yet"
 
 
-def _list_name(m: db.Movie, shows: dict[int, str], counts: dict[int, int]) -> str:
+def _list_name(m: db.Movie, shows: dict[int, str], counts: dict[int, tuple[int, int]]) -> str:
     """How plain `list` names an item: a movie "Heat (1995)", a show "Breaking Bad (2008)
-    [show: 62 episode files]", after it its numbering note, `[numbering: …]`, where it has
+    [show: 62 episode files]" (those gone apart, "60 episode files, 2 missing": their items are
+    listed, `missing`), after it its numbering note, `[numbering: …]`, where it has
     one (what `tv order` prints, `list --json`'s `numbering_note`: before the path, which stays
     last), an episode file after its show and its numbers ("Breaking Bad S01E04E05 Cancer Man
     / Gray Matter", a special S00E01; a file named by air date with the numbers identify
     matched), a file matched to no episode by its name."""
     if m.kind == db.SHOW:
-        files = counts.get(m.id, 0)
+        items, missing = counts.get(m.id, (0, 0))
+        files = items - missing
+        gone = f", {missing} missing" if missing else ""
         note = f" [numbering: {m.numbering_note}]" if m.numbering_note else ""
         return (
             f"{m.title or Path(m.path).name} ({m.year or '?'}) "
-            f"[show: {files} episode file{'' if files == 1 else 's'}]{note}"
+            f"[show: {files} episode file{'' if files == 1 else 's'}{gone}]{note}"
         )
     if m.kind != db.EPISODE:
         return f"{m.title or '?'} ({m.year or '?'})"

@@ -742,6 +742,26 @@ def test_list_names_shows_and_episodes_as_a_reader_knows_them(tv_library, capsys
     assert entries[str(show)]["episode_count"] == 4
 
 
+def test_a_shows_episodes_gone_from_disk_are_counted_apart_in_plain_list(tv_library, capsys):
+    """The Pilot's file deleted by hand: plain `list` said "[show: 4 episode files]" for three
+    files on disk. It says the missing apart; `list --json`'s `episode_count` stays the episode
+    items under the show (docs/interface.md), as many as the elements listed with its id."""
+    cfg, show = tv_library
+    cli(cfg, "scan")
+    (show / "Season 01/Breaking Bad - S01E01 - Pilot.mkv").unlink()
+    cli(cfg, "scan")
+    capsys.readouterr()
+    assert cli(cfg, "list") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any("Breaking Bad (2008) [show: 3 episode files, 1 missing]  " in ln for ln in lines)
+    assert cli(cfg, "list", "--json") == 0
+    entries = json.loads(capsys.readouterr().out)
+    (entry,) = [e for e in entries if e["kind"] == "show"]
+    episodes = [e for e in entries if e.get("show_id") == entry["id"]]
+    assert entry["episode_count"] == len(episodes) == 4
+    assert [e["missing"] for e in episodes].count(True) == 1
+
+
 def test_enrich_and_publish_all_with_nothing_to_do(tmp_path, capsys):
     """`enrich --all` before anything was identified (a new library, identification off)
     ended in a traceback, "ValueError: max_workers must be greater than 0": a pool of no
