@@ -426,7 +426,7 @@ def remove_disowned(library: db.Library, why: str = "kind") -> None:
         after, what, which = DISOWNED_BY[why]
         if removed:
             db.record_event(
-                "scan.found",
+                "scan.removed",
                 f"library {library.name}: {after}: {removed} files metarrd published {what} "
                 f"({which}) removed, unchanged since",
             )

@@ -131,6 +131,7 @@ EVENT_LABELS = {
     "scan.missing": "File missing",
     "scan.renamed": "File renamed",
     "scan.skipped": "Skipped by name",
+    "scan.removed": "Files removed",
     "scan.done": "Scan finished",
     "identify.done": "Identified",
     "identify.failed": "Identify failed",

@@ -125,6 +125,18 @@ def test_the_last_episode_of_a_season_deleted_leaves_nothing_of_ours_in_its_fold
     assert built.path("tvshow.nfo").exists()
 
 
+def test_the_files_removed_are_told_as_removed_not_as_a_video_found(tv):
+    """The event of our files removed for a deleted video was a `scan.found` ("a new video was
+    recorded", docs/interface.md §5): the activity page showed "Found" for a delete."""
+    client, rt, built = tv
+    built.path(LAST).unlink()
+    assert client.post("/api/webhooks/sonarr", json=episode_delete(built.folder, LAST, "manual"),
+                       headers=KEY).status_code == 202  # fmt: skip
+    said = [(e.kind, e.message) for e in db.Event.select() if "videos deleted" in e.message]
+    assert [kind for kind, _message in said] == ["scan.removed"], said
+    assert "videos deleted: 3 files metarrd published for them" in said[0][1]
+
+
 def test_an_episode_deleted_beside_others_takes_its_nfo_and_thumb_the_season_nfo_stays(tv):
     client, rt, built = tv
     built.path(SECOND).unlink()
