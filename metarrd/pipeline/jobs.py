@@ -106,7 +106,8 @@ def enqueue_scan(
     """Scan `paths` (None: every library). What a webhook knows comes along:
     `ids` maps a path to the {tmdb_id, imdb_id} of the movie there, or the {tmdb_id, tvdb_id,
     imdb_id, kind: "show"} of the show (identified from them, without searching); `renames` maps
-    an item's old file path to its new one (the item follows its file and keeps its data); the
+    an item's old file path to its new one (the item follows its file and keeps its data), or a
+    show's old folder to its new one (Sonarr moved it unseen: scan.tv.follow_moved_shows); the
     items at the `gone` paths are marked missing (data kept). With `recheck`, a `gone` path
     still there when the job runs is looked at again a little later (steps.RECHECK_DELAYS):
     Radarr and Sonarr call the webhook before they delete the files."""

@@ -68,7 +68,14 @@ def _told(payload: dict[str, Any]) -> bool:
 
 
 def do_scan(rt: Runtime, job: db.Job) -> Outcome:
-    from metarrd.scan import follow_renames, mark_gone, remove_left_behind, scan, stack_folders
+    from metarrd.scan import (
+        follow_moved_shows,
+        follow_renames,
+        mark_gone,
+        remove_left_behind,
+        scan,
+        stack_folders,
+    )
 
     if not workflow.is_enabled(rt.config, "scanning"):
         return Outcome(HELD_FOR_SCANNING if _told(job.payload) else SCANNING_OFF)
@@ -87,6 +94,9 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
         paths = answering  # a full scan of those that answer; the others wait in a scan of
         waits = [Step("scan", payload={"paths": hung})]  # their own, tried again later
     renames = job.payload.get("renames") or {}
+    # a show folder Sonarr moved unseen: the show and its episodes first, where the renames
+    # and deletes of the same webhook look for them
+    shows = follow_moved_shows(renames)
     reviewed = _published_at(list(renames))  # before they follow: a rename marks them outdated
     moved = follow_renames(rt.config, renames)
     gone = mark_gone(rt.config, job.payload.get("gone") or [])
@@ -105,7 +115,7 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
     if paths == []:  # nothing left to walk (an empty list would mean "everything")
         gone += mark_gone(rt.config, vanished)
         waiting = f", {len(again)} deleted paths looked at again later" if again else ""
-        return Outcome(f"{len(gone)} items marked missing{waiting}", again)
+        return Outcome(f"{len(gone)} items marked missing{waiting}", again + tell_moved(rt, shows))
     set_progress(job, 0.1, f"walking {len(paths)} folders" if paths else "walking every library")
     report = scan(rt, [Path(p) for p in paths] if paths is not None else None)
     report.missing += mark_gone(rt.config, vanished)  # after the walk, which finds where they moved
@@ -119,7 +129,7 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
     followed = [i for i in moved if i in reviewed]
     follow += republish_moved(rt, followed + [i for i in report.restreamed if i not in followed])
     follow += again
-    follow += tell_moved(rt, report.moved + moved)  # also those not published again
+    follow += tell_moved(rt, report.moved + moved + shows)  # also those not published again
     videos = {name: n["videos"] for name, n in report.counts().items()}  # not the shows
     message = (
         f"{count(report.found, 'video')}: {videos['new']} new, "

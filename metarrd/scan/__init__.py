@@ -25,6 +25,7 @@ from metarrd.scan.local_files import (
 from metarrd.scan.renames import follow_renames, gone_share, mark_gone, stack_folders
 from metarrd.scan.skipped import load as skipped_by_name
 from metarrd.scan.stage import ScanReport, apply_nfo_values, probe, scan, scan_library
+from metarrd.scan.tv import follow_moved_shows
 
 __all__ = [
     "VideoPlace",
@@ -43,6 +44,7 @@ __all__ = [
     "KodiOnly",
     "ScanReport",
     "apply_nfo_values",
+    "follow_moved_shows",
     "follow_renames",
     "gone_share",
     "mark_gone",

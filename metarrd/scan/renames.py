@@ -36,7 +36,10 @@ def follow_renames(config: Config, renames: dict[str, str]) -> list[int]:
         targets.setdefault(new, []).append(old)
     moved = []
     for new, olds in targets.items():
-        items = {m.id: m for m in db.Movie.select().where(db.Movie.path.in_(olds))}
+        # a show's folder is followed first, with its episodes (tv.follow_moved_shows), never
+        # as a file
+        query = db.Movie.select().where(db.Movie.path.in_(olds), db.Movie.kind != db.SHOW)
+        items = {m.id: m for m in query}
         if not items or not os.path.exists(new):
             continue
         first, *others = sorted(items.values(), key=_episode_order)

@@ -67,7 +67,7 @@ from metarrd.identify import (
 )
 from metarrd.imaging import ImageRejected, analyse_image
 from metarrd.mounts import device_of, share_gone
-from metarrd.paths import is_inside
+from metarrd.paths import deepest_folder, is_inside
 from metarrd.runtime import Runtime
 from metarrd.scan.kind_change import FilmsKept, films_kept, films_left_in_tv, remove_disowned
 from metarrd.scan.kodi_episodes import kodi_only_videos
@@ -635,6 +635,33 @@ def _move_show(library: db.Library, show: db.Movie, show_dir: Path) -> None:
             carry_ledger(item_id, Path(old), show_dir, renamed_inside=True)
         db.record_event("scan.renamed", f"{old} was renamed to {new}", movie=show)
     log.info("show %d: %s renamed to %s", show.id, old, new)
+
+
+def follow_moved_shows(renames: dict[str, str]) -> list[int]:
+    """Show folders a Sonarr webhook names as moved (`webhooks._show_moved_unseen`): Sonarr
+    moves a series' folder (a new root folder, a folder renamed: MoveSeriesService) and sends
+    no webhook for it, and the watcher does not see a share written from another computer.
+    The show item, its seasons and episodes follow their folder first (`_move_show`), so that
+    the paths the same webhook names in the new folder (a Rename's `previousPath`, an
+    upgrade's `deletedFiles`, a deleted file) find their items there. Only when the show's
+    folder is gone, the new one is a folder in a TV library, and no item is at it. The ids of
+    the shows that followed."""
+    M = db.Movie
+    olds = [old for old, new in renames.items() if old != new]
+    if not olds:
+        return []
+    libraries = {lib.path: lib for lib in db.Library.select().where(db.Library.kind == "tv")}
+    moved = []
+    for show in M.select().where(M.path.in_(olds), M.kind == db.SHOW):
+        new = renames[show.path]
+        root = deepest_folder(new, list(libraries))
+        if root is None or os.path.lexists(show.path) or not os.path.isdir(new):
+            continue
+        if M.select().where(M.path == new).exists():
+            continue
+        _move_show(libraries[root], show, Path(new))
+        moved.append(show.id)
+    return moved
 
 
 # Copy-then-delete: a show folder moved to another filesystem (Sonarr's *Move series* to a root

@@ -52,6 +52,10 @@ the entry to add. Payload shapes: docs/interface.md §4.5 (camelCase keys, Pasca
 | `SeriesAdd` | scan the show folder with the series' ids (a folder not there yet: nothing found, nothing created, the answer says so) | 202 |
 | `SeriesDelete` | the show's items are marked missing when their files are gone, data kept | 202 |
 | `Test` | nothing | 200 |
+
+A series folder Sonarr moved with no webhook (MoveSeriesService sends none) and the watcher did not
+see: its show item, its seasons and episodes follow it first, in every event's job
+(_show_moved_unseen, scan.tv.follow_moved_shows).
 """
 
 from __future__ import annotations
@@ -710,16 +714,20 @@ def _moved_with_its_folder(
     query = db.Movie.select(db.Movie.path).where(
         db.Movie.tmdb_id == tmdb_id, db.Movie.kind == db.MOVIE, ~db.Movie.missing
     )
-    found = [
+    return _the_one_gone([p for (p,) in query.tuples() if p != old and p.endswith(rest)], paths)
+
+
+def _the_one_gone(found: list[str], paths: _Paths) -> str | None:
+    """The one of `found` (the paths of items of the movie or series a payload names, kept
+    elsewhere) that is gone from its library (not under a root that does not answer): the
+    item Radarr or Sonarr moved unseen (_moved_with_its_folder, _show_moved_unseen). None when
+    none is, or several are: which one moved cannot be told."""
+    gone = [
         path
-        for (path,) in query.tuples()
-        if path != old
-        and path.endswith(rest)
-        and paths.inside(path)
-        and not paths.hung(path)
-        and not os.path.lexists(path)
+        for path in found
+        if paths.inside(path) and not paths.hung(path) and not os.path.lexists(path)
     ]
-    return found[0] if len(found) == 1 else None
+    return gone[0] if len(gone) == 1 else None
 
 
 def _rescan(paths: _Paths, folder: str, source: str) -> tuple[Response, int]:
@@ -849,6 +857,35 @@ def _show_ids(
     return {show: {**found, "kind": db.SHOW, **({"series_type": kind} if kind else {})}}
 
 
+def _show_moved_unseen(series: dict[str, Any], show: str, paths: _Paths) -> dict[str, str]:
+    """`{old folder: show}` when the series' show item is still at another folder, gone: Sonarr
+    moved the series' folder (Edit series with another path, the Series Editor's new root
+    folder: MoveSeriesService) and sends no webhook for that (its SeriesMovedEvent reaches no
+    notification), and the watcher does not see a share's changes made from another computer.
+    Every later call names paths in the new folder (`series.path`), where no item was: a
+    Rename's `previousPath` and an upgrade's `deletedFiles` named no item (the scan found the
+    show and its files moved, but the episode was not published again: our NFO and thumb kept
+    the old name), a delete marked nothing missing (the show stayed "Published" at a folder
+    gone). The job moves the show, its seasons and episodes there first (renames: the scan's
+    tv.follow_moved_shows), as the watcher's scan of a renamed show folder does. The show is
+    the one item of the series (its `tvdbId`, else `tmdbId`) not missing, at another folder,
+    gone: none when an item is at `show` (the watcher saw the move)."""
+    found = series_ids(series)
+    tvdb_id, tmdb_id = found.get("tvdb_id"), found.get("tmdb_id")
+    if not (tvdb_id or tmdb_id) or not paths.inside(show) or paths.hung(show):
+        return {}
+    if _items_at(show, False):
+        return {}
+    M = db.Movie
+    same = (M.tvdb_id == tvdb_id) if tvdb_id else (M.tmdb_id == tmdb_id)
+    query = M.select(M.path).where(same, M.kind == db.SHOW, ~M.missing, M.path != show)
+    old = _the_one_gone([path for (path,) in query.tuples()], paths)
+    if old is None:
+        return {}
+    log.info("Sonarr webhook: the show at %s is at %s now (moved by Sonarr)", old, show)
+    return {old: show}
+
+
 def _sonarr_download(body, series, show, paths) -> tuple[Response, int]:
     """Both shapes: per file (`episodeFile`, "On Import") and import-complete (`episodeFiles`);
     the same file twice (by path and size) counts once, and with both toggles on Sonarr's second
@@ -866,6 +903,7 @@ def _sonarr_download(body, series, show, paths) -> tuple[Response, int]:
         size = entry.get("size")  # a long in Sonarr's WebhookEpisodeFile; a list is no key
         files.setdefault((path, size if type(size) is int else None), path)
     renames = _sonarr_upgrade(body, series, show, list(files.values()), paths)
+    renames = {**_show_moved_unseen(series, show, paths), **renames}
     refused = paths.refuse_outside([show, *files.values(), *renames.values()], "Download")
     if refused:
         return refused
@@ -915,14 +953,15 @@ def _sonarr_rename(body, series, show, paths) -> tuple[Response, int]:
             old = sent_join(str(series.get("path")), entry["previousRelativePath"])
         old = paths.gone(old, f"{where}.previousPath")
         renames[old] = _file_path(entry, series.get("path"), where, paths)
+    renames = {**_show_moved_unseen(series, show, paths), **renames}
     refused = paths.refuse_outside([show, *renames.values()], "Rename")
     if refused:
         return refused
     job = jobs.enqueue_scan([show], renames=renames)
     log.info(
-        "Sonarr webhook: Rename of %d files of %s queued as job %d", len(renames), show, job.id
+        "Sonarr webhook: Rename of %d files of %s queued as job %d", len(entries), show, job.id
     )
-    return _answer(202, f"{len(renames)} renames queued", event="Rename", job=job.id)
+    return _answer(202, f"{len(entries)} renames queued", event="Rename", job=job.id)
 
 
 def _sonarr_file_deleted(body, series, show, paths) -> tuple[Response, int]:
@@ -938,7 +977,8 @@ def _sonarr_file_deleted(body, series, show, paths) -> tuple[Response, int]:
     refused = paths.refuse_outside([path], "EpisodeFileDelete")
     if refused:
         return refused
-    job = jobs.enqueue_scan([], gone=[path], recheck=True)  # may come before the file goes
+    moved = _show_moved_unseen(series, show, paths)  # found in the new folder first
+    job = jobs.enqueue_scan([], gone=[path], recheck=True, renames=moved)  # before the file goes
     log.info("Sonarr webhook: EpisodeFileDelete of %s: marking it missing (job %d)", path, job.id)
     return _answer(202, f"{path}: its item will be marked missing", event="EpisodeFileDelete",
                    job=job.id)  # fmt: skip
@@ -966,7 +1006,11 @@ def _sonarr_series_deleted(body, series, show, paths) -> tuple[Response, int]:
         return refused
     # before Sonarr deletes the folder (as Radarr's MovieDelete): looked at again while there
     kept = body.get("deletedFiles") is False
-    job = jobs.enqueue_scan([], gone=[show], recheck=not kept)
+    # moved unseen: the show follows its folder first; that folder gone already, the show is
+    # marked missing where we last saw it (unless Sonarr keeps the files)
+    moved = _show_moved_unseen(series, show, paths)
+    gone = [show, *([] if kept else moved)]
+    job = jobs.enqueue_scan([], gone=gone, recheck=not kept, renames=moved)
     log.info("Sonarr webhook: SeriesDelete of %s%s: its items are marked missing if gone (job %d)",
              show, ", its files kept" if kept else "", job.id)  # fmt: skip
     message = (

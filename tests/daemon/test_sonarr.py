@@ -797,6 +797,41 @@ def test_a_delete_before_sonarr_deleted_the_files_marks_them_missing(setup, monk
         assert all(m.missing for m in db.Movie.select())
 
 
+@pytest.mark.parametrize("deleted", [True, False], ids=["files-deleted", "files-kept"])
+def test_a_series_delete_after_sonarr_moved_the_folder_unseen(setup, monkeypatch, deleted):
+    """Sonarr moved the series folder (MoveSeriesService: no webhook), then the user deletes the
+    series: the SeriesDelete names the new folder, still there when Sonarr calls. The show,
+    not found there, stayed "Published" at its old folder, gone, with its episodes. It follows
+    its folder first: marked missing once Sonarr deleted the files, or, the files kept, there
+    with its data, not missing."""
+    import metarrd.scan
+
+    client, rt, fake, folder = setup
+    rel = "Season 1/Severance - S01E01.mkv"
+    make_files(folder, rel)
+    assert post(client, per_file(folder, rel))[0] == 202
+    (show,) = items(db.SHOW)
+    published(folder, show, *items(db.EPISODE))  # identified from the series' ids
+    db.Movie.update(tvdb_id=371980, tmdb_id=95396).where(db.Movie.id == show.id).execute()
+    moved = folder.with_name("Severance (2022)")
+    folder.rename(moved)
+    real = metarrd.scan.mark_gone
+
+    def mark_gone(config, gone):  # Sonarr's deletion finishes after our first look
+        found = real(config, gone)
+        if deleted:
+            shutil.rmtree(moved, ignore_errors=True)
+        return found
+
+    monkeypatch.setattr(metarrd.scan, "mark_gone", mark_gone)
+    body = {"eventType": "SeriesDelete", "instanceName": "Sonarr", "applicationUrl": "",
+            "series": series(moved), "deletedFiles": deleted}  # fmt: skip
+    assert post(client, body)[0] == 202
+    assert [(m.id, m.path) for m in items(db.SHOW)] == [(show.id, str(moved))]
+    assert [m.path for m in items(db.EPISODE)] == [str(moved / rel)]
+    assert {m.missing for m in db.Movie.select()} == {deleted}
+
+
 def test_test_event_and_a_path_outside_every_library(setup, tmp_path):
     client, rt, fake, folder = setup
     status, answer = post(client, {"eventType": "Test", "series": {"id": 1, "title": "Test Title",
