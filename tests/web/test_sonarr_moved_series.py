@@ -135,6 +135,10 @@ def the_show_followed(old: Path, new: Path, show_id: int) -> None:
     assert show.publish_state == db.PUBLISHED
     left = [m.path for m in db.Movie.select() if m.path.startswith(str(old) + "/")]
     assert left == []
+    # our files (tvshow.nfo, season art, episode NFOs and thumbs) known as ours where they are
+    rows = {r.path for r in db.LibraryFile.select()}
+    assert {str(new / "tvshow.nfo"), str(new / "season01-poster.jpg")} <= rows
+    assert all(os.path.exists(path) for path in rows), sorted(rows)
     for item in db.Movie.select().where(~db.Movie.missing, db.Movie.kind == db.EPISODE):
         assert os.path.exists(item.path) and item.publish_state == db.PUBLISHED, item.path
     assert (new / USERS).exists()  # the user's subtitle
