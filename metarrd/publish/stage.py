@@ -157,12 +157,9 @@ def _publish_tv(rt: Runtime, items: list[db.Movie]) -> dict[int, PublishResult |
     if not items:
         return outcomes
     try:
-        outcome: PublishResult | MetarrdError = tv.publish_show(
-            rt, items[0], episodes if alone else None
-        )
+        outcomes.update(tv.publish_show(rt, items))
     except MetarrdError as exc:
-        outcome = exc
-    outcomes.update((item.id, outcome) for item in items)
+        outcomes.update((item.id, exc) for item in items)
     return outcomes
 
 

@@ -1,8 +1,8 @@
 """PUBLISH for a TV show: the whole show as one unit (kodi-tv.md §7).
 
-    publish_show(rt, item) -> PublishResult     the show of `item` (a show or season), its
-                                                seasons and its enriched episodes; an episode
-                                                of a published show: that episode (`_scope`)
+    publish_show(rt, items) -> {id: outcome}    the show of `items` (a show or season among
+                                                them), its seasons and its enriched episodes;
+                                                episodes of a published show: those (`_scope`)
     preview_show(rt, item) -> PublishPlan       what it would do now; writes nothing
     publishes_alone(item) -> bool               an episode of a published show: it alone
 
@@ -76,30 +76,39 @@ def show_of(item: db.Movie) -> db.Movie:
     return db.Movie.get_by_id(item.show_id)
 
 
-def publish_show(
-    rt: Runtime, item: db.Movie, episodes: list[db.Movie] | None = None
-) -> PublishResult:
-    """Publish the show of `item` with its seasons and enriched episodes (module docstring);
-    `item` an episode (or `episodes`, of that show): those episodes alone once the show has been
-    published (`_scope`)."""
+def publish_show(rt: Runtime, items: list[db.Movie]) -> dict[int, PublishResult | MetarrdError]:
+    """Publish `items`, of one show, and one outcome each: the show with its seasons and
+    enriched episodes (module docstring) when the show or a season is among them; else those
+    episodes alone once the show has been published (`_scope`). An item whose job another
+    worker took over while this one planned (`_taken_over`: it froze past its lease) is left
+    to that worker, as a movie is: the rest is planned again without it and published."""
     workflow.require(rt.config, "publishing")
-    show = show_of(item)
+    show = show_of(items[0])
     _validate(show)
     members = _members(show)
-    if episodes is None and item.kind == db.EPISODE:
-        episodes = [item]
+    outcomes: dict[int, PublishResult | MetarrdError] = {}
     with _folder_locks(rt, [Path(show.path)]):
-        only = _scope(show, members, episodes)
-        _check_episodes(episodes or [])  # asked for: never left out of a whole show unsaid
-        before = db.Movie.get_by_id(show.id) if only is not None else None
-        try:
-            prepared, extra_dirs = _prepare(rt, show, members, fetch=True, only=only)
-        except (MetarrdError, OSError) as exc:
-            raise apply.failed(show, exc) from None
+        while True:
+            whole = any(i.kind != db.EPISODE for i in items)
+            episodes = None if whole else items
+            only = _scope(show, members, episodes)
+            _check_episodes(episodes or [])  # asked for: never left out of a whole show unsaid
+            before = db.Movie.get_by_id(show.id) if only is not None else None
+            try:
+                prepared, extra_dirs = _prepare(rt, show, members, fetch=True, only=only)
+            except (MetarrdError, OSError) as exc:
+                raise apply.failed(show, exc) from None
+            lost = _taken_over(rt, items)
+            if not lost:
+                break
+            outcomes.update((i.id, taken_over_error(show)) for i in items if i.id in lost)
+            items = [i for i in items if i.id not in lost]
+            if not items:
+                return outcomes
+            if whole and any(i.kind != db.EPISODE for i in items):
+                break  # still the whole show, whose episodes' jobs do not change its plan
         for directory in extra_dirs:  # our temp files a crash left in season folders
             remove_stale_temp_files(directory)
-        if _taken_over(rt, [item]):
-            raise taken_over_error(show)
         job = apply.Job(show, prepared.plan, prepared.skipped, prepared.missing, prepared.seen)
         outcome = apply.apply_all(rt, [job])[show.id]
     if isinstance(outcome, BaseException):
@@ -108,7 +117,8 @@ def publish_show(
     if before is not None:
         _after_episodes(rt, before, only or set(), outcome)
         outcome.title += " " + ", ".join(_code(e) for e in episodes or [])  # which episodes
-    return outcome
+    outcomes.update((i.id, outcome) for i in items)
+    return outcomes
 
 
 def _code(ep: db.Movie) -> str:

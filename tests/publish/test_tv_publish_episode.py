@@ -451,3 +451,20 @@ def test_two_episodes_upgraded_to_one_file_leave_no_file_of_ours_under_their_old
     assert not any(p.exists() for p in gone)
     assert double.with_suffix(".nfo").exists()
     assert db.Movie.get_or_none(db.Movie.id == built.episodes[E2].id) is None
+
+
+def test_an_episode_before_its_show_in_one_batch_publishes_the_whole_show(trt):
+    """An episode's publish job queued before its show's, both claimed in one batch: the batch
+    published the episode alone (the first item's publish) and called the show's job
+    "published", its own changes never written."""
+    built = build_show(trt)
+    publish_item(trt, built.show)
+    edit(built.episodes[PILOT], "Pilot (fixed)")
+    db.Movie.update(plot="A plot fixed by the user.").where(db.Movie.id == built.show.id).execute()
+    items = [db.Movie.get_by_id(built.episodes[PILOT].id), db.Movie.get_by_id(built.show.id)]
+    outcomes = publish_many(trt, items)
+    assert not any(isinstance(o, Exception) for o in outcomes), outcomes
+    assert "A plot fixed by the user." in built.path("tvshow.nfo").read_text("utf-8")
+    nfo = built.path("Season 01/Breaking Bad - S01E01 - Pilot.nfo")
+    assert "<title>Pilot (fixed)</title>" in nfo.read_text("utf-8")
+    assert built.reload().publish_state == db.PUBLISHED

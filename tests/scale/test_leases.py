@@ -686,3 +686,73 @@ def test_a_scan_frozen_past_its_lease_carries_no_ledger_row_of_a_renamed_movie(r
     assert db.Job.get_by_id(job.id).lease_owner == OTHER
     assert {r.id: r.path for r in db.LibraryFile.select()} == rows
     assert built.reload().path == old_path
+
+
+@pytest.fixture
+def show_rt(tmp_path, backend):
+    from tests.publish.tvshow import tv_runtime
+
+    runtime = tv_runtime(tmp_path, **backend)
+    queue.configure(runtime.config)
+    jobs.bind(runtime)
+    yield runtime
+    queue.configure(runtime.config, immediate=True)
+    runtime.close()
+
+
+PILOT = "Season 01/Breaking Bad - S01E01 - Pilot.mkv"
+E2 = "Season 01/Breaking.Bad.s01.e02.mkv"
+
+
+@pytest.mark.parametrize(
+    ("batch", "lost"),
+    [((PILOT, E2), E2), ((PILOT, E2), PILOT), (("show", PILOT), "show")],
+    ids=["second-episode", "first-episode", "show"],
+)
+def test_a_worker_frozen_past_its_lease_publishes_a_show_without_the_item_taken_over(
+    show_rt, monkeypatch, batch, lost
+):
+    """Publish jobs of one published show (two episodes the user fixed, or the show and an
+    episode) claimed as one batch; the worker froze while it planned them, past its lease, and
+    another worker took one job over. Only the first item's lease was looked at: an episode
+    taken over second was written all the same, beside the other worker's publish of it; the
+    first taken over failed the other job too ("another worker took the job over"), though
+    no other worker ran it, and its files were never written. Now the item taken over is left
+    out, and the rest planned again without it and published."""
+    import metarrd.publish.tv as tv
+    from metarrd.publish import publish_item
+    from tests.publish.test_tv_publish_episode import edit
+    from tests.publish.tvshow import build_show
+
+    built = build_show(show_rt)
+    publish_item(show_rt, built.show)
+    edit(built.episodes[PILOT], "Pilot (fixed)")
+    edit(built.episodes[E2], "Cat's in the Bag (fixed)")
+    db.Movie.update(plot="A plot fixed by the user.").where(db.Movie.id == built.show.id).execute()
+    items = {"show": built.show, PILOT: built.episodes[PILOT], E2: built.episodes[E2]}
+    files = {
+        "show": (built.path("tvshow.nfo"), "A plot fixed by the user."),
+        PILOT: (built.path("Season 01/Breaking Bad - S01E01 - Pilot.nfo"), "Pilot (fixed)"),
+        E2: (built.path("Season 01/Breaking.Bad.s01.e02.nfo"), "Cat's in the Bag (fixed)"),
+    }
+    queued = {name: jobs.enqueue_publish(items[name].id) for name in batch}
+    prepare = tv._prepare
+
+    def frozen_after_preparing(*args, **kwargs):
+        prepared = prepare(*args, **kwargs)
+        # frozen here past the lease: another worker took this job over and runs it now
+        db.Job.update(lease_owner=OTHER).where(db.Job.id == queued[lost].id).execute()
+        return prepared
+
+    monkeypatch.setattr(tv, "_prepare", frozen_after_preparing)
+    jobs.run_job(queued[batch[0]].id)
+
+    (kept,) = [name for name in batch if name != lost]
+    taken = db.Job.get_by_id(queued[lost].id)
+    assert (taken.state, taken.lease_owner) == ("running", OTHER)
+    done = db.Job.get_by_id(queued[kept].id)
+    assert done.state == "done", done.error
+    assert files[kept][1] in files[kept][0].read_text("utf-8")
+    assert files[lost][1] not in files[lost][0].read_text("utf-8")  # the other worker's
+    assert db.Movie.get_by_id(items[lost].id).publish_state == db.OUTDATED
+    assert db.Movie.get_by_id(items[kept].id).publish_state == db.PUBLISHED
