@@ -1029,7 +1029,7 @@ def _users_art_left(
             and ext.lower() in layout.IMAGE_EXTS
             and not name.startswith((".", TEMP_MARKER))
             and (
-                classify_image(name, "\0", own_folder=True) is not None
+                classify_image(name, "\0", own_folder=True, kind="show") is not None
                 or _SEASON_IMAGE.fullmatch(stem.lower()) is not None
             )
         )

@@ -57,13 +57,13 @@ class VideoPlace:
 
 IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".webp", ".tbn", ".gif"}
 
-# Names (without <base>- prefix, lower-cased) mapped to Kodi asset types.
+# Names (without <base>- prefix, lower-cased) mapped to Kodi asset types; a movie's or a
+# show's poster also by the name the players read for that kind alone (`KIND_POSTERS`).
 TYPE_ALIASES = {
     "poster": "poster",
     "folder": "poster",
     "cover": "poster",
     "default": "poster",
-    "movie": "poster",
     "fanart": "fanart",
     "backdrop": "fanart",
     "background": "fanart",
@@ -78,6 +78,10 @@ TYPE_ALIASES = {
     "keyart": "keyart",
     "thumb": "thumb",
 }
+# Jellyfin's LocalImageProvider (PopulatePrimaryImages: `movie` for a Video that is no Episode,
+# `show` for a Series) and Plex's Local Media Assets: `show.jpg` is a show's poster, never a
+# movie's; `movie.jpg` a movie's, never a show's
+KIND_POSTERS = {"movie": "movie", "show": "show"}
 _NAME_RE = re.compile(r"^(?P<type>[a-z]+)(?:-?(?P<n>\d{1,2}))?$")
 
 
@@ -405,9 +409,12 @@ def refused_link(path: Path, config: Config) -> str | None:
     )
 
 
-def classify_image(name: str, base: str, own_folder: bool) -> tuple[str, int] | None:
-    """(asset type, rank) for an image file name, or None when it is not movie artwork.
-    `base` "" (a disc's art base, `art_base_name`) stands for bare names only."""
+def classify_image(
+    name: str, base: str, own_folder: bool, kind: str = "movie"
+) -> tuple[str, int] | None:
+    """(asset type, rank) for an image file name, or None when it is not artwork of an item of
+    this `kind` ("movie", or "show": a show folder's own art). `base` "" (a disc's art base,
+    `art_base_name`) stands for bare names only."""
     stem, ext = os.path.splitext(name)
     if ext.lower() not in IMAGE_EXTS or name.startswith((".", TEMP_MARKER)):
         return None
@@ -422,9 +429,13 @@ def classify_image(name: str, base: str, own_folder: bool) -> tuple[str, int] | 
     else:
         return None
     m = _NAME_RE.match(rest.lower())
-    if not m or m.group("type") not in TYPE_ALIASES:
+    if not m:
         return None
     n = int(m.group("n")) if m.group("n") else 0
+    if m.group("type") == KIND_POSTERS.get(kind):
+        return "poster", n + 1
+    if m.group("type") not in TYPE_ALIASES:
+        return None
     return TYPE_ALIASES[m.group("type")], n + 1
 
 

@@ -1994,7 +1994,7 @@ def _show_artwork(
             else:
                 found.append((0 if special else int(number), Path(entry.path), kind, 1))
             continue
-        kind = classify_image(entry.name, "\0", own_folder=True)
+        kind = classify_image(entry.name, "\0", own_folder=True, kind="show")
         if kind:
             found.append((None, Path(entry.path), *kind))
     for entry in entries:

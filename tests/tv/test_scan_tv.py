@@ -1917,3 +1917,35 @@ def test_the_users_tv_nfos_in_other_letters_are_read_as_kodi_reads_them_over_smb
     os.utime(episode, ns=(1_000_000_000, 1_000_000_000))
     scan(tv_rt, [show])
     assert db.Movie.get(db.Movie.path == str(video)).plot == "Edited."
+
+
+def test_the_users_show_jpg_is_offered_as_the_show_poster_and_movie_jpg_is_not(tv_rt, tv_library):
+    """Jellyfin reads a series' poster from `show.jpg` as well as `poster.jpg`, `folder.jpg`,
+    `cover.jpg` and `default.jpg` (LocalImageProvider._seriesImageFileNames), and `movie.jpg`
+    only for a movie (_videoImageFileNames); Plex's local assets read `show.jpg` for a show
+    too. The scan offered a show folder's `movie.jpg` as the user's show poster, a name no
+    player reads for a show, and never its `show.jpg`."""
+    show = tv_library / "Doctor Who (2005)"
+    Image.new("RGB", (400, 600), (200, 200, 30)).save(show / "show.jpg")
+    Image.new("RGB", (400, 600), (30, 200, 200)).save(show / "movie.jpg")
+    scan(tv_rt)
+    item = db.Movie.get(db.Movie.path == str(show))
+    posters = [a for a in item.assets if a.asset_type == "poster"]
+    assert [a.content_hash for a in posters] == [sha256_file(show / "show.jpg")]
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "found"),
+    [
+        ("show.jpg", "show", ("poster", 1)),
+        ("movie.jpg", "show", None),
+        ("movie.jpg", "movie", ("poster", 1)),
+        ("show.jpg", "movie", None),
+        ("folder.jpg", "show", ("poster", 1)),
+        ("fanart.jpg", "show", ("fanart", 1)),
+    ],
+)
+def test_a_posters_own_name_is_read_for_its_kind_alone(name, kind, found):
+    from metarrd.scan import classify_image
+
+    assert classify_image(name, "\0", own_folder=True, kind=kind) == found
