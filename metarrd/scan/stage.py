@@ -537,13 +537,17 @@ def mounted_elsewhere(lib: LibraryConfig, library: db.Library, report: ScanRepor
     configuration (a worker on another host that mounts the share elsewhere, docs/scale-out.md)?
     Then it is not scanned: its walk found every item at a path of its own and moved them all
     there, and the next scan on the other host moved them back, each time. Reported as the
-    scan's error; the host that started last wrote its path (`db.mirror_config`)."""
+    scan's error; the host that started last wrote its path (`db.mirror_config`). On one host,
+    the same after the path is edited (a disk moved) while the daemon runs: the web UI or a
+    command started since wrote the new path, and the daemon, until its restart, scans by the
+    old one (a copy left there: every item moved back to it)."""
     if os.path.normpath(library.path) == os.path.normpath(lib.path):  # "movies/" is "movies"
         return False
     reason = (
         f"library {lib.name!r} is at {library.path} in the shared database (another host's "
         f"configuration), at {lib.path} in this one's: not scanned. Every host mounts the "
-        "libraries at the same paths (docs/scale-out.md)"
+        "libraries at the same paths (docs/scale-out.md); a path edited on purpose (a library "
+        "moved to another disk) is taken at this metarrd's restart"
     )
     log.error("%s", reason)
     report.errors.append((lib.path, reason))

@@ -57,7 +57,8 @@ def test_a_worker_that_mounts_the_library_elsewhere_moves_no_item(tmp_path, back
                 str(b),
                 f"library 'Movies' is at {a} in the shared database (another host's "
                 f"configuration), at {b} in this one's: not scanned. Every host mounts the "
-                "libraries at the same paths (docs/scale-out.md)",
+                "libraries at the same paths (docs/scale-out.md); a path edited on purpose (a "
+                "library moved to another disk) is taken at this metarrd's restart",
             )
         ]
         assert {m.id: m.path for m in db.Movie.select()} == before
@@ -71,6 +72,37 @@ def test_a_worker_that_mounts_the_library_elsewhere_moves_no_item(tmp_path, back
         assert f"library Movies: its path is now {b} (was {a})" in caplog.text
     finally:
         rt_a.close()
+
+
+def test_a_library_moved_to_another_disk_on_one_host_goes_on_after_the_restart(tmp_path, backend):
+    """One host, one database: the user copied the library to a new disk and edited its
+    `[[library]] path`; `metarrd scan` (or the web UI's restart) took the new path while the
+    daemon still ran with the old configuration. The daemon's scan is refused, and its message
+    had told only of another host's mounts ("every host mounts the libraries at the same
+    paths"), not that the daemon takes the edited path at its restart; after it, it goes on."""
+    old, new = two_mounts(tmp_path, "Heat (1995)/Heat (1995).mp4", "Alien (1979)/Alien (1979).mp4")
+    before_edit = make_config(tmp_path / "host", libraries={"Movies": old})
+    daemon = open_runtime(before_edit)
+    try:
+        assert scan(daemon).errors == []
+        ids = sorted(m.id for m in db.Movie.select())
+        edited = make_config(tmp_path / "host", libraries={"Movies": new})
+        db.mirror_config(edited)  # `metarrd scan` run with the edited configuration
+        assert scan(Runtime(edited)).errors == []
+        at_new = {m.id: m.path for m in db.Movie.select()}
+        assert all(Path(p).is_relative_to(new) for p in at_new.values())
+
+        (path, reason), *more = scan(daemon).errors  # the daemon, not restarted yet
+        assert not more and str(old) in reason and str(new) in reason
+        assert "taken at this metarrd's restart" in reason
+        assert {m.id: m.path for m in db.Movie.select()} == at_new
+
+        db.mirror_config(edited)  # the daemon restarted
+        assert scan(Runtime(edited)).errors == []
+        assert {m.id: m.path for m in db.Movie.select()} == at_new
+        assert sorted(m.id for m in db.Movie.select().where(~db.Movie.missing)) == ids
+    finally:
+        daemon.close()
 
 
 def host(tmp_path: Path, root: Path | str, kind: str = "movie"):
