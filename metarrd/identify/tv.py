@@ -1516,15 +1516,17 @@ def _titled_run(
     and every title after it, joined by " + " (FileNameBuilder AddEpisodeTokens
     `episodes.First().AirDate`, GetEpisodeTitles), so the titles are of an episode that aired
     that date (`found`) and of those right after it in the season (`listed`, in order:
-    `2024-01-09 - Chef 2 + Author 3`, or the two of one night). None when the date's one
-    episode is titled so, or no such run of two or more is. `cut`: the name has Sonarr's
+    `2024-01-09 - Chef 2 + Author 3`, or the two of one night). None when one of the date's
+    episodes is titled so, or no such run of two or more is. `cut`: the name has Sonarr's
     `...` (a title too long, cut: `_titles_named`), so an episode's title may be left out of
     it; else a run stops at the first episode whose title the name does not hold (a daily
     show's thousands of files are each looked at so)."""
     if not named:
         return None
-    if len(found) == 1 and _titles_named(named, [[found[0][2].get("name") or ""]], False,
-                                         lenient=False):  # fmt: skip
+    # the name of one of the date's episodes (two of one night too): a title Sonarr cut short
+    # (`Senator Elizabeth Warren Ta...`) is the start of that episode's and of every run from it
+    if any(_titles_named(named, [[ep.get("name") or ""]], False, lenient=False)
+           for _s, _n, ep in found):  # fmt: skip
         return None
     index = {(s, n): i for i, (s, n, _ep) in enumerate(listed)}
     for season, number, _ep in found:

@@ -187,3 +187,30 @@ def test_the_titles_of_a_run_of_episodes_from_the_date(name, numbers):
     item = SimpleNamespace(path=f"/tv/The Daily Show/{name}", hints={})
     run = _titled_run(_dated_titles(item, "2024-01-09"), listed[1:2], listed, "..." in name)
     assert (run and [n for _s, n, _ep in run]) == numbers
+
+
+def test_a_cut_title_of_one_of_two_episodes_of_a_night_is_no_run_of_them():
+    """Sonarr cuts a title too long for its format (`{Episode Title:30}`: GetEpisodeTitle,
+    `firstTitle.Truncate(maxLength - 3)` and `...`). The file of the first of two episodes aired
+    the same night was taken for both, then the second for it and the next day's: the cut title
+    is the start of every run from that episode. A file of one episode titled so is the date's
+    own, as for a date of one episode."""
+    night = [
+        (29, 28, {"name": "Chef 28", "aired": "2024-02-14"}),
+        (29, 29, {"name": "Senator Elizabeth Warren Talks About Her Book", "aired": "2024-02-15"}),
+        (29, 30, {"name": "Chef 30", "aired": "2024-02-15"}),
+        (29, 31, {"name": "Author 31", "aired": "2024-02-16"}),
+    ]
+    found = night[1:3]
+    for title in ("Senator Elizabeth Warren Ta...", "Chef 30"):
+        name = f"The Daily Show - 2024-02-15 - {title} WEBDL-1080p.mkv"
+        item = SimpleNamespace(path=f"/tv/The Daily Show/{name}", hints={})
+        named = _dated_titles(item, "2024-02-15")
+        assert _titled_run(named, found, night, "..." in name) is None, name
+    # the two of them named whole stay a run
+    name = (
+        "The Daily Show - 2024-02-15 - Senator Elizabeth Warren Talks About Her Book + Chef 30.mkv"
+    )
+    item = SimpleNamespace(path=f"/tv/The Daily Show/{name}", hints={})
+    run = _titled_run(_dated_titles(item, "2024-02-15"), found, night, False)
+    assert run is not None and [n for _s, n, _ep in run] == [29, 30]
