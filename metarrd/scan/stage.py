@@ -547,7 +547,7 @@ def mounted_elsewhere(lib: LibraryConfig, library: db.Library, report: ScanRepor
         f"library {lib.name!r} is at {library.path} in the shared database (another host's "
         f"configuration), at {lib.path} in this one's: not scanned. Every host mounts the "
         "libraries at the same paths (docs/scale-out.md); a path edited on purpose (a library "
-        "moved to another disk) is taken at this metarrd's restart"
+        "moved to another disk): restart every metarrd process with the edited configuration"
     )
     log.error("%s", reason)
     report.errors.append((lib.path, reason))

@@ -58,7 +58,8 @@ def test_a_worker_that_mounts_the_library_elsewhere_moves_no_item(tmp_path, back
                 f"library 'Movies' is at {a} in the shared database (another host's "
                 f"configuration), at {b} in this one's: not scanned. Every host mounts the "
                 "libraries at the same paths (docs/scale-out.md); a path edited on purpose (a "
-                "library moved to another disk) is taken at this metarrd's restart",
+                "library moved to another disk): restart every metarrd process with the edited "
+                "configuration",
             )
         ]
         assert {m.id: m.path for m in db.Movie.select()} == before
@@ -94,7 +95,7 @@ def test_a_library_moved_to_another_disk_on_one_host_goes_on_after_the_restart(t
 
         (path, reason), *more = scan(daemon).errors  # the daemon, not restarted yet
         assert not more and str(old) in reason and str(new) in reason
-        assert "taken at this metarrd's restart" in reason
+        assert "restart every metarrd process with the edited configuration" in reason
         assert {m.id: m.path for m in db.Movie.select()} == at_new
 
         db.mirror_config(edited)  # the daemon restarted
