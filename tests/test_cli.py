@@ -77,6 +77,30 @@ def test_scan_enrich_publish_by_hand(library, capsys):
     assert db.Movie.get_by_id(alien.id).publish_state == "published"
 
 
+def test_a_published_file_deleted_reads_republish_and_publish_writes_it_again(library, capsys):
+    """The poster and NFO publish wrote, deleted by hand (or by Kodi's "Remove library items"):
+    the next scan lists the item "outdated", and `publish ITEM` writes them back."""
+    cfg, root = library
+    assert cli(cfg, "scan") == 0
+    alien = db.Movie.get(db.Movie.tmdb_id == 348)
+    assert cli(cfg, "enrich", str(alien.id)) == 0
+    assert cli(cfg, "publish", str(alien.id)) == 0
+    folder = root / "Alien (1979)"
+    poster, nfo = folder / "Alien (1979)-poster.jpg", folder / "Alien (1979).nfo"
+    written = poster.read_bytes(), nfo.read_bytes()
+    poster.unlink()
+    nfo.unlink()
+    assert cli(cfg, "scan") == 0
+    capsys.readouterr()
+    assert cli(cfg, "list", "--json") == 0
+    states = {i["id"]: i["publish_state"] for i in json.loads(capsys.readouterr().out)}
+    assert states[alien.id] == "outdated"
+    assert cli(cfg, "publish", str(alien.id)) == 0
+    assert (poster.read_bytes(), nfo.read_bytes()) == written
+    assert cli(cfg, "scan") == 0
+    assert db.Movie.get_by_id(alien.id).publish_state == "published"
+
+
 def test_failures_exit_1_with_one_line_per_item(library, capsys):
     cfg, _ = library
     cli(cfg, "scan")

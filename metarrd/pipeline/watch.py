@@ -553,6 +553,8 @@ class Watcher:
                 or self._may_hold_items(path)
             ):
                 self.settler.note(path, now)
+            elif self._was_ours(path):  # its folder's scan marks its item "Republish?"
+                self.settler.note(os.path.dirname(path), now)
             return
         if os.path.isdir(path):
             if change == "added":  # files copied in before inotify watched the new folder
@@ -588,6 +590,20 @@ class Watcher:
         except Exception as exc:
             log.warning("%s deleted: scanned (the database did not answer: %s)", display(path), exc)
             return True
+
+    def _was_ours(self, path: str) -> bool:
+        """Did PUBLISH write the deleted `path` (a ledger row names it)? Our NFO or art
+        deleted by the user, by Kodi's "Remove library items" or by a script: the scan of its
+        folder makes its item "Republish?" (`scan.ours_gone`). One that a publish removed has
+        no row once that publish is done: the scan finds nothing to do. False when the
+        database cannot tell now: the next full rescan sees it."""
+        try:
+            return db.LibraryFile.select().where(db.LibraryFile.path == path).exists()
+        except Exception as exc:
+            log.warning(
+                "%s deleted: not looked up (the database did not answer: %s)", display(path), exc
+            )
+            return False
 
     def _holds_items(self, path: str) -> bool:
         prefix = path.rstrip(os.sep) + os.sep

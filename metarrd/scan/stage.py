@@ -67,6 +67,7 @@ from metarrd.scan.local_files import (
 )
 from metarrd.scan.nfo_read import UNNAMED_SOURCES, NfoData, NfoError, nfo_titles, read_nfo
 from metarrd.scan.nfos_seen import NfosSeen
+from metarrd.scan.ours_gone import mark_items_of_gone_files
 from metarrd.scan.renames import (
     carry_movie_ledger,
     carry_sidecars,
@@ -122,6 +123,11 @@ class ScanReport:
     # without the webhook, a re-encode) and reads as other streams (`restreamed`): "Republish?",
     # their NFO's <streamdetails> being the old file's; the daemon publishes them again
     restreamed: list[int] = field(default_factory=list)
+    # published items a file of whose publish is gone from the library (`ours_gone`): "Republish?"
+    outdated: list[int] = field(default_factory=list)
+    # did the scan know a published item there (its files then looked at: `ours_gone`)? A TV
+    # scan does not tell: its files are always looked at
+    published_known: bool = True
 
     def merge(self, other: ScanReport) -> None:
         self.found += other.found
@@ -129,7 +135,7 @@ class ScanReport:
         self.skipped += other.skipped
         for name in (
             "new", "changed", "moved", "missing", "errors", "merged", "named_otherwise",
-            "restreamed",
+            "restreamed", "outdated",
         ):  # fmt: skip
             getattr(self, name).extend(getattr(other, name))
 
@@ -185,9 +191,15 @@ def scan(rt: Runtime, paths: Iterable[Path] | None = None) -> ScanReport:
         if lib.kind == "tv":
             from metarrd.scan.tv import scan_tv_library  # imports this module
 
-            report.merge(scan_tv_library(rt, lib, scope))
+            one = scan_tv_library(rt, lib, scope)
         else:
-            report.merge(scan_library(rt, lib, scope))
+            one = scan_library(rt, lib, scope)
+        report.merge(one)
+        if (
+            one.published_known and library_root_problem(root) is None
+        ):  # our files gone: "Republish?" (ours_gone.py)
+            gone_from = None if scope == [root] else scope
+            report.outdated.extend(mark_items_of_gone_files(lib.name, gone_from))
     for p in paths:
         if not any(is_inside(p, lib.path) for lib in rt.config.library):
             report.errors.append((str(p), "not inside any configured library"))
@@ -219,10 +231,10 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         db.Movie.id, db.Movie.path, db.Movie.size, db.Movie.mtime_ns, db.Movie.missing,
         db.Movie.parts, db.Movie.source_nfo_hash, db.Movie.file_id,
         db.json_int(db.Movie.hints, "name_rules"), db.json_int(db.Movie.hints, STREAMS_REFUSED),
-        db.Movie.kind,
+        db.Movie.kind, db.Movie.publish_state,
     ).where(db.Movie.library == library)  # fmt: skip
     known = {  # path -> (id, path, size, mtime_ns, missing, parts as stored, source_nfo_hash,
-        # file_id, the name rules its name was read by, its reading refused, kind)
+        # file_id, the name rules its name was read by, its reading refused, kind, publish_state)
         row[1]: row
         for row in db.database.execute(query)
         if whole or any(is_inside(row[1], top) for top in scope)
@@ -242,6 +254,7 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
             for row in db.database.execute(query)
             if (whole or any(is_inside(row[1], top) for top in scope)) and row[10] == db.MOVIE
         }
+    report.published_known = db.PUBLISHED in {k[11] for k in known.values()}
     single = {  # `_one_part`, its test inlined: 10,000 a rescan
         path
         for path, k in known.items()

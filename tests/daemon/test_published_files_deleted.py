@@ -1,0 +1,165 @@
+"""Files PUBLISH wrote that are deleted from the library while their item stays (by the user, by
+Kodi's "Remove library items", by a cleanup script): the NFO, a poster, an `.actors/` photo, a
+season's poster, an episode's NFO. The item was "Published" although the library no longer held
+what its publish wrote, and the UI refused Publish for it ("already published and unchanged").
+Now the scan that looks at its folder (the watcher's, when it sees the deletion; a full rescan,
+when it did not run) makes it "Republish?", and its publish writes what is missing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from metarrd import db
+from metarrd.pipeline.watch import Watcher
+from metarrd.publish import publish_item
+from metarrd.runtime import open_runtime
+from metarrd.scan import scan
+from tests.publish.conftest import build_enriched
+from tests.publish.tvshow import build_show
+
+PILOT = "Season 1/Breaking Bad - S01E01 - Pilot.mkv"
+SECOND = "Season 1/Breaking Bad - S01E02 - Cat's in the Bag.mkv"
+LAST = "Season 2/Breaking Bad - S02E01 - Seven Thirty-Seven.mkv"
+
+
+class Clock:
+    t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def ours(movie_id: int) -> dict[str, str]:
+    """The ledger's files of an item: name (relative to the library) -> kind."""
+    L = db.LibraryFile
+    return {p: k for p, k in L.select(L.path, L.kind).where(L.movie == movie_id).tuples()}
+
+
+def state(movie_id: int) -> str:
+    return db.Movie.get_by_id(movie_id).publish_state
+
+
+@pytest.fixture
+def movie(config_factory):
+    rt = open_runtime(config_factory())
+    built = build_enriched(
+        rt,
+        art={"poster": ["jpeg"], "fanart": ["jpeg"]},
+        cast=[("Keanu Reeves", "Neo", "jpeg")],
+    )
+    scan(rt)  # the video known as it is: its rescan finds it unchanged
+    publish_item(rt, built.reload())
+    assert state(built.movie.id) == db.PUBLISHED
+    yield rt, built
+    rt.close()
+
+
+@pytest.fixture
+def tv(config_factory, tmp_path):
+    (tmp_path / "tv").mkdir()
+    rt = open_runtime(
+        config_factory(
+            libraries={}, library=[{"name": "TV", "path": str(tmp_path / "tv"), "kind": "tv"}]
+        )
+    )
+    built = build_show(rt, files={PILOT: (1, [1]), SECOND: (1, [2]), LAST: (2, [1])})
+    scan(rt)
+    publish_item(rt, built.reload())
+    unit = [m.id for m in db.Movie.select().where(db.Movie.show == built.show.id)]
+    assert {state(i) for i in [built.show.id, *unit]} == {db.PUBLISHED}
+    yield rt, built
+    rt.close()
+
+
+def named(built, ending: str) -> Path:
+    found = [
+        p for (p,) in db.LibraryFile.select(db.LibraryFile.path).tuples() if p.endswith(ending)
+    ]
+    assert len(found) == 1, (ending, found)
+    return Path(found[0])
+
+
+@pytest.mark.parametrize("ending", [".nfo", "-poster.jpg", "Keanu_Reeves.jpg"])
+def test_a_full_rescan_makes_a_movie_whose_published_file_is_gone_republish(movie, ending):
+    rt, built = movie
+    gone = named(built, ending)
+    before = gone.read_bytes()
+    gone.unlink()
+    report = scan(rt)
+    assert report.unchanged == 1 and report.outdated == [built.movie.id]
+    assert state(built.movie.id) == db.OUTDATED
+    publish_item(rt, built.reload())  # writes what is missing
+    assert gone.read_bytes() == before
+    assert state(built.movie.id) == db.PUBLISHED
+    assert scan(rt).outdated == []  # and nothing more to say
+
+
+def test_an_unchanged_library_stays_published(movie):
+    rt, built = movie
+    assert scan(rt).outdated == [] and scan(rt, [built.folder]).outdated == []
+    assert state(built.movie.id) == db.PUBLISHED
+
+
+def test_a_library_not_mounted_marks_nothing(movie, tmp_path):
+    """Its folders gone with the share: nothing of ours is counted gone."""
+    rt, built = movie
+    root = Path(rt.config.library[0].path)
+    root.rename(tmp_path / "elsewhere")
+    root.mkdir()  # the empty mount point
+    scan(rt)
+    assert state(built.movie.id) == db.PUBLISHED
+
+
+def test_a_file_a_running_publish_removed_is_left_to_that_publish(tv):
+    """A publish removes ours (renamed away) before it forgets their rows in its last
+    transaction: a scan between the two took the file for one the user deleted, and the
+    publish then ended "changed while publishing", "Republish?", for nothing."""
+    rt, built = tv
+    gone = named(built, "S01E01 - Pilot.nfo")
+    owner = db.LibraryFile.get(db.LibraryFile.path == str(gone)).movie_id
+    gone.unlink()
+    job = db.Job.create(kind="publish", movie=built.show.id, key="x", state="running")
+    scan(rt)
+    assert state(owner) == db.PUBLISHED and state(built.show.id) == db.PUBLISHED
+    job.delete_instance()
+    assert scan(rt).outdated == [owner]
+    assert state(built.show.id) == db.OUTDATED
+
+
+def test_the_watcher_scans_the_folder_of_a_published_file_deleted(movie):
+    rt, built = movie
+    clock = Clock()
+    calls: list = []
+    w = Watcher(rt.config, enqueue=calls.append, clock=clock)
+    nfo = named(built, ".nfo")
+    nfo.unlink()
+    w.handle("deleted", str(nfo))
+    w.handle("deleted", str(built.folder / "notes.txt"))  # not ours: nothing to scan
+    clock.t = 100.0
+    assert w.tick() == [str(built.folder)]
+    scan(rt, [Path(p) for p in calls[0]])  # the scan the daemon runs for it
+    assert state(built.movie.id) == db.OUTDATED
+
+
+@pytest.mark.parametrize(
+    "ending", ["tvshow.nfo", "/poster.jpg", "season01-poster.jpg", "S01E01 - Pilot.nfo"]
+)
+def test_a_show_whose_published_file_is_gone_is_republish(tv, ending):
+    rt, built = tv
+    gone = named(built, ending)
+    owner = db.LibraryFile.get(db.LibraryFile.path == str(gone)).movie_id
+    before = gone.read_bytes()
+    gone.unlink()
+    clock = Clock()
+    calls: list = []
+    w = Watcher(rt.config, enqueue=calls.append, clock=clock)
+    w.handle("deleted", str(gone))
+    clock.t = 100.0
+    assert w.tick() == [str(built.folder)]
+    scan(rt, [Path(p) for p in calls[0]])
+    assert state(built.show.id) == db.OUTDATED and state(owner) == db.OUTDATED
+    publish_item(rt, built.reload())
+    assert gone.read_bytes() == before
+    assert state(built.show.id) == db.PUBLISHED
