@@ -22,10 +22,19 @@ class ActionRefused(ValueError):
     """The item cannot take that action now; the message says why."""
 
 
-def queue_action(movie: db.Movie, action: str) -> db.Job:
-    """Queue `action` (enrich | publish | republish) for `movie`, or raise ActionRefused."""
+def queue_action(movie: db.Movie, action: str, *, published_too: bool = True) -> db.Job:
+    """Queue `action` (enrich | publish | republish) for `movie`, or raise ActionRefused.
+
+    `published_too`: a published item's Publish is queued too. A publish is idempotent (the
+    files still as it wrote them are left alone) and writes again what is gone from the library
+    since (its NFO, a poster, an `.actors/` photo deleted by hand or by Kodi's "Remove library
+    items"), which no scan saw yet: the CLI's `publish ITEM` did, and the UI refused it as
+    "already published and unchanged". A bulk Publish skips published items (one job each
+    that would write nothing)."""
     action = "publish" if action == "republish" else action
     offered = {"publish" if a == "republish" else a for a in actions_for(movie)}
+    if published_too and "enrich" in offered and movie.publish_state == db.PUBLISHED:
+        offered.add("publish")  # enriched, its file there: `actions_for`'s "published"
     if action not in ("enrich", "publish"):
         raise ActionRefused(f"unknown action {action!r}")
     if action not in offered:
@@ -54,7 +63,10 @@ def queue_many(movie_ids: list[int], action: str) -> tuple[list[int], list[str]]
     # each write below would then fail at once ("database is locked") when the daemon had
     # written since. Each item is then its own short write transaction, retried when busy.
     movies = list(db.Movie.select().where(db.Movie.id.in_(movie_ids)).order_by(db.Movie.id))
-    one = queue_action if action != "identify" else (lambda m, _a: queue_reidentify(m))
+    if action == "identify":
+        one = lambda m, _a: queue_reidentify(m)  # noqa: E731
+    else:
+        one = lambda m, a: queue_action(m, a, published_too=False)  # noqa: E731
     for movie in movies:
         try:
             job = busy.retrying(lambda movie=movie: one(movie, action))
@@ -142,5 +154,5 @@ def _why_not(movie: db.Movie, action: str) -> str:
     if action == "publish" and movie.identification_status != db.ENRICHED:
         return "it is not enriched yet"
     if action == "publish":
-        return "it is already published and unchanged"
+        return "it is published already; its own Publish writes again what is missing"
     return "not available in its state"
