@@ -272,10 +272,15 @@ def _row_follows(row_id: int, there: str) -> bool:
 
 def _holds(path: str, size: int, sha: str) -> bool:
     """Is `path` a regular file of exactly these bytes (what we wrote)? A file of the user's
-    that happens to bear the new name is not made ours (a publish could remove it)."""
+    that happens to bear the new name is not made ours (a publish could remove it). Read
+    without following a link: one swapped in after the `lstat` is refused, not read."""
     try:
         st = os.lstat(path)
-        return stat.S_ISREG(st.st_mode) and st.st_size == size and sha256_file(Path(path)) == sha
+        return (
+            stat.S_ISREG(st.st_mode)
+            and st.st_size == size
+            and sha256_file(Path(path), follow_symlinks=False) == sha
+        )
     except OSError:
         return False
 

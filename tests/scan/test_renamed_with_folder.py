@@ -195,3 +195,29 @@ def test_a_folder_renamed_in_case_only_on_a_share_that_ignores_case_keeps_its_it
     assert db.Movie.select().count() == 1
     # our poster went along: its row names it where the folder lists it, for the next publish
     assert db.LibraryFile.get_by_id(ours.id).path == str(movies / "Inception (2010)/poster.jpg")
+
+
+def test_a_link_swapped_in_after_the_check_is_not_read_as_our_file(tmp_path, monkeypatch):
+    """Our file at its new name checked as a regular file, then swapped for a symbolic link
+    (to a file of the same bytes elsewhere) before it is read: the row does not follow onto
+    it; the link is not opened."""
+    from metarrd.scan import renames
+
+    data = b"<movie><title>Inception</title></movie>\n"
+    outside = tmp_path / "outside.nfo"
+    outside.write_bytes(data)
+    ours = tmp_path / "Inception (2010) {tmdb-27205}.nfo"
+    ours.write_bytes(data)
+    real_lstat, swapped = os.lstat, []
+
+    def lstat_then_swap(path, *args, **kwargs):
+        st = real_lstat(path, *args, **kwargs)
+        if os.fspath(path) == str(ours) and not swapped:
+            swapped.append(path)
+            os.unlink(ours)
+            os.symlink(outside, ours)
+        return st
+
+    monkeypatch.setattr(renames.os, "lstat", lstat_then_swap)
+    assert not renames._holds(str(ours), len(data), hashlib.sha256(data).hexdigest())
+    assert swapped
