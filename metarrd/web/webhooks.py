@@ -10,7 +10,7 @@ only queue jobs (metarrd/jobs.py) and answer at once:
 | `Download` | scan `movie.folderPath`; its item (in a folder of several movies, `movieFile`'s) is identified from `tmdbId`/`imdbId`, no search | 202 |
 | `Rename` | each `renamedMovieFiles[].previousPath` item follows its file (the movie's folder moved by Radarr unseen, which sends no webhook for it: its item under the old folder, _moved_with_its_folder); no list (Radarr 3): scan the folder | 202 |
 | `MovieAdded` | scan `movie.folderPath` with its `tmdbId`/`imdbId` (a folder not there yet: nothing found, nothing created) | 202 |
-| `MovieFileDelete`, `MovieDelete` | the item is marked missing, its data kept (found under its old folder when Radarr moved it unseen: _moved_with_its_folder), and our files there that nothing needs go (scan.leftovers); with `deleteReason: upgrade` nothing (the `Download` follows), nor with `manualOverride` (no file deleted: FILE_STAYS); a `MovieDelete` with `deletedFiles: false` keeps the files, and the item stays (the answer says so) | 202 / 200 |
+| `MovieFileDelete`, `MovieDelete` | the item is marked missing, its data kept (found under its old folder when Radarr moved it unseen, for a `MovieDelete` every item of that folder, a second cut added by hand too: _moved_with_its_folder), and our files there that nothing needs go (scan.leftovers); with `deleteReason: upgrade` nothing (the `Download` follows), nor with `manualOverride` (no file deleted: FILE_STAYS); a `MovieDelete` with `deletedFiles: false` keeps the files, and the item stays (the answer says so) | 202 / 200 |
 
 A delete comes before Radarr or Sonarr deletes the files: a path still there is looked at again a
 little later (steps.recheck_gone), unless `deletedFiles: false` said the files stay.
@@ -658,7 +658,7 @@ def _upgrade(body: dict[str, Any], sent: Any, folder: str, paths: _Paths) -> dic
     # the same path (a movie format without the quality): the item stays, and is published
     # again as for a rename, its NFO's <streamdetails> being the old file's (follow_renames)
     moved = _moved_with_its_folder(old[0], obj(body, "movie", "") or {}, paths)
-    return {old[0]: new, **({moved: new} if moved else {})}
+    return {old[0]: new, **dict.fromkeys(moved, new)}
 
 
 def _rename(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
@@ -673,7 +673,7 @@ def _rename(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
         where = f"renamedMovieFiles[{i}]"
         old = paths.gone(entry.get("previousPath"), f"{where}.previousPath")
         renames[old] = _file_path(entry, movie.get("folderPath"), where, paths)
-        if moved := _moved_with_its_folder(old, movie, paths):
+        for moved in _moved_with_its_folder(old, movie, paths):
             renames[moved] = renames[old]
     refused = paths.refuse_outside(list(renames.values()), "Rename")
     if refused:
@@ -687,34 +687,52 @@ def _rename(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
 
 def _moved_with_its_folder(
     old: str, movie: dict[str, Any], paths: _Paths, *, folder: bool = False
-) -> str | None:
+) -> list[str]:
     """Where the item of a file Radarr names as gone (a Rename's `previousPath`, an upgrade's
-    `deletedFiles`, a deleted `movieFile`) is, when its movie folder was moved since without our seeing it: Radarr
-    moves a folder to another root folder, or renames it (Edit movie, Movie Editor), with no
+    `deletedFiles`, a deleted `movieFile`) is, when its movie folder was moved since without
+    our seeing it: Radarr moves a folder to another root folder, or renames it (Edit movie, Movie Editor), with no
     webhook (MoveMovieService sends none), and the watcher does not see a share's changes made
     from another computer. Radarr then names the old file under the new folder
     (`movie.folderPath` + its relative path). The item is the one of Radarr's movie (its
     `tmdbId`), not missing, at the same relative path under another folder, whose file is gone
-    from there: only when exactly one is. None when an item is at `old` (the watcher saw the
-    move), or nothing else fits: the scan finds the file, and the item stays where it was.
-    `old` a `folder` (a MovieDelete's): the item of the movie whose file is gone, wherever."""
+    from there: only when exactly one is. None (an empty list) when an item is at `old` (the
+    watcher saw the move), or nothing else fits: the scan finds the file, and the item stays
+    where it was.
+    `old` a `folder` (a MovieDelete's): the items of the movie whose files are gone, wherever,
+    when they were in one folder: Radarr deletes the movie's whole folder
+    (MediaFileDeletionService, on MoviesDeletedEvent with DeleteFiles), so a second cut added
+    there by hand (`Heat (1995) - Director's Cut.mkv`, an item of the same film) goes too.
+    Gone from several folders: which one moved cannot be told, none."""
     tmdb_id = ids(movie).get("tmdb_id")
     if not tmdb_id or not paths.inside(old) or paths.hung(old) or _items_at(old, folder):
-        return None
+        return []
     try:
         here = paths.mapped(movie.get("folderPath"), "movie.folderPath")
     except BadPayload:
-        return None
+        return []
     if folder:
         rest = ""
     elif is_inside(old, here, "/") and old.rstrip("/") != here.rstrip("/"):
         rest = "/" + old[len(here.rstrip("/")) + 1 :]
     else:
-        return None
-    query = db.Movie.select(db.Movie.path).where(
+        return []
+    query = db.Movie.select(db.Movie.path, db.Movie.is_disc).where(
         db.Movie.tmdb_id == tmdb_id, db.Movie.kind == db.MOVIE, ~db.Movie.missing
     )
-    return _the_one_gone([p for (p,) in query.tuples() if p != old and p.endswith(rest)], paths)
+    found = {p: disc for p, disc in query.tuples() if p != old and p.endswith(rest)}
+    if not folder:
+        one = _the_one_gone(list(found), paths)
+        return [one] if one else []
+    gone = _gone_of(list(found), paths)
+    return sorted(gone) if len({_folder_of(p, found[p]) for p in gone}) == 1 else []
+
+
+def _folder_of(path: str, is_disc: bool) -> str:
+    """The movie folder of an item at `path` (local_files.movie_folder, from the path alone: the
+    item's files may be gone)."""
+    if is_disc and path.rsplit("/", 1)[-1].upper() not in ("VIDEO_TS", "BDMV"):
+        return path
+    return path.rsplit("/", 1)[0] or "/"
 
 
 def _the_one_gone(found: list[str], paths: _Paths) -> str | None:
@@ -722,12 +740,17 @@ def _the_one_gone(found: list[str], paths: _Paths) -> str | None:
     elsewhere) that is gone from its library (not under a root that does not answer): the
     item Radarr or Sonarr moved unseen (_moved_with_its_folder, _show_moved_unseen). None when
     none is, or several are: which one moved cannot be told."""
-    gone = [
+    gone = _gone_of(found, paths)
+    return gone[0] if len(gone) == 1 else None
+
+
+def _gone_of(found: list[str], paths: _Paths) -> list[str]:
+    """The paths of `found` gone from their library (not under a root that does not answer)."""
+    return [
         path
         for path in found
         if paths.inside(path) and not paths.hung(path) and not os.path.lexists(path)
     ]
-    return gone[0] if len(gone) == 1 else None
 
 
 def _rescan(paths: _Paths, folder: str, source: str) -> tuple[Response, int]:
@@ -768,9 +791,9 @@ def _deleted(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     # again a little later; a MovieDelete without "Delete files" leaves them for good
     kept = body.get("deletedFiles") is False
     # its folder moved by Radarr unseen: the item, where we last saw it, is marked missing too
-    moved = None if kept else _moved_with_its_folder(path, movie, paths,
-                                                     folder=event == "MovieDelete")  # fmt: skip
-    job = jobs.enqueue_scan([], gone=[path, *([moved] if moved else [])], recheck=not kept)
+    moved = [] if kept else _moved_with_its_folder(path, movie, paths,
+                                                   folder=event == "MovieDelete")  # fmt: skip
+    job = jobs.enqueue_scan([], gone=[path, *moved], recheck=not kept)
     if kept:  # the job marks missing only what is gone: the files stay, so does the item
         log.info("Radarr webhook: %s of %s, its files kept: its item stays (job %d)",
                  event, path, job.id)  # fmt: skip

@@ -704,6 +704,55 @@ def test_a_delete_after_radarr_moved_the_folder_unseen_marks_the_item_missing(
     rt.close()
 
 
+def test_a_movie_delete_after_radarr_moved_a_folder_of_two_cuts_unseen_marks_both_missing(
+    config_factory, fake_stages, tmp_path, make_movie
+):
+    """The same unseen move of a folder that holds two cuts of the film: Radarr's file and a
+    Director's Cut the user added by hand (an item of the same film). Radarr's MovieDelete
+    with `deletedFiles` deletes the whole folder (MediaFileDeletionService on MoviesDeletedEvent),
+    so both are gone: both were found, which of the two moved could not be told, and neither
+    was marked missing. Both are, their data kept; an item of the film elsewhere stays."""
+    libraries = {"Movies": tmp_path / "movies", "Movies 4K": tmp_path / "movies4k"}
+    client, rt = webhook_client(config_factory(libraries=libraries, webhooks={"token": TOKEN}))
+    theatrical = make_movie(rt, "Heat (1995)", identification_status=db.ENRICHED, tmdb_id=949)
+    cut_path = Path(theatrical.path).with_name("Heat (1995) - Director's Cut.mkv")
+    cut_path.write_bytes(b"not really a movie either")
+    cut = db.Movie.create(library=theatrical.library, path=str(cut_path), title="Heat",
+                          identification_status=db.ENRICHED, tmdb_id=949)  # fmt: skip
+    other = make_movie(rt, "Heat (1995) 4K", identification_status=db.ENRICHED, tmdb_id=949)
+    folder = libraries["Movies 4K"] / "Heat (1995)"
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    cut_path.parent.rename(folder)  # Radarr moves it, no webhook
+    shutil.rmtree(folder)  # then deletes the movie with its files
+    body = movie_delete(folder)
+    assert client.post("/api/webhooks/radarr", json=body, headers=KEY).status_code == 202
+    missing = {m.id: m.missing for m in db.Movie.select()}
+    assert missing == {theatrical.id: True, cut.id: True, other.id: False}
+    assert db.Movie.get_by_id(cut.id).tmdb_id == 949
+    rt.close()
+
+
+def test_a_movie_delete_after_items_of_the_film_went_from_two_folders_marks_neither(
+    config_factory, fake_stages, tmp_path, make_movie
+):
+    """Two items of the film gone from two folders when Radarr deletes a movie folder where
+    none was: which one Radarr had moved cannot be told, so neither is marked missing here
+    (the next scan finds what is gone)."""
+    libraries = {"Movies": tmp_path / "movies", "Movies 4K": tmp_path / "movies4k"}
+    client, rt = webhook_client(config_factory(libraries=libraries, webhooks={"token": TOKEN}))
+    one = make_movie(rt, "Heat (1995)", identification_status=db.ENRICHED, tmdb_id=949)
+    two = make_movie(rt, "Heat (1995) 4K", identification_status=db.ENRICHED, tmdb_id=949)
+    shutil.rmtree(Path(one.path).parent)
+    shutil.rmtree(Path(two.path).parent)
+    folder = libraries["Movies 4K"] / "Heat (1995)"
+    assert (
+        client.post("/api/webhooks/radarr", json=movie_delete(folder), headers=KEY).status_code
+        == 202
+    )
+    assert [m.missing for m in db.Movie.select()] == [False, False]
+    rt.close()
+
+
 @pytest.mark.parametrize("event", ["Rename", "Download"])
 def test_a_rename_or_upgrade_spelled_in_the_other_unicode_form_publishes_it_again(
     setup, make_movie, event
