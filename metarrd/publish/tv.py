@@ -1062,7 +1062,7 @@ def _users_art_left(
                 for key in {stem, stem.rsplit("-", 1)[0], stem.rsplit("-", 2)[0]}:
                     index.setdefault(key, []).append(name)
         for name in sorted(bases[video.parent].get(video.stem, ())):
-            if classify_image(name, video.stem, own_folder=False) is not None:
+            if classify_image(name, video.stem, own_folder=False, kind="episode") is not None:
                 add(video.parent, name)
     return sorted(set(found))
 

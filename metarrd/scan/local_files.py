@@ -413,8 +413,9 @@ def classify_image(
     name: str, base: str, own_folder: bool, kind: str = "movie"
 ) -> tuple[str, int] | None:
     """(asset type, rank) for an image file name, or None when it is not artwork of an item of
-    this `kind` ("movie", or "show": a show folder's own art). `base` "" (a disc's art base,
-    `art_base_name`) stands for bare names only."""
+    this `kind` ("movie"; "show": a show folder's own art; "episode": beside an episode's
+    video, where no player reads `<episode>-movie.jpg` nor `<episode>-show.jpg`). `base` ""
+    (a disc's art base, `art_base_name`) stands for bare names only."""
     stem, ext = os.path.splitext(name)
     if ext.lower() not in IMAGE_EXTS or name.startswith((".", TEMP_MARKER)):
         return None

@@ -2250,7 +2250,7 @@ def probe_episode(
     found = []
     try:
         for entry in os.scandir(path.parent):
-            kind = classify_image(entry.name, path.stem, own_folder=False)
+            kind = classify_image(entry.name, path.stem, own_folder=False, kind="episode")
             if kind == ("poster", 1):  # `<base>.jpg`, `<base>.tbn`: an episode's, its thumb
                 kind = ("thumb", 1)
             if not kind or kind[0] != "thumb":

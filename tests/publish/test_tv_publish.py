@@ -771,3 +771,18 @@ def test_the_preview_lists_the_users_pictures_it_leaves_as_a_movies_does(trt):
     assert {
         str(a.path.relative_to(built.folder)) for a in again.actions if a.action == "leave"
     } == set(theirs[:-1])
+
+
+def test_the_preview_lists_no_movie_poster_name_beside_an_episode_as_the_users_art(trt):
+    """`<episode>-movie.jpg` is a movie's poster name (Jellyfin's _videoImageFileNames, for a
+    Video that is no Episode; Plex's local assets): no player reads it for an episode, so the
+    preview does not list it among the user's pictures the publish leaves for the episode, as
+    it lists `<episode>-fanart.jpg`."""
+    built = build_show(trt)
+    pilot = "Season 01/Breaking Bad - S01E01 - Pilot"
+    built.path(f"{pilot}-movie.jpg").write_bytes(b"a movie's poster name")
+    built.path(f"{pilot}-fanart.jpg").write_bytes(b"the user's still")
+    plan = preview_publish(trt, built.show)
+    left = {str(a.path.relative_to(built.folder)) for a in plan.actions if a.action == "leave"}
+    assert f"{pilot}-fanart.jpg" in left
+    assert f"{pilot}-movie.jpg" not in left

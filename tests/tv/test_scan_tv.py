@@ -1949,3 +1949,16 @@ def test_a_posters_own_name_is_read_for_its_kind_alone(name, kind, found):
     from metarrd.scan import classify_image
 
     assert classify_image(name, "\0", own_folder=True, kind=kind) == found
+
+
+def test_an_episodes_movie_jpg_is_not_taken_for_its_thumb(tv_rt, tv_library):
+    """`<episode>-movie.jpg` beside an episode: `movie.jpg` is a movie's poster for Jellyfin
+    (LocalImageProvider._videoImageFileNames, a Video that is no Episode) and Plex, and no
+    player reads it for an episode, whose still is `<episode>-thumb.jpg` or `<episode>.jpg`.
+    The scan took it for the episode's thumb, a movie's poster name read as any item's."""
+    video = tv_library / "Breaking Bad (2008)/Season 01/Breaking Bad - S01E01 - Pilot.mkv"
+    for old in video.parent.glob(f"{video.stem}*.jpg"):
+        old.unlink()
+    Image.new("RGB", (400, 600), (200, 30, 30)).save(video.with_name(f"{video.stem}-movie.jpg"))
+    scan(tv_rt)
+    assert list(_episode(tv_library, video.relative_to(tv_library)).assets) == []
