@@ -414,15 +414,18 @@ def classify_image(
 ) -> tuple[str, int] | None:
     """(asset type, rank) for an image file name, or None when it is not artwork of an item of
     this `kind` ("movie"; "show": a show folder's own art; "episode": beside an episode's
-    video, where no player reads `<episode>-movie.jpg` nor `<episode>-show.jpg`). `base` ""
+    video, where no player reads `<episode>-movie.jpg` nor `<episode>-show.jpg`, and
+    `<episode>.jpg` is its thumb: an episode has no poster, and what Jellyfin's
+    EpisodeLocalImageProvider, Kodi and Plex read for its image is `<episode>.jpg` or
+    `<episode>-thumb.jpg` alone, never `<episode>-poster.jpg`). `base` ""
     (a disc's art base, `art_base_name`) stands for bare names only."""
     stem, ext = os.path.splitext(name)
     if ext.lower() not in IMAGE_EXTS or name.startswith((".", TEMP_MARKER)):
         return None
     if not base:
         rest = stem
-    elif stem == base:
-        return ("poster", 1)  # <base>.jpg / <base>.tbn: Kodi thumb, Jellyfin primary
+    elif stem == base:  # <base>.jpg / <base>.tbn: Kodi's thumb, Jellyfin's primary image
+        return ("thumb" if kind == "episode" else "poster", 1)
     elif stem.startswith(base + "-"):
         rest = stem[len(base) + 1 :]
     elif own_folder:

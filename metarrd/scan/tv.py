@@ -2250,9 +2250,8 @@ def probe_episode(
     found = []
     try:
         for entry in os.scandir(path.parent):
+            # `<base>.jpg`, `<base>.tbn`, `<base>-thumb.jpg`: never `<base>-poster.jpg`
             kind = classify_image(entry.name, path.stem, own_folder=False, kind="episode")
-            if kind == ("poster", 1):  # `<base>.jpg`, `<base>.tbn`: an episode's, its thumb
-                kind = ("thumb", 1)
             if not kind or kind[0] != "thumb":
                 continue
             if _is_regular(entry):  # a symlink loop beside it is no thumb, nor a listing error

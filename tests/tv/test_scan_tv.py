@@ -1962,3 +1962,31 @@ def test_an_episodes_movie_jpg_is_not_taken_for_its_thumb(tv_rt, tv_library):
     Image.new("RGB", (400, 600), (200, 30, 30)).save(video.with_name(f"{video.stem}-movie.jpg"))
     scan(tv_rt)
     assert list(_episode(tv_library, video.relative_to(tv_library)).assets) == []
+
+
+@pytest.mark.parametrize("word", ["poster", "folder", "cover", "default"])
+def test_an_episodes_poster_names_are_not_taken_for_its_thumb(tv_rt, tv_library, word):
+    """An episode has no poster: Jellyfin's EpisodeLocalImageProvider reads `<episode>.jpg` and
+    `<episode>-thumb.jpg` alone (its LocalImageProvider, which reads `-poster`, `-folder`,
+    `-cover`, `-default`, does not take an Episode), Kodi `<episode>-thumb.jpg` and
+    `<episode>.tbn`, Plex `<episode>.jpg`. The scan took `<episode>-poster.jpg` for the
+    episode's thumb, a name no player reads for its image."""
+    video = tv_library / "Breaking Bad (2008)/Season 01/Breaking Bad - S01E01 - Pilot.mkv"
+    for old in video.parent.glob(f"{video.stem}*.jpg"):
+        old.unlink()
+    Image.new("RGB", (400, 600), (200, 30, 30)).save(video.with_name(f"{video.stem}-{word}.jpg"))
+    scan(tv_rt)
+    assert list(_episode(tv_library, video.relative_to(tv_library)).assets) == []
+
+
+@pytest.mark.parametrize("name", ["{}-thumb.jpg", "{}.tbn", "{}.jpg"])
+def test_an_episodes_thumb_names_are_its_thumb(tv_rt, tv_library, name):
+    """What the players read for an episode's image stays its thumb."""
+    video = tv_library / "Breaking Bad (2008)/Season 01/Breaking Bad - S01E01 - Pilot.mkv"
+    for old in video.parent.glob(f"{video.stem}*.jpg"):
+        old.unlink()
+    still = video.with_name(name.format(video.stem))
+    Image.new("RGB", (640, 360), (20, 30, 200)).save(still, format="JPEG")
+    scan(tv_rt)
+    assets = _episode(tv_library, video.relative_to(tv_library)).assets
+    assert [(a.asset_type, a.provider, a.url) for a in assets] == [("thumb", "library", str(still))]
