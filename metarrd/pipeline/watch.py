@@ -39,6 +39,7 @@ import logging
 import os
 import queue as queue_mod
 import re
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -802,7 +803,9 @@ def _videos_under(folder: str, root: str, limit: int = 10_000, *, tv: bool = Fal
 def _published(paths: list[str], chunk: int = 500) -> set[str]:
     """Which of `paths` hold what PUBLISH wrote there, by the ledger (`library_files`): the
     size and mtime recorded after the write; a file without them recorded, or whose write is
-    still under way, by its SHA-256. A file gone or unreadable is not ours."""
+    still under way, by its SHA-256. A file gone or unreadable is not ours, nor is anything
+    but a regular file: a publish writes no link, so a link put at its path (to a file out of
+    the library) is neither followed nor read, and a FIFO is not opened."""
     L = db.LibraryFile
     rows = []
     for i in range(0, len(paths), chunk):
@@ -811,15 +814,19 @@ def _published(paths: list[str], chunk: int = 500) -> set[str]:
         rows.extend(query.where(L.path.in_(part)).tuples())
     ours = set()
     for path, size, mtime_ns, sha256, pending in rows:
-        st = stat_of(path)
-        if st is None or (st[0] != size and pending is None):
+        try:
+            lst = os.lstat(path)
+        except OSError:
+            continue
+        st = (lst.st_size, lst.st_mtime_ns)
+        if not stat.S_ISREG(lst.st_mode) or (st[0] != size and pending is None):
             continue
         if pending is None and mtime_ns is not None and not whole_seconds(mtime_ns):
             if st == (size, mtime_ns):
                 ours.add(path)
             continue
         try:
-            if sha256_file(Path(path)) in (sha256, pending):
+            if sha256_file(Path(path), follow_symlinks=False) in (sha256, pending):
                 ours.add(path)
         except OSError:
             continue

@@ -902,6 +902,61 @@ def test_an_nfo_publish_is_still_renaming_queues_no_scan(manual_watcher):
     assert w.tick() is None and calls == []
 
 
+@pytest.mark.parametrize("recorded", ["pending", "settled"])
+def test_a_link_put_at_our_nfo_is_neither_followed_nor_taken_for_ours(
+    manual_watcher, tmp_path, monkeypatch, recorded
+):
+    """Our NFO replaced by a symbolic link to a file out of the library holding the same
+    bytes: a publish writes no link, so it is not ours (its folder is scanned), and what it
+    leads to is neither opened nor looked at. The watcher followed it and hashed the file
+    outside, taking the link for the NFO it wrote."""
+    import hashlib
+
+    import metarrd.pipeline.watch as watch
+
+    w, clock, calls, root = manual_watcher
+    folder = root / "Heat (1995)"
+    folder.mkdir()
+    nfo = folder / "Heat (1995).nfo"
+    data = b"<movie><title>Heat</title></movie>"
+    outside = tmp_path / "elsewhere" / "Heat (1995).nfo"
+    outside.parent.mkdir()
+    outside.write_bytes(data)
+    os.utime(outside, ns=(1_700_000_000_123_456_789, 1_700_000_000_123_456_789))
+    nfo.symlink_to(outside)
+    sha = hashlib.sha256(data).hexdigest()
+    if recorded == "pending":  # renamed, not yet recorded: ours by its content
+        db.LibraryFile.create(path=str(nfo), kind="nfo", sha256="", size=0, pending_sha256=sha)
+    else:  # recorded after the write: ours by its size and mtime
+        db.LibraryFile.create(
+            path=str(nfo), kind="nfo", sha256=sha, size=len(data),
+            mtime_ns=1_700_000_000_123_456_789,
+        )  # fmt: skip
+    opened: list[str] = []
+    real_hash = watch.sha256_file
+    monkeypatch.setattr(
+        watch, "sha256_file", lambda p, **kw: opened.append(str(p)) or real_hash(p, **kw)
+    )
+    w.handle("added", str(nfo))
+    clock.t = 100.0
+    assert w.tick() == [str(folder)]
+    assert opened == []
+
+
+def test_a_fifo_at_our_nfo_does_not_block_the_watcher(manual_watcher):
+    """A FIFO put where the ledger records our NFO is no file of ours: never opened (an open
+    for reading would wait for a writer), its folder scanned."""
+    w, clock, calls, root = manual_watcher
+    folder = root / "Heat (1995)"
+    folder.mkdir()
+    nfo = folder / "Heat (1995).nfo"
+    os.mkfifo(nfo)
+    db.LibraryFile.create(path=str(nfo), kind="nfo", sha256="", size=0, pending_sha256="0" * 64)
+    w.handle("added", str(nfo))
+    clock.t = 100.0
+    assert w.tick() == [str(folder)]
+
+
 def test_the_ledger_is_asked_once_for_a_whole_publish(manual_watcher, monkeypatch):
     """A publish of hundreds of movies: the NFOs settled in one tick cost one ledger query."""
     import metarrd.pipeline.watch as watch
