@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from metarrd.enrich import label, provider_name, same_picture_sets
 from metarrd.urls import redact
+from metarrd.web.formatting import LANGUAGES, language_name
 
 __all__ = [
     "ArtworkGroup",
@@ -185,10 +186,12 @@ def factor_reason(factor: Mapping[str, Any]) -> str:
     """A score factor's stored reason as the page says it: the provider factor names its
     provider as the rest of the page does ("TheTVDB: number 3 in priority"). An enrich before
     that stored the provider's key ("tvdb: number 3 in priority"), kept until the next enrich
-    scores the picture again."""
+    scores the picture again. The language factor names its language as the card above it does
+    ("German: your second language" under "German", where enrich stores the code, "de: ...")."""
     reason = str(factor.get("reason") or "")
-    if factor.get("name") == "provider":
-        key, sep, rest = reason.partition(": ")
-        if sep and provider_name(key) != key:
-            return f"{provider_name(key)}: {rest}"
+    key, sep, rest = reason.partition(": ")
+    if sep and factor.get("name") == "provider" and provider_name(key) != key:
+        return f"{provider_name(key)}: {rest}"
+    if sep and factor.get("name") == "language" and key.lower() in LANGUAGES:
+        return f"{language_name(key)}: {rest}"
     return reason

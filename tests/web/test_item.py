@@ -278,6 +278,28 @@ def test_a_stored_score_reason_names_its_provider_as_the_page_does(client, seed)
     assert "fanart.tv: not in your provider priority" in tab
 
 
+def test_a_score_reason_names_its_language_as_the_card_does(client, seed):
+    """Enrich stores the language factor's reason with the language's code ("de: your number
+    2 language", enrich/score.py): the card above it said "German", its reason "de", and a
+    poster in a language not asked for read "fr: not one of your languages". The tab and the
+    viewer name the language as the card does; a code the page has no name for stays."""
+    from metarrd.enrich.score import ImageFacts, Preferences, score_image
+
+    show = seed.movie("Dark", 2017, kind=db.SHOW)
+    prefs = Preferences(("en", "de"))
+    assets = {}
+    for lang in ("de", "fr", "eo"):
+        score = score_image(ImageFacts("poster", "tmdb", 1000, 1500, lang, 6.5, 10), prefs)
+        assets[lang] = seed.asset(show, language=lang, score=score.total,
+                                  score_breakdown=score.breakdown())  # fmt: skip
+    tab = client.hx_get(f"/movies/{show.id}/tabs/artwork").get_data(as_text=True)
+    viewer = client.hx_get(f"/assets/{assets['fr'].id}/view").get_data(as_text=True)
+    assert "German: your number 2 language" in tab and "de: your" not in tab
+    assert "French: not one of your languages" in tab and "fr: not" not in tab
+    assert "eo: not one of your languages" in tab  # no name for it on the card either
+    assert "French: not one of your languages" in viewer and "fr: not" not in viewer
+
+
 def test_a_rejected_download_names_its_file_not_its_whole_url(client, seed):
     """A failed download's reason, as enrich records it (metarrd/http.py's message, redacted
     there), named the whole URL: a line of fanart.tv's path in red. The tab names the file;
