@@ -80,7 +80,13 @@ def _pictures(movie: db.Movie) -> dict:
 
 def item_header(movie_id: int, *, oob: bool = False) -> str:
     """The item page's header, for htmx: with the page's `<title>` (htmx sets the window's
-    title from a `<title>` at the top of an answer), which an edited title changes too."""
+    title from a `<title>` at the top of an answer), which an edited title changes too, and a
+    show's, season's or episode's breadcrumbs, which name the show (its edited title, the show
+    "Change show…" chose)."""
     movie = db.Movie.get_by_id(movie_id)
     title = render_template("_page_title.html", movie=movie)
-    return render_template("_item_header.html", oob=oob, **header_context(movie)) + title
+    context = header_context(movie)
+    header = render_template("_item_header.html", oob=oob, **context)
+    if context["crumbs"]:
+        header += render_template("_crumbs.html", oob=True, **context)
+    return header + title

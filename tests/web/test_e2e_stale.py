@@ -106,3 +106,39 @@ def test_a_tables_header_sort_is_the_sort_box_and_stays_through_a_filter(site, b
             "(s) => document.querySelector('#sort').value === s", arg=sort, timeout=10000
         )
     assert problems == [] and csp_violations(page) == []
+
+
+def test_a_shows_edited_title_is_its_breadcrumbs_too(site, browser):
+    # Found reviewing a new show: its title edited on its page changed the heading and the
+    # window's title, and the breadcrumbs above them ("Shows › Breaking Bad") kept the old one
+    # until a reload; so did a season's, whose header follows its show's events ("Change
+    # show…" to another show, a title edited in another tab).
+    url, seed = site
+    show = seed.movie("Breaking Bad", 2008, kind=db.SHOW)
+    season = db.Movie.create(
+        library=show.library, path=f"{show.path}/#season-01", kind=db.SEASON, show=show,
+        season=1, identification_status=db.ENRICHED,
+    )  # fmt: skip
+    problems: list[str] = []
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    watch(page, problems)
+    crumbs = page.locator("nav.breadcrumbs")
+    page.goto(f"{url}/movies/{show.id}")
+    assert crumbs.inner_text().split("\n") == ["Shows", "Breaking Bad"]
+    open_editor(page, "title")
+    page.locator("#input-title").fill("Breaking Bad (US)")
+    page.locator("#input-title").press("Enter")
+    page.locator("#item-header h1", has_text="Breaking Bad (US)").wait_for()
+    page.wait_for_function('() => document.title === "Breaking Bad (US) · metarrd"')
+    assert crumbs.inner_text().split("\n") == ["Shows", "Breaking Bad (US)"]
+    assert crumbs.count() == 1
+    # a season's header refreshes on its show's event: its breadcrumbs with it
+    page.goto(f"{url}/movies/{season.id}")
+    assert crumbs.inner_text().split("\n") == ["Shows", "Breaking Bad (US)", "Season 1"]
+    db.Movie.update(title="Breaking Bad").where(db.Movie.id == show.id).execute()
+    page.evaluate(f"() => htmx.trigger('#item-header', 'sse:movie-{show.id}')")
+    page.locator("nav.breadcrumbs a:text-is('Breaking Bad')").wait_for()
+    settled(page, "#item-header h1")
+    assert crumbs.inner_text().split("\n") == ["Shows", "Breaking Bad", "Season 1"]
+    assert crumbs.count() == 1
+    assert problems == [] and csp_violations(page) == []
