@@ -446,3 +446,29 @@ def test_settings_with_long_paths_of_no_hyphen_fit_a_phones_screen(backend, brow
         server.stop()
         if not db.database.is_closed():
             db.database.close()
+
+
+@pytest.mark.parametrize("width", [375, 320])
+def test_add_your_own_picture_fits_a_small_phones_screen(tv_stack, browser, width):  # noqa: F811
+    # Found reviewing a new show at 320 px: "Add your own poster" opened a form whose file box
+    # ("Choose File  No file chosen", as wide as the browser draws it) stood past the card's
+    # edge, and the whole page scrolled sideways; a season's, an episode's and a movie's too.
+    built, url = tv_stack
+    page = browser.new_context(
+        viewport={"width": width, "height": 800}, is_mobile=True, has_touch=True
+    ).new_page()
+    problems: list[str] = []
+    watch(page, problems)
+    episode = built.episodes["Season 1/Breaking Bad S01E04E05.mkv"]
+    for item in (built.show, built.seasons[1], episode):
+        page.goto(f"{url}/movies/{item.id}?tab=artwork")
+        add = page.locator("details.art-add").first
+        add.locator("summary").click()
+        form = add.locator("form.add-own")
+        form.wait_for()
+        card = page.locator("#panel-artwork").bounding_box()
+        for control in ("input[type=file]", "input[type=url]", "button"):
+            box = form.locator(control).bounding_box()
+            assert box["x"] + box["width"] <= card["x"] + card["width"] + 0.5, (item.kind, control)
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width, item.kind
+    assert problems == [] and csp_violations(page) == []
