@@ -472,3 +472,25 @@ def test_add_your_own_picture_fits_a_small_phones_screen(tv_stack, browser, widt
             assert box["x"] + box["width"] <= card["x"] + card["width"] + 0.5, (item.kind, control)
         assert page.evaluate("() => document.documentElement.scrollWidth") <= width, item.kind
     assert problems == [] and csp_violations(page) == []
+
+
+def test_an_items_state_is_whole_in_its_header_on_the_narrowest_phone(tv_stack, browser):  # noqa: F811
+    # Found reviewing a new show at 320 px: its header's badge, "Enriched – Unpublished" on
+    # one line beside the poster, ran 22 px past the header, which cut it at "Unpublishe";
+    # an episode's, a season's and a movie's the same.
+    built, url = tv_stack
+    page = browser.new_context(
+        viewport={"width": 320, "height": 700}, is_mobile=True, has_touch=True
+    ).new_page()
+    problems: list[str] = []
+    watch(page, problems)
+    movie = db.Movie.get(db.Movie.title == "The Matrix")
+    episode = built.episodes["Season 1/Breaking Bad S01E04E05.mkv"]
+    for item in (built.show, built.seasons[1], episode, movie):
+        page.goto(f"{url}/movies/{item.id}")
+        badge = page.locator("#item-header .state .badge")
+        assert badge.inner_text() == "Enriched – Unpublished"
+        inner = page.locator("#item-header .item-title").bounding_box()
+        box = badge.bounding_box()
+        assert box["x"] + box["width"] <= inner["x"] + inner["width"] + 0.5, (item.kind, box)
+    assert problems == [] and csp_violations(page) == []
