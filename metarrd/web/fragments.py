@@ -24,10 +24,16 @@ def header_context(movie: db.Movie) -> dict:
     from metarrd.web.listing import neighbours
 
     listed = movie.kind in (db.MOVIE, db.SHOW)
+    # a season's or an episode's show: its jobs are theirs too (their Enrich and Publish queue
+    # the show's, which writes their files), or the page of the one the button was pressed on
+    # said nothing of it beside a button ready to be pressed again
+    owner = None if listed else movie.show_id
+    active = queries.active_jobs([movie.id, owner] if owner else [movie.id])
     return {
         "movie": movie,
         "crumbs": tv.crumbs(movie) if tv.is_tv(movie) else [],
-        "jobs": queries.active_jobs([movie.id]).get(movie.id, []),
+        "jobs": active.get(movie.id, []),
+        "show_jobs": active.get(owner, []) if owner else [],
         **_pictures(movie),
         "review": neighbours(movie.id) if listed else None,
         # a season's or an episode's show: what its action bar sends to when it is unidentified

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from metarrd import db
-from tests.web.test_e2e import csp_violations, open_editor, settled, watch
+from tests.web.test_e2e import csp_violations, open_editor, settled, tv_stack, watch  # noqa: F401 - `tv_stack` is a fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -141,4 +141,34 @@ def test_a_shows_edited_title_is_its_breadcrumbs_too(site, browser):
     settled(page, "#item-header h1")
     assert crumbs.inner_text().split("\n") == ["Shows", "Breaking Bad", "Season 1"]
     assert crumbs.count() == 1
+    assert problems == [] and csp_violations(page) == []
+
+
+def test_an_episode_page_shows_the_shows_publish_it_queued(tv_stack, browser):  # noqa: F811
+    # Found reviewing a new show: an episode's "Publish the whole show now" (the show never
+    # published) said "Publish queued for Breaking Bad" in a toast that fades, and the header
+    # went on as if nothing were queued, its Enrich ready to be pressed; its season's page the
+    # same. The show's page said "Publish queued".
+    built, url = tv_stack
+    show, season = built.show, built.seasons[1]
+    episode = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
+    problems: list[str] = []
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    watch(page, problems)
+    page.goto(f"{url}/movies/{episode.id}?tab=publish")
+    page.locator("#publish-now", has_text="Publish the whole show now").click()
+    page.locator("#toast", has_text="Publish queued for Breaking Bad").wait_for()
+    job = page.locator("#item-header .job")
+    job.filter(has_text="Publish queued (the whole show)").wait_for()
+    assert db.Job.get().movie_id == show.id
+    enrich = page.locator("#item-actions button", has_text="Enrich")
+    assert enrich.is_disabled()  # the buttons wait for it, as on the show's page
+    db.Job.delete().execute()  # done: the next refresh (every 3 s while a job shows) clears it
+    job.first.wait_for(state="detached", timeout=10000)
+    assert enrich.is_enabled()
+    db.Job.create(movie=show, kind="publish", key=f"publish:{show.id}", state="running")
+    page.goto(f"{url}/movies/{season.id}")
+    assert job.all_inner_texts() == ["Publish running (the whole show)"]
+    page.goto(f"{url}/movies/{show.id}")  # the show's own page says it as it did
+    assert job.all_inner_texts() == ["Publish running"]
     assert problems == [] and csp_violations(page) == []
