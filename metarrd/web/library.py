@@ -73,7 +73,11 @@ def act(movie_id: int, action: str):
         body = render_template("_movie_card.html", row=queries.row(movie_id))
     else:
         body = render_template("_movie_row.html", row=queries.row(movie_id))
-    return make_response(body + toast(message, tone))
+    # the navigation's "1 queued" follows at once: a bulk action's `bulk.queued` event tells the
+    # live stream, a single one records none, and it read "Idle" until the daemon's next event
+    return make_response(
+        body + toast(message, tone), trigger="job-added" if tone == "success" else None
+    )
 
 
 @bp.post("/bulk")

@@ -172,3 +172,28 @@ def test_an_episode_page_shows_the_shows_publish_it_queued(tv_stack, browser):  
     page.goto(f"{url}/movies/{show.id}")  # the show's own page says it as it did
     assert job.all_inner_texts() == ["Publish running"]
     assert problems == [] and csp_violations(page) == []
+
+
+def test_the_navigation_counts_a_publish_queued_from_the_page(tv_stack, browser):  # noqa: F811
+    # Found reviewing a new show: "Publish the whole show now" said "Publish queued for
+    # Breaking Bad" and the header "Publish queued", while the navigation's work in progress
+    # read "Idle" until the daemon's next event (a bulk action records one; a single one none).
+    built, url = tv_stack
+    episode = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
+    movie = db.Movie.get(db.Movie.title == "The Matrix")
+    problems: list[str] = []
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    watch(page, problems)
+    indicator = page.locator("#jobs-indicator")
+    page.goto(f"{url}/movies/{episode.id}?tab=publish")
+    assert indicator.inner_text() == "Idle"
+    page.locator("#publish-now").click()
+    page.locator("#toast", has_text="Publish queued for Breaking Bad").wait_for()
+    page.locator("#jobs-indicator", has_text="0 running · 1 queued").wait_for()
+    # a movie's Enrich from its header the same
+    page.goto(f"{url}/movies/{movie.id}")
+    page.locator("#item-actions button", has_text="Enrich").click()
+    page.locator("#toast", has_text="Enrich queued for The Matrix").wait_for()
+    page.locator("#jobs-indicator", has_text="0 running · 2 queued").wait_for()
+    assert db.Job.select().count() == 2
+    assert problems == [] and csp_violations(page) == []
