@@ -197,3 +197,22 @@ def test_the_navigation_counts_a_publish_queued_from_the_page(tv_stack, browser)
     page.locator("#jobs-indicator", has_text="0 running · 2 queued").wait_for()
     assert db.Job.select().count() == 2
     assert problems == [] and csp_violations(page) == []
+
+
+def test_a_job_in_a_header_over_a_backdrop_reads_as_its_other_words_do(tv_stack, browser):  # noqa: F811
+    # Found reviewing a new show: "Publish queued (the whole show)" beside an episode's badge,
+    # over its still darkened, was the page's grey for a light background (#5f6873 on the
+    # header's #0b0d10, 3.4:1 where small text needs 4.5), where its other muted words are light.
+    built, url = tv_stack
+    episode = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
+    db.Job.create(movie=episode, kind="enrich", key=f"enrich:{episode.id}")
+    page = browser.new_context(
+        viewport={"width": 1366, "height": 900}, color_scheme="light"
+    ).new_page()
+    page.goto(f"{url}/movies/{episode.id}")
+    assert page.locator("#item-header.has-backdrop").count() == 1
+    job = page.locator("#item-header .job")
+    assert job.inner_text() == "Enrich queued"
+    color = job.evaluate("el => getComputedStyle(el).color")
+    aired = page.locator("#item-header .year, #item-header .muted").first
+    assert color == aired.evaluate("el => getComputedStyle(el).color") == "rgb(201, 208, 216)"
