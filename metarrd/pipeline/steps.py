@@ -22,7 +22,7 @@ import peewee as pw
 
 from metarrd import db, workflow
 from metarrd.errors import ItemError, LibraryUnreachable, MetarrdError
-from metarrd.files import display, is_gone
+from metarrd.files import display
 from metarrd.mounts import library_unanswered
 from metarrd.paths import deepest_folder, is_inside
 from metarrd.pipeline import leases
@@ -38,7 +38,6 @@ from metarrd.pipeline.chain import (
 )
 from metarrd.runtime import Runtime
 from metarrd.text import count
-from metarrd.walk import is_empty_folder
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +95,7 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
     renames = job.payload.get("renames") or {}
     # a show folder Sonarr moved unseen: the show and its episodes first, where the renames
     # and deletes of the same webhook look for them
-    shows = follow_moved_shows(renames)
+    shows = follow_moved_shows(rt.config, renames)
     reviewed = _published_at(list(renames))  # before they follow: a rename marks them outdated
     moved = follow_renames(rt.config, renames)
     gone = mark_gone(rt.config, job.payload.get("gone") or [])
@@ -245,19 +244,11 @@ def items_on(path: str, *, missing_too: bool = False) -> bool:
 def gone_from_library(rt: Runtime, path: str) -> bool:
     """A folder or file gone from a library that is there (the daemon's scan of a folder the
     watcher saw go, `metarrd scan PATH` after a delete by hand: its items are marked missing,
-    `mark_gone`): never the library itself, nor a path of one whose root is missing or empty
-    (a share not mounted, its mount point left: its items are not gone), nor one that cannot
-    be looked at (EACCES, EIO on a share: `is_gone`), which a polling watcher reports removed.
-    A root on a hung mount is for the caller to leave out before (`unanswered_roots`)."""
-    root = deepest_folder(path, [lib.path for lib in rt.config.library])
-    if root is None or os.path.normpath(path) == root or not os.path.isdir(root):
-        return False
-    if is_empty_folder(root):
-        return False
-    from metarrd.scan import gone_share  # the scan imports this package
+    `mark_gone`): `scan.gone_from_library`. A root on a hung mount is for the caller to leave
+    out before (`unanswered_roots`)."""
+    from metarrd.scan import gone_from_library as gone  # the scan imports this package
 
-    # behind a share not there (a link into it, its mount point left empty): not gone either
-    return is_gone(path) and gone_share(path, root) is None
+    return gone(rt.config, path)
 
 
 def after_scan_of(rt: Runtime, report, given: dict[int, dict[str, Any]]) -> list[Step]:

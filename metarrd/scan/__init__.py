@@ -22,7 +22,13 @@ from metarrd.scan.local_files import (
     movie_folder,
     nfo_present,
 )
-from metarrd.scan.renames import follow_renames, gone_share, mark_gone, stack_folders
+from metarrd.scan.renames import (
+    follow_renames,
+    gone_from_library,
+    gone_share,
+    mark_gone,
+    stack_folders,
+)
 from metarrd.scan.skipped import load as skipped_by_name
 from metarrd.scan.stage import ScanReport, apply_nfo_values, probe, scan, scan_library
 from metarrd.scan.tv import follow_moved_shows
@@ -46,6 +52,7 @@ __all__ = [
     "apply_nfo_values",
     "follow_moved_shows",
     "follow_renames",
+    "gone_from_library",
     "gone_share",
     "mark_gone",
     "probe",

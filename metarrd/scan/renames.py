@@ -19,7 +19,7 @@ from metarrd.mounts import device_of, share_gone
 from metarrd.paths import deepest_folder, is_inside
 from metarrd.scan.local_files import Place, VideoPlace, ledger_folder, movie_folder
 from metarrd.text import count
-from metarrd.walk import is_stack_folder
+from metarrd.walk import is_empty_folder, is_stack_folder
 
 log = logging.getLogger(__name__)
 
@@ -353,6 +353,22 @@ def carry_ledger(
             "item %d: %s followed it to %s", movie_id, count(moved, "published file"), new_folder
         )
     return moved
+
+
+def gone_from_library(config: Config, path: str) -> bool:
+    """A folder or file gone from a library that is there: never the library itself, nor a
+    path of one whose root is missing or empty (a share not mounted, its mount point left: its
+    items are not gone, as `stage.unmounted` has it for a scan), nor one that cannot be looked
+    at (EACCES, EIO on a share: `is_gone`), nor one behind a share not there (`gone_share`: a
+    link into it, its mount point left empty). For `mark_gone`'s callers, and for a webhook
+    taking an item for moved elsewhere (`tv.follow_moved_shows`). A root on a hung mount is for
+    the caller to leave out before: this looks at it."""
+    root = deepest_folder(path, [lib.path for lib in config.library])
+    if root is None or os.path.normpath(path) == root or not os.path.isdir(root):
+        return False
+    if is_empty_folder(root):
+        return False
+    return is_gone(path) and gone_share(path, root) is None
 
 
 def gone_share(path: str, root: str) -> tuple[str, str] | None:

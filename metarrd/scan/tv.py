@@ -86,6 +86,7 @@ from metarrd.scan.renames import (
     carry_file,
     carry_ledger,
     carry_sidecars,
+    gone_from_library,
     gone_share,
     same_runtime,
     take_files,
@@ -637,15 +638,16 @@ def _move_show(library: db.Library, show: db.Movie, show_dir: Path) -> None:
     log.info("show %d: %s renamed to %s", show.id, old, new)
 
 
-def follow_moved_shows(renames: dict[str, str]) -> list[int]:
+def follow_moved_shows(config: Config, renames: dict[str, str]) -> list[int]:
     """Show folders a Sonarr webhook names as moved (`webhooks._show_moved_unseen`): Sonarr
     moves a series' folder (a new root folder, a folder renamed: MoveSeriesService) and sends
     no webhook for it, and the watcher does not see a share written from another computer.
     The show item, its seasons and episodes follow their folder first (`_move_show`), so that
     the paths the same webhook names in the new folder (a Rename's `previousPath`, an
     upgrade's `deletedFiles`, a deleted file) find their items there. Only when the show's
-    folder is gone, the new one is a folder in a TV library, and no item is at it. The ids of
-    the shows that followed."""
+    folder is gone (`gone_from_library`: not behind a share not mounted, which the webhook may
+    have seen mounted), the new one is a folder in a TV library, and no item is at it. The ids
+    of the shows that followed."""
     M = db.Movie
     olds = [old for old, new in renames.items() if old != new]
     if not olds:
@@ -655,7 +657,7 @@ def follow_moved_shows(renames: dict[str, str]) -> list[int]:
     for show in M.select().where(M.path.in_(olds), M.kind == db.SHOW):
         new = renames[show.path]
         root = deepest_folder(new, list(libraries))
-        if root is None or os.path.lexists(show.path) or not os.path.isdir(new):
+        if root is None or not gone_from_library(config, show.path) or not os.path.isdir(new):
             continue
         if M.select().where(M.path == new).exists():
             continue

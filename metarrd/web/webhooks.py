@@ -75,6 +75,7 @@ from metarrd.files import display
 from metarrd.mounts import library_unanswered
 from metarrd.paths import deepest_folder, is_inside, is_windows
 from metarrd.pipeline import jobs
+from metarrd.scan import gone_from_library
 from metarrd.spelling import SpelledTwice, in_configured_root
 from metarrd.walk import kept_out_on_the_way, leads_out
 from metarrd.web import attempts, clients, senders
@@ -745,11 +746,15 @@ def _the_one_gone(found: list[str], paths: _Paths) -> str | None:
 
 
 def _gone_of(found: list[str], paths: _Paths) -> list[str]:
-    """The paths of `found` gone from their library (not under a root that does not answer)."""
+    """The paths of `found` gone from their library, as the scan has it
+    (`scan.gone_from_library`): not under a root that does not answer, nor an item of a library
+    whose root is missing or left empty (a share not mounted, the same series kept in another
+    library), nor one that cannot be looked at, nor one behind a share's empty mount point; it
+    would be moved, or marked missing, while its files are all there."""
     return [
         path
         for path in found
-        if paths.inside(path) and not paths.hung(path) and not os.path.lexists(path)
+        if paths.inside(path) and not paths.hung(path) and gone_from_library(paths.config, path)
     ]
 
 

@@ -619,6 +619,9 @@ def _moved_unseen(rt, make_movie, to: Path) -> tuple[db.Movie, Path]:
         db.Movie.id == movie.id
     ).execute()
     to.parent.mkdir(parents=True, exist_ok=True)
+    # the library holds other movies: a root left empty is a share not mounted, where nothing
+    # is taken for gone (scan.stage.unmounted, scan.gone_from_library)
+    (Path(movie.path).parent.parent / "Ronin (1998)").mkdir()
     Path(movie.path).parent.rename(to)
     return movie, to
 
@@ -750,6 +753,33 @@ def test_a_movie_delete_after_items_of_the_film_went_from_two_folders_marks_neit
         == 202
     )
     assert [m.missing for m in db.Movie.select()] == [False, False]
+
+
+@pytest.mark.parametrize("event", ["MovieFileDelete", "MovieDelete"])
+def test_a_delete_in_one_library_leaves_the_movie_of_a_library_not_mounted(
+    config_factory, fake_stages, tmp_path, make_movie, event
+):
+    """Heat in two libraries, 'Movies' and 'Movies 4K' (a second Radarr instance for 4K, a
+    common setup), and the first's share not mounted (its mount point left, empty) when the
+    4K one deletes its copy. The first library's Heat is not taken for moved and gone: it is
+    not marked missing, as the scan marks nothing missing under a root left empty
+    (scan.stage.unmounted)."""
+    libraries = {"Movies": tmp_path / "movies", "Movies 4K": tmp_path / "movies4k"}
+    client, rt = webhook_client(config_factory(libraries=libraries, webhooks={"token": TOKEN}))
+    movie = make_movie(rt, "Heat (1995)", identification_status=db.ENRICHED, tmdb_id=949)
+    shutil.copy2(MEDIA / "h264_aac_mono.mp4", movie.path)
+    scan(rt)
+    Path(movie.path).parent.rename(tmp_path / "share")  # `movies/` left empty: not mounted
+    folder = libraries["Movies 4K"] / "Heat (1995)"  # the 4K copy, deleted in Radarr 4K
+    body = {"eventType": event, "instanceName": "Radarr 4K", "applicationUrl": "",
+            "movie": _radarr_movie(folder)}  # fmt: skip
+    if event == "MovieFileDelete":
+        body |= {"movieFile": _radarr_file(folder, "Heat (1995).mkv"), "deleteReason": "manual"}
+    else:
+        body |= {"deletedFiles": True, "movieFolderSize": 4096}
+    assert client.post("/api/webhooks/radarr", json=body, headers=KEY).status_code == 202
+    (item,) = db.Movie.select()
+    assert (item.id, item.path, item.missing) == (movie.id, movie.path, False)
     rt.close()
 
 

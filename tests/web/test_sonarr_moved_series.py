@@ -124,6 +124,9 @@ def imported_then_moved(client, root: Path, where: str) -> tuple[Path, Path, dic
     new = (
         root / "tv" / "Breaking Bad (2008)" if where == "renamed" else root / "tv2" / "Breaking Bad"
     )
+    # the library holds other shows: a root left empty is a share not mounted, where nothing
+    # is taken for gone (scan.stage.unmounted; test_a_show_behind_a_share_not_mounted_...)
+    (root / "tv" / "The Wire (2002)" / "Season 1").mkdir(parents=True)
     old.rename(new)
     return old, new, ids
 
@@ -232,3 +235,28 @@ def test_a_series_delete_after_sonarr_moved_the_series_marks_it_missing(sonarr, 
                   "series": series(new), "deletedFiles": True})  # fmt: skip
     assert [m.missing for m in db.Movie.select()] == [True] * db.Movie.select().count()
     assert db.Movie.select().where(db.Movie.kind == db.SHOW).count() == 1
+
+
+def test_a_show_behind_a_share_not_mounted_is_not_taken_for_moved(sonarr):
+    """The same series in two libraries (a 'TV' library, and an 'Anime' one another Sonarr
+    instance imports into): the first library's share is not mounted (its mount point left,
+    empty) when the second's Sonarr imports the series' first episode. The show of the first
+    library is not gone, and is not moved into the second's new folder: the scan's own rule
+    for a library root left empty (nothing is marked missing there, scan.stage.unmounted)."""
+    client, root = sonarr
+    old = root / "tv" / "Breaking Bad"
+    (old / rel(1)).parent.mkdir(parents=True)
+    shutil.copy2(MEDIA / "h264_aac_mono.mp4", old / rel(1))
+    send(client, download(old, rel(1), 1, 1))
+    show = db.Movie.get(db.Movie.kind == db.SHOW)
+    assert (show.path, show.publish_state) == (str(old), db.PUBLISHED)
+    old.rename(root / "share-not-mounted")  # `tv/` left empty, as an unmounted share leaves it
+    other = root / "tv2" / "Breaking Bad"
+    (other / rel(2)).parent.mkdir(parents=True)
+    shutil.copy2(MEDIA / "h264_aac_2audio_sub.mkv", other / rel(2))  # its own download
+    send(client, download(other, rel(2), 2, 7))
+    kept = db.Movie.get_by_id(show.id)
+    assert (kept.path, kept.missing) == (str(old), False)
+    firsts = db.Movie.select().where(db.Movie.path.startswith(str(old) + "/"), db.Movie.missing)
+    assert list(firsts) == []
+    assert db.Movie.select().where(db.Movie.kind == db.SHOW, db.Movie.path == str(other)).exists()
