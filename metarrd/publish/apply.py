@@ -376,9 +376,11 @@ def _remove_made(job: Job) -> set[Path]:
     return changed
 
 
-def _land_failed(job: Job, exc: LandFailed) -> ItemError:
+def _land_failed(job: Job, exc: LandFailed) -> MetarrdError:
     """A rename failed (a protected target: immutable, another user's file in a sticky
-    folder; a name the file system refuses): what the user can act on, and what stayed."""
+    folder; a name the file system refuses): what the user can act on, and what stayed. A
+    copy that met SQLite's lock, or a database not taking work now, is `DatabaseLost`, as in
+    `_back_up`: the job runs again later."""
     label = job.movie.label
     what = f"{label}: cannot publish: cannot replace {exc.filename} ({exc.strerror})"
     if isinstance(exc.failed, NotCopied):  # changed since it was read: copied first, failed
@@ -396,10 +398,12 @@ def _land_failed(job: Job, exc: LandFailed) -> ItemError:
         what += (
             ": the file is protected (immutable, read-only, or another user's in a shared folder)"
         )
+    cause = exc.failed.cause if isinstance(exc.failed, NotCopied) else None
+    error = DatabaseLost if cause and (db.locked(cause) or db.unavailable(cause)) else ItemError
     if not exc.kept:
-        return ItemError(f"{what}; nothing was changed")
+        return error(f"{what}; nothing was changed")
     names = ", ".join(k.target.name for k in exc.kept)
-    return ItemError(
+    return error(
         f"{what}; this file system could not put back the {count(exc.kept, 'file')} written "
         f"before it, which stay as metarrd's: {names}"
     )

@@ -333,3 +333,39 @@ def test_a_file_made_where_the_plan_found_nothing_is_copied_before_ours_takes_th
         assert outcomes[1].backed_up == []
         C = db.CacheImageFile
         assert C.select().where(C.source_type == "library").count() == 1
+
+
+def test_a_file_made_meanwhile_whose_copy_meets_sqlites_lock_waits_to_be_run_again(
+    rt, build, kit, monkeypatch
+):
+    """As above, tinyMediaManager's poster saved between the plan and the renames; its copy's
+    row then meets SQLite's write lock held past its timeout by another process. Nothing of
+    the item is changed, and it fails as `DatabaseLost`, as the same copy failing before the
+    renames does (`apply._back_up`): its job runs again later, not failed for good."""
+    if db.is_postgresql():
+        pytest.skip("SQLite's lock")
+    import peewee as pw
+
+    from metarrd.errors import DatabaseLost
+
+    built = build(art={"poster": ["jpeg"]})
+    poster = built.path(f"{BASE}-poster.jpg")
+    theirs = kit.image_bytes("poster")
+    record_intent = apply._record_intent
+
+    def then_saved(batch):
+        record_intent(batch)
+        poster.write_bytes(theirs)
+
+    def past_the_lock(movie_id, *args):
+        raise pw.OperationalError("database is locked")
+
+    monkeypatch.setattr(apply, "_record_intent", then_saved)
+    monkeypatch.setattr(sources, "_library_row", past_the_lock)
+
+    (outcome,) = publish_many(rt, [built.movie])
+
+    assert isinstance(outcome, DatabaseLost), outcome
+    assert "the database is locked: another process has been writing" in str(outcome)
+    assert poster.read_bytes() == theirs
+    assert not _asides(built.folder)
