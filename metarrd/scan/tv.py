@@ -136,6 +136,7 @@ from metarrd.walk import (
     flat_bluray_index,
     folder_markers,
     folder_skip_rule,
+    is_empty_folder,
     is_episode_file,
     is_junk_folder,
     is_skipped_show_folder,
@@ -316,7 +317,7 @@ def _walk_and_scan(
                 shows.setdefault(show_dir, []).append(top)
             else:
                 on_error(show_dir, NOT_UTF8)
-    _follow_renamed_shows(library, shows, report)
+    _follow_renamed_shows(rt.config, library, shows, report)
     _mark_vanished_shows(rt.config, library, root, scope, set(shows), walk, report)
     # the films a movie library's scan recorded here: only those read as episodes become some
     kept = films_kept(library, lib.name, root, scope)
@@ -506,7 +507,9 @@ class _ShowWalk:
         return found
 
 
-def _follow_renamed_shows(library: db.Library, shows: dict[Path, list[Path]], report) -> None:
+def _follow_renamed_shows(
+    config: Config, library: db.Library, shows: dict[Path, list[Path]], report
+) -> None:
     """Show folders renamed or moved without the webhook (Sonarr's series folder renamed to
     `Dexter (2006) {tvdb-79349}`, a show moved into another TV library): the show item, its
     seasons and episodes follow their folder, with the user's identification, edits and locks,
@@ -517,7 +520,8 @@ def _follow_renamed_shows(library: db.Library, shows: dict[Path, list[Path]], re
     least one, and half of its episodes or more; or, its files renamed too, when the folder's
     name gives the show's title (or id) and holds as many of its files by size and mtime under
     other names (whose episodes then follow them: `_moved_episodes`); only when exactly one
-    gone show does."""
+    gone show does. Never a show behind a share not there (`_share_not_there`): the same show
+    in two libraries, the first's share not mounted, is not moved into the second's."""
     new = [d for d in shows if d.is_dir()]
     if not new:
         return
@@ -539,6 +543,7 @@ def _follow_renamed_shows(library: db.Library, shows: dict[Path, list[Path]], re
         if gone_or_respelt(
             s.path, os.path.dirname(s.path), follow_symlinks=False, listings=listings
         )
+        and not _share_not_there(config, s.path)
     ]
     if not gone:
         return
@@ -595,6 +600,18 @@ def _holds_files_of(files: set[tuple[int, int]], episodes: list[db.Movie]) -> bo
     nanosecond: the same files, renamed."""
     same = sum((e.size, e.mtime_ns) in files for e in episodes)
     return same > 0 and 2 * same >= len(episodes)
+
+
+def _share_not_there(config: Config, path: str) -> bool:
+    """Is `path` under a library root missing or left empty (a share not mounted, as
+    `stage.unmounted` has it), or behind a share's empty mount point or a link into a share
+    not there (`gone_share`)? What was there is unseen, not gone."""
+    root = deepest_folder(path, [lib.path for lib in config.library])
+    if root is None:
+        return False  # in no library configured here: as before
+    if not os.path.isdir(root) or is_empty_folder(root):
+        return True
+    return gone_share(path, root) is not None
 
 
 def _same_show_name(show_dir: Path, show: db.Movie) -> bool:

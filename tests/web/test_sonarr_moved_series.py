@@ -260,3 +260,23 @@ def test_a_show_behind_a_share_not_mounted_is_not_taken_for_moved(sonarr):
     firsts = db.Movie.select().where(db.Movie.path.startswith(str(old) + "/"), db.Movie.missing)
     assert list(firsts) == []
     assert db.Movie.select().where(db.Movie.kind == db.SHOW, db.Movie.path == str(other)).exists()
+
+
+def test_a_show_behind_a_share_not_mounted_is_not_taken_for_renamed_by_the_scan(sonarr):
+    """As above, the same episode file in both libraries (a hard link of the one download, or
+    a copy keeping its time): the scan of the second library's new folder took the first
+    library's show, its folder not there, for one renamed into it (same files, same name)."""
+    client, root = sonarr
+    old = root / "tv" / "Breaking Bad"
+    (old / rel(1)).parent.mkdir(parents=True)
+    shutil.copy2(MEDIA / "h264_aac_mono.mp4", old / rel(1))
+    send(client, download(old, rel(1), 1, 1))
+    show = db.Movie.get(db.Movie.kind == db.SHOW)
+    other = root / "tv2" / "Breaking Bad"
+    (other / rel(1)).parent.mkdir(parents=True)
+    os.link(old / rel(1), other / rel(1))
+    old.rename(root / "share-not-mounted")  # `tv/` left empty, as an unmounted share leaves it
+    send(client, download(other, rel(1), 1, 7))
+    kept = db.Movie.get_by_id(show.id)
+    assert (kept.path, kept.missing) == (str(old), False)
+    assert db.Movie.select().where(db.Movie.kind == db.SHOW, db.Movie.path == str(other)).exists()
