@@ -612,7 +612,8 @@ class Guard:
     ctime moves with its link count: a leftover hard link of a publish killed mid-way, removed
     since the plan's look). `absent`: the plan found no file there (a new name): the new file
     takes the name only while it is free, and one made there since (a save, another tool's) is
-    set aside and copied first, like the user's. `copy(path)`: copies the file at `path` (set
+    set aside and copied first, like the user's, unless its bytes are one of `ours` (the file
+    written now, landed by another worker's publish of the item). `copy(path)`: copies the file at `path` (set
     aside from the target) to safety and returns the SHA-256 of what it copied."""
 
     copy: Callable[[Path], str]

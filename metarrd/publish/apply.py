@@ -295,9 +295,12 @@ def _stage(
     for action in plan.by_action(WRITE):
         # nothing there when the plan looked: a file made since (a save, another tool's poster
         # at the same name) is copied before ours takes the name; not a picture another item
-        # of the batch writes there first (`.actors/` is one per folder), no file of the user's
+        # of the batch writes there first (`.actors/` is one per folder), no file of the user's.
+        # One holding the very bytes written now (the publish of another worker, frozen past
+        # its lease while this one took its job over, landing after all) is not copied
         if action.kind != "actor" or action.path not in landing:
-            job.guards[action.path] = Guard(_copy_again(rt, job, action), absent=True)
+            ours = frozenset({action.wanted.sha256} if action.wanted else ())
+            job.guards[action.path] = Guard(_copy_again(rt, job, action), ours=ours, absent=True)
     landing.update(a.path for a in plan.by_action(WRITE, REPLACE) if a.kind == "actor")
     order = {"art": 0, "actor": 1, "nfo": 2}
     job.ordered = [

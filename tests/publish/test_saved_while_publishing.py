@@ -369,3 +369,29 @@ def test_a_file_made_meanwhile_whose_copy_meets_sqlites_lock_waits_to_be_run_aga
     assert "the database is locked: another process has been writing" in str(outcome)
     assert poster.read_bytes() == theirs
     assert not _asides(built.folder)
+
+
+def test_our_own_file_made_meanwhile_at_a_new_name_is_no_save_of_the_users(
+    rt, build, kit, monkeypatch
+):
+    """The plan found no `-poster.jpg`; before the renames, the very poster this publish writes
+    appears there: another worker's publish of the item, frozen past its lease while this one
+    took its job over, lands its renames (docs/scale-out.md). Its bytes are the ones written
+    now: no copy of them is kept in the cache as the user's, nor said to be."""
+    built = build(art={"poster": ["jpeg"]})
+    poster = built.path(f"{BASE}-poster.jpg")
+    record_intent = apply._record_intent
+
+    def then_landed_by_the_other_worker(batch):
+        record_intent(batch)
+        (w,) = [w for job in batch for w in job.writes if w.path == poster]
+        poster.write_bytes(w.data if w.data is not None else w.source.read_bytes())
+
+    monkeypatch.setattr(apply, "_record_intent", then_landed_by_the_other_worker)
+
+    (result,) = publish_many(rt, [built.movie])
+
+    assert isinstance(result, apply.PublishResult), result
+    assert result.backed_up == []
+    assert not any("while it was being published" in s for s in result.skipped)
+    assert not _asides(built.folder)
