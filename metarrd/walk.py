@@ -15,6 +15,7 @@ import contextlib
 import errno
 import functools
 import logging
+import operator
 import os
 import re
 import stat
@@ -651,6 +652,7 @@ def walk_library(
     on_skip: SkipCallback | None = None,
     library_root: str | os.PathLike[str] | None = None,
     nfos: dict[str, list[int]] | None = None,
+    listed: dict[str, set[str]] | None = None,
 ) -> Iterator[FoundVideo]:
     """Every movie under `root`, folder by folder in name order.
 
@@ -668,6 +670,8 @@ def walk_library(
     whose ignore files on the way down to `root` count too. `nfos`, when given, takes the size
     and mtime of each `.nfo` file of the folders listed, by its path: a full rescan tells an
     NFO changed beside an unchanged video by them (`scan.stage`), at one `stat` per NFO.
+    `listed`, when given, takes the names each folder listed holds, by its path: a file of
+    ours whose name is there was there when the walk looked (`scan.ours_gone`), at no call.
     """
     known = known or frozenset()
     known_dirs = {p.rpartition(os.sep)[0] for p in known}  # compared with subfolder paths only
@@ -700,6 +704,8 @@ def walk_library(
         rules = rules_in.pop(folder, None) if rules_in else None
         if entries is None:
             continue
+        if listed is not None:
+            listed[folder] = set(map(_NAME, entries))  # no Python call: 10,000 a rescan
         if nfos is not None:  # `report.note_nfos` inlined: a call a folder costs a rescan
             for entry in entries:
                 if entry.name[-4:].lower() == ".nfo":
@@ -869,6 +875,8 @@ def _known_single(
         return None
     return video
 
+
+_NAME = operator.attrgetter("name")
 
 _found_video = functools.partial(tuple.__new__, FoundVideo)
 """A `FoundVideo` of all its fields in a tuple, without the keyword handling of a NamedTuple's

@@ -12,11 +12,18 @@ art type switched off since): it is never written again, nor the item marked aga
 Never a file whose folder is gone too (a share not mounted, a folder deleted: its items are
 missing, or the library's root is), nor one a publish is writing now (`pending_sha256`) or
 removing: an item whose publish job runs (its show's, for a season or an episode) is left to
-it."""
+it.
+
+A file whose name is in the listing the scan's walk made of its folder was there then: no call
+for it (`listed`; an `.actors/` folder, which the walk does not enter, is listed here once when
+its movie's folder holds it). Only a name missing from the listing, or a file in a folder the
+walk did not list (a TV library's, one it left out), is looked at with an `lstat`: a rescan of
+a published library costs what its walk costs, not one `lstat` per file published."""
 
 from __future__ import annotations
 
 import logging
+import operator
 import os
 from pathlib import Path
 
@@ -26,12 +33,16 @@ log = logging.getLogger(__name__)
 
 ACTORS = ".actors"
 CHUNK = 500
+NAME = operator.attrgetter("name")
 
 
-def mark_items_of_gone_files(library: str, scope: list[Path] | None) -> list[int]:
+def mark_items_of_gone_files(
+    library: str, scope: list[Path] | None, listed: dict[str, set[str]] | None = None
+) -> list[int]:
     """Mark "Republish?" the published items of the library named `library` whose published files are gone
-    (`scope`: the folders or files a scan looked at; None: the whole library). One query;
-    a stat for each file of a published item. Returns the ids marked."""
+    (`scope`: the folders or files a scan looked at; None: the whole library). One query; a
+    stat for each file of a published item not named in `listed` (the names each folder the
+    scan's walk listed holds, by its path). Returns the ids marked."""
     L, M = db.LibraryFile, db.Movie
     query = (
         L.select(L.path, L.movie)
@@ -52,8 +63,16 @@ def mark_items_of_gone_files(library: str, scope: list[Path] | None) -> list[int
             return []
         query = query.where(inside)
     gone: dict[int, str] = {}
-    for path, movie_id in query.tuples().iterator():
-        if movie_id in gone or os.path.lexists(path):
+    listed = listed if listed is not None else {}
+    actors: dict[str, set[str] | None] = {}  # the `.actors/` folders listed here
+    for path, movie_id in db.database.execute(query):  # a cursor: no model, no row object
+        if movie_id in gone:
+            continue
+        where, _, name = path.rpartition(os.sep)  # an absolute path: `os.path.split`'s
+        names = listed.get(where)
+        if names is None and os.path.basename(where) == ACTORS:
+            names = _actors_listed(where, listed, actors)
+        if (names is not None and name in names) or os.path.lexists(path):
             continue
         folder = os.path.dirname(path)
         if os.path.basename(folder) == ACTORS:
@@ -85,3 +104,23 @@ def mark_items_of_gone_files(library: str, scope: list[Path] | None) -> list[int
     for movie_id in marked:
         log.info("item %d: %s published for it is gone: Republish?", movie_id, gone[movie_id])
     return marked
+
+
+def _actors_listed(
+    folder: str, listed: dict[str, set[str]], actors: dict[str, set[str] | None]
+) -> set[str] | None:
+    """The names the `.actors/` folder `folder` holds, listed once; an empty set when the walk's
+    listing of its movie's folder does not hold it; None when that folder was not listed, or
+    this one cannot be (each of its files then looked at)."""
+    above = listed.get(os.path.dirname(folder))
+    if above is None:
+        return None
+    if ACTORS not in above:
+        return set()
+    if folder not in actors:
+        try:
+            with os.scandir(folder) as entries:
+                actors[folder] = set(map(NAME, entries))
+        except OSError:
+            actors[folder] = None
+    return actors[folder]

@@ -128,6 +128,9 @@ class ScanReport:
     # did the scan know a published item there (its files then looked at: `ours_gone`)? A TV
     # scan does not tell: its files are always looked at
     published_known: bool = True
+    # the names each folder the walk listed holds, by its path (`walk_library`'s `listed`): a
+    # file of ours named there is there, and costs `ours_gone` no `lstat`. Not merged
+    listed: dict[str, set[str]] = field(default_factory=dict)
 
     def merge(self, other: ScanReport) -> None:
         self.found += other.found
@@ -199,7 +202,7 @@ def scan(rt: Runtime, paths: Iterable[Path] | None = None) -> ScanReport:
             one.published_known and library_root_problem(root) is None
         ):  # our files gone: "Republish?" (ours_gone.py)
             gone_from = None if scope == [root] else scope
-            report.outdated.extend(mark_items_of_gone_files(lib.name, gone_from))
+            report.outdated.extend(mark_items_of_gone_files(lib.name, gone_from, one.listed))
     for p in paths:
         if not any(is_inside(p, lib.path) for lib in rt.config.library):
             report.errors.append((str(p), "not inside any configured library"))
@@ -306,6 +309,7 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         on_skip=skipped,
         library_root=root,
         nfos=nfos,
+        listed=report.listed,
     )
     found: list[FoundVideo] = []
     with _cycle_collector_paused():
