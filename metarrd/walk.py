@@ -850,8 +850,8 @@ def _name_key(name: str) -> str:
 def _known_single(
     folder: str, entries: list[os.DirEntry[str]], known: Set[str]
 ) -> os.DirEntry[str] | None:
-    """The one video of a folder that holds nothing else the walk looks at (no subfolder, no
-    other video, no disc structure) when it is a known single-file movie, else None; None too
+    """The one video of a folder that holds nothing else the walk looks at (no subfolder but a
+    hidden one, no other video, no disc structure) when it is a known single-file movie, else None; None too
     when the folder is a VIDEO_TS or BDMV itself, or holds a `.nomedia` or `.ignore` file
     (`kept_out_by` decides)."""
     video = None
@@ -859,6 +859,8 @@ def _known_single(
         name = entry.name
         try:
             if entry.is_dir():
+                if name[:1] == ".":  # hidden (a published movie's `.actors/`): never walked
+                    continue
                 return None
             if not name.lower().endswith(_VIDEO_SUFFIXES):
                 if name in _MARKERS or name.upper() == "VIDEO_TS.IFO":
