@@ -5,7 +5,8 @@ library items" or by a cleanup script.
 Their item was "Published" while the library no longer held what the last publish wrote, and
 the UI offered no Publish for it. Each scan now looks at the ledger rows (`library_files`) of
 the published items in what it walked: one of them whose file is gone, its folder still there,
-makes its item "Updated – Republish?" (`db.mark_outdated`: a season's or an episode's show too).
+makes its item "Updated – Republish?" (`db.mark_outdated`: a season's or an episode's show too),
+with a `scan.missing` event naming the file (the open pages follow it through /live).
 The publish then writes what is missing and forgets a row whose file is no longer wanted (an
 art type switched off since): it is never written again, nor the item marked again for it.
 
@@ -100,6 +101,13 @@ def mark_items_of_gone_files(
                     continue
                 if not os.path.lexists(gone[movie_id]):  # not written again meanwhile
                     db.mark_outdated(movie_id)
+                    # its event: the history says why, and /live turns an open page (its
+                    # header, its Preview's Publish now, its show's card) "Republish?"
+                    db.record_event(
+                        "scan.missing",
+                        f"{gone[movie_id]} (published) is gone; republish to write it again",
+                        movie=movie_id,
+                    )
                     marked.append(movie_id)
     for movie_id in marked:
         log.info("item %d: %s published for it is gone: Republish?", movie_id, gone[movie_id])

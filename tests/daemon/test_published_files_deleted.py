@@ -91,6 +91,8 @@ def test_a_full_rescan_makes_a_movie_whose_published_file_is_gone_republish(movi
     report = scan(rt)
     assert report.unchanged == 1 and report.outdated == [built.movie.id]
     assert state(built.movie.id) == db.OUTDATED
+    said = db.Event.select().where(db.Event.kind == "scan.missing").get()  # /live says it
+    assert said.movie_id == built.movie.id and str(gone) in said.message
     publish_item(rt, built.reload())  # writes what is missing
     assert gone.read_bytes() == before
     assert state(built.movie.id) == db.PUBLISHED
