@@ -81,3 +81,38 @@ def test_an_episode_nfo_deleted_by_hand_turns_the_open_show_page_republish(
     page.goto(f"{url}/movies/{show.id}?tab=history")
     assert nfo.name in page.locator("#panel-history").inner_text()
     assert problems == [] and csp_violations(page) == []
+
+
+def test_the_open_episode_list_follows_a_rescan(published_stack, browser):
+    # A show's Episodes tab open while Sonarr imports S01E03 (its file copied in) and S01E02's
+    # file is deleted: the scan of the show's folder records both, and the list follows.
+    from metarrd.scan.stage import scan
+
+    rt, built, url = published_stack
+    show = built.show
+    second = built.episodes[SECOND]
+    problems: list[str] = []
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    watch(page, problems)
+    page.goto(f"{url}/movies/{show.id}?tab=episodes")
+    panel = page.locator("#panel-episodes")
+    panel.locator(f"#episode-{second.id}").wait_for()
+    assert panel.locator("tr[id^=episode-]").count() == 3
+    page.wait_for_function("() => window.__live === true")
+    third = built.folder / "Season 1" / "Breaking Bad - S01E03 - ...And the Bag's in the River.mkv"
+    third.write_bytes(b"\x1a\x45\xdf\xa3 not really an episode S01E03")
+    (built.folder / SECOND).unlink()
+    scan(rt, [built.folder])
+    new = db.Movie.get(db.Movie.path == str(third))
+    assert db.Movie.get_by_id(second.id).missing
+    panel.locator(f"#episode-{new.id}").wait_for(timeout=15000)
+    settled(page, "#panel-episodes")
+    assert panel.locator("tr[id^=episode-]").count() == 4
+    row = panel.locator(f"#episode-{second.id} .badge")
+    assert row.inner_text() == "Missing"
+    # the gone episode's own page says so, and offers no Publish of it
+    page.goto(f"{url}/movies/{second.id}?tab=publish")
+    assert page.locator("#item-header .badge").first.inner_text() == "Missing"
+    settled(page, "#panel-publish")
+    assert page.locator("#publish-now").count() == 0
+    assert problems == [] and csp_violations(page) == []
