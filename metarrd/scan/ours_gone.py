@@ -6,7 +6,8 @@ Their item was "Published" while the library no longer held what the last publis
 the UI offered no Publish for it. Each scan now looks at the ledger rows (`library_files`) of
 the published items in what it walked: one of them whose file is gone, its folder still there,
 makes its item "Updated – Republish?" (`db.mark_outdated`: a season's or an episode's show too),
-with a `scan.missing` event naming the file (the open pages follow it through /live).
+with a `scan.missing` event naming the file (the open pages follow it through /live). An
+episode's NFO or thumb, whose ledger row its show owns, makes that episode "Republish?" too.
 The publish then writes what is missing and forgets a row whose file is no longer wanted (an
 art type switched off since): it is never written again, nor the item marked again for it.
 
@@ -64,11 +65,10 @@ def mark_items_of_gone_files(
             return []
         query = query.where(inside)
     gone: dict[int, str] = {}
+    every: dict[int, list[str]] = {}  # each gone file of an item: its episodes' sidecars
     listed = listed if listed is not None else {}
     actors: dict[str, set[str] | None] = {}  # the `.actors/` folders listed here
     for path, movie_id in db.database.execute(query):  # a cursor: no model, no row object
-        if movie_id in gone:
-            continue
         where, _, name = path.rpartition(os.sep)  # an absolute path: `os.path.split`'s
         names = listed.get(where)
         if names is None and os.path.basename(where) == ACTORS:
@@ -79,7 +79,8 @@ def mark_items_of_gone_files(
         if os.path.basename(folder) == ACTORS:
             folder = os.path.dirname(folder)
         if os.path.isdir(folder):
-            gone[movie_id] = path
+            gone.setdefault(movie_id, path)
+            every.setdefault(movie_id, []).append(path)
     if not gone:
         return []
     marked: list[int] = []
@@ -101,17 +102,56 @@ def mark_items_of_gone_files(
                     continue
                 if not os.path.lexists(gone[movie_id]):  # not written again meanwhile
                     db.mark_outdated(movie_id)
-                    # its event: the history says why, and /live turns an open page (its
-                    # header, its Preview's Publish now, its show's card) "Republish?"
-                    db.record_event(
-                        "scan.missing",
-                        f"{gone[movie_id]} (published) is gone; republish to write it again",
-                        movie=movie_id,
-                    )
                     marked.append(movie_id)
+                    said = False
+                    for path, episode_id in _episodes_of(movie_id, every[movie_id]):
+                        db.mark_outdated(episode_id)  # its row in the list, its page
+                        _say_gone(path, episode_id)
+                        said = True
+                    if not said:
+                        _say_gone(gone[movie_id], movie_id)
     for movie_id in marked:
         log.info("item %d: %s published for it is gone: Republish?", movie_id, gone[movie_id])
     return marked
+
+
+def _say_gone(path: str, movie_id: int) -> None:
+    """The event of a published file gone: the history says why, and /live turns the open
+    pages of its item (its header, its Preview's Publish now; a season's or an episode's show's
+    card) "Republish?"."""
+    db.record_event(
+        "scan.missing", f"{path} (published) is gone; republish to write it again", movie=movie_id
+    )
+
+
+def _episodes_of(show_id: int, paths: list[str]) -> list[tuple[str, int]]:
+    """(path, episode id) of the gone `paths` that are an episode's NFO or thumb (`<video
+    stem>.nfo`, `<video stem>-thumb.<ext>`): the show owns its whole publish's ledger rows,
+    and the episode, not only its show, is what lacks them."""
+    stems: dict[tuple[str, str], str] = {}
+    for path in paths:
+        folder, name = os.path.split(path)
+        base, ext = os.path.splitext(name)
+        if ext == ".nfo":
+            stems.setdefault((folder, base), path)
+        elif base.endswith("-thumb"):
+            stems.setdefault((folder, base.removesuffix("-thumb")), path)
+    if not stems:
+        return []
+    M = db.Movie
+    episodes = M.select(M.id, M.path).where(
+        (M.show == show_id)
+        & (M.kind == db.EPISODE)
+        & (M.missing == False)  # noqa: E712
+        & (M.publish_state == db.PUBLISHED)
+    )
+    out = []
+    for episode_id, video in episodes.tuples():
+        folder, name = os.path.split(video)
+        path = stems.get((folder, os.path.splitext(name)[0]))
+        if path is not None:
+            out.append((path, episode_id))
+    return out
 
 
 def _actors_listed(

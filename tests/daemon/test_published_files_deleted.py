@@ -194,3 +194,25 @@ def test_a_show_whose_published_file_is_gone_is_republish(tv, ending):
     publish_item(rt, built.reload())
     assert gone.read_bytes() == before
     assert state(built.show.id) == db.PUBLISHED
+
+
+def test_an_episode_whose_nfo_or_thumb_is_gone_is_republish_itself(tv):
+    """The show owns the ledger rows of its whole publish: an episode's NFO deleted made the
+    show "Republish?" while the episode went on saying "Published" in the show's episode list
+    and on its own page (whose preview listed its NFO to write)."""
+    rt, built = tv
+    pilot, second, last = (built.episodes[rel].id for rel in (PILOT, SECOND, LAST))
+    nfo = named(built, "S01E01 - Pilot.nfo")
+    thumb = named(built, "Cat's in the Bag-thumb.jpg")
+    nfo.unlink()
+    thumb.unlink()
+    report = scan(rt, [built.folder])
+    assert report.outdated == [built.show.id]
+    assert state(pilot) == state(second) == db.OUTDATED and state(built.show.id) == db.OUTDATED
+    assert state(last) == db.PUBLISHED
+    said = {e.movie_id: e.message for e in db.Event.select().where(db.Event.kind == "scan.missing")}
+    assert said.keys() == {pilot, second}
+    assert str(nfo) in said[pilot] and str(thumb) in said[second]
+    publish_item(rt, built.reload())
+    assert nfo.is_file() and thumb.is_file()
+    assert {state(i) for i in (built.show.id, pilot, second, last)} == {db.PUBLISHED}

@@ -77,8 +77,14 @@ def test_an_episode_nfo_deleted_by_hand_turns_the_open_show_page_republish(
     page.locator("#item-header .badge", has_text="Republish?").wait_for(timeout=15000)
     page.locator("#publish-now").wait_for(timeout=15000)
     settled(page, "#item-header")
-    # its history says why
-    page.goto(f"{url}/movies/{show.id}?tab=history")
+    # the episode too, not only its show: its row, its page, its history saying why
+    pilot = built.episodes[PILOT]
+    page.goto(f"{url}/movies/{show.id}?tab=episodes")
+    assert page.locator(f"#episode-{pilot.id} .badge").inner_text() == "Republish?"
+    others = [e.id for rel, e in built.episodes.items() if rel != PILOT]
+    assert {page.locator(f"#episode-{i} .badge").inner_text() for i in others} == {"Published"}
+    page.goto(f"{url}/movies/{pilot.id}?tab=history")
+    assert page.locator("#item-header .badge").first.inner_text() == "Updated – Republish?"
     assert nfo.name in page.locator("#panel-history").inner_text()
     assert problems == [] and csp_violations(page) == []
 
