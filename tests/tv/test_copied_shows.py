@@ -261,8 +261,11 @@ def test_two_copies_of_an_episode_are_not_merged_into_one_item(rt, tmp_path):
 
 def test_a_show_whose_old_folder_went_first_follows_its_copy_when_it_comes(rt, tmp_path):
     """The other order: the old folder seen gone first (its items missing), the copy coming at
-    a later scan (`rsync -r` without `-t`, then the watcher scans the folder that came)."""
+    a later scan (`rsync -r` without `-t`, then the watcher scans the folder that came). The
+    old library holds another show, as a real one does: a root left empty is a share not
+    mounted, whose shows are unseen, not gone (`scan.stage.unmounted`), and never followed."""
     ids = _library(rt, tmp_path)
+    (tmp_path / "tv" / "Firefly (2002)").mkdir()
     old, new = tmp_path / "tv" / SHOW, tmp_path / "tv2" / "The Expanse"
     shutil.copytree(old, tmp_path / "elsewhere", copy_function=shutil.copy)
     shutil.rmtree(old)
