@@ -309,7 +309,8 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         on_skip=skipped,
         library_root=root,
         nfos=nfos,
-        listed=report.listed,
+        # a published item's files are looked for in them (`ours_gone`); none, none kept
+        listed=report.listed if report.published_known else None,
     )
     found: list[FoundVideo] = []
     with _cycle_collector_paused():
