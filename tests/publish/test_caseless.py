@@ -178,21 +178,9 @@ def test_our_files_stay_when_the_video_is_renamed_in_other_letters(rt, build, mo
     the new letters (Kodi compares `<base>-` exactly). On exfat-fuse (a USB disk, where each
     spelling got an inode number of its own) the old names were taken for other files and
     removed: the movie was left with no NFO and no art, though published."""
-    built = build("the matrix (1999)")
-    publish_item(rt, built.movie)
-    before = files_under(built.folder)
-    old = Path(built.movie.path)
-    new = old.with_name(f"{BASE}.mkv")
-    old.rename(new)
-    db.Movie.update(path=str(new), parts=[str(new)]).where(db.Movie.id == built.movie.id).execute()
-    caseless(monkeypatch, inodes)
-
-    result = publish_item(rt, built.reload())
-
-    renamed = {n.replace("the matrix (1999)", BASE): data for n, data in before.items()}
-    assert files_under(built.folder) == renamed
-    assert result.removed == [] and result.backed_up == []
-    assert not preview_publish(rt, built.movie).changes
+    _renamed_in_other_letters_keeps_our_files(
+        rt, build("the matrix (1999)"), lambda: caseless(monkeypatch, inodes)
+    )
 
 
 def test_on_a_real_exfat_disk_our_files_stay_when_the_video_is_renamed_in_other_letters(
@@ -201,7 +189,15 @@ def test_on_a_real_exfat_disk_our_files_stay_when_the_video_is_renamed_in_other_
     """The case above on exFAT itself (exfat-fuse), not a stand-in: no hard links, and a file
     numbered by the spelling it is looked up by."""
     runtime = make_rt(libraries={"Movies": exfat_dir / "movies"})
-    built = build("the matrix (1999)", runtime=runtime)
+    _renamed_in_other_letters_keeps_our_files(
+        runtime, build("the matrix (1999)", runtime=runtime), lambda: None
+    )
+
+
+def _renamed_in_other_letters_keeps_our_files(runtime, built, then_caseless) -> None:
+    """Publish `built`, rename its video to `BASE` in other letters, `then_caseless()` (the
+    stand-in file system, or nothing on a real one), publish again: every file of ours is
+    there under the new letters, none removed, none backed up, nothing left to do."""
     publish_item(runtime, built.movie)
     before = files_under(built.folder)
     assert len(before) >= 8  # the NFO, the art, `.actors/`
@@ -209,6 +205,7 @@ def test_on_a_real_exfat_disk_our_files_stay_when_the_video_is_renamed_in_other_
     new = old.with_name(f"{BASE}.mkv")
     old.rename(new)
     db.Movie.update(path=str(new), parts=[str(new)]).where(db.Movie.id == built.movie.id).execute()
+    then_caseless()
 
     result = publish_item(runtime, built.reload())
 

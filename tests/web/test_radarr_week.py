@@ -24,8 +24,7 @@ from pathlib import Path
 import pytest
 
 from metarrd import db, workflow
-from metarrd.config import parse_config
-from tests.conftest import backend_sections
+from tests.conftest import make_config
 from tests.daemon.conftest import webhook_client
 
 MEDIA = Path(__file__).resolve().parents[1] / "media"
@@ -37,22 +36,7 @@ FINAL_CUT = "Blade Runner (1982) {edition-Final Cut}"
 @pytest.fixture
 def radarr(tmp_path, simulator):
     sim = simulator
-    (tmp_path / "movies").mkdir()
-    config = parse_config(
-        {
-            "data_dir": str(tmp_path / "data"),
-            "library": [{"name": "Movies", "path": str(tmp_path / "movies"), "kind": "movie"}],
-            "providers": {
-                "timeout_seconds": 5.0,
-                "max_retries": 2,
-                "tmdb": {"api_key": sim.keys.tmdb_key, "base_url": sim.tmdb_url},
-                "fanart": {"api_key": sim.keys.fanart_key, "base_url": sim.fanart_url},
-                "tvdb": {"api_key": sim.keys.tvdb_key, "base_url": sim.tvdb_url},
-            },
-            "webhooks": {"token": TOKEN},
-            **backend_sections(),
-        }
-    )
+    config = make_config(tmp_path, sim, webhooks={"token": TOKEN})
     client, rt = webhook_client(config)
     workflow.set_stage("auto_publish", True)
     folder = tmp_path / "movies" / TITLE
