@@ -937,6 +937,8 @@ def _shown_before_ours(
             o_stem, dot, _ext = other.rpartition(".")
             if dot:
                 index.setdefault(o_stem.casefold(), []).append(other)
+    seasons_named: dict[Path, list[str]] | None = None  # Plex's season names, listed once
+
     for w in wanted:
         if w.kind != "art":
             continue
@@ -970,8 +972,13 @@ def _shown_before_ours(
         number = int(m.group(1))
         ours = name.rpartition(".")[0].lower()
         rule = re.compile(rf"season(?:-|0|\s)?{number}[-a-z]?(?:-poster)?", re.I)
-        for where in sorted({folder} | {d for d in episode_dirs if is_inside(d, folder)}):
-            for other in sorted(n for n in names_in(where) if n[:6].lower() == "season"):
+        if seasons_named is None:  # the show folder and its episodes' folders, read once
+            seasons_named = {
+                where: sorted(n for n in names_in(where) if n[:6].lower() == "season")
+                for where in sorted({folder} | {d for d in episode_dirs if is_inside(d, folder)})
+            }
+        for where, named in seasons_named.items():
+            for other in named:
                 o_stem, dot, ext = other.rpartition(".")
                 path = where / other
                 if not dot or ext.lower() not in plex.IMAGE_EXTS or path in mine:
