@@ -13,6 +13,9 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+# the folder of actor pictures beside a movie or in a show folder (Kodi, Jellyfin, Emby)
+ACTORS_DIR = ".actors"
+
 _WINDOWS_RE = re.compile(r"^(?:[A-Za-z]:(?:[\\/]|$)|\\\\)")
 
 

@@ -32,6 +32,7 @@ from metarrd import cache, db, scratch
 from metarrd.atomic import TEMP_MARKER, remove_stale_temp_files
 from metarrd.errors import MetarrdError
 from metarrd.heartbeat import HEALTH_CHECK_SECONDS, write_heartbeat
+from metarrd.paths import ACTORS_DIR
 from metarrd.pipeline import jobs, leases, queue
 from metarrd.pipeline.watch import Watcher
 from metarrd.runtime import Runtime
@@ -247,7 +248,7 @@ def recover(rt: Runtime, *, requeue: bool = True) -> None:
         movie = db.Movie.get_or_none(db.Movie.id == job.movie_id)
         if movie is not None:
             folder = Path(movie.path) if movie.is_disc else Path(movie.path).parent
-            for d in (folder, folder / ".actors"):
+            for d in (folder, folder / ACTORS_DIR):
                 remove_stale_temp_files(d)
     if not requeue:
         return

@@ -38,9 +38,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from metarrd.config import ASSET_TYPES
+from metarrd.paths import ACTORS_DIR
 from metarrd.publish.nfo import XML_INVALID
 
-ACTORS_DIR = ".actors"
 NFO_EXT = "nfo"
 # format (imaging.FORMATS names) -> file extension
 FORMAT_EXTS = {"jpeg": "jpg", "jpg": "jpg", "png": "png", "webp": "webp", "gif": "gif"}

@@ -54,7 +54,7 @@ from metarrd.fields import CAST_LOCK
 from metarrd.files import UnsafeFile
 from metarrd.identify import absolute_numbers, episode_folders, parse_episode, show_title
 from metarrd.mounts import share_gone
-from metarrd.paths import is_inside
+from metarrd.paths import ACTORS_DIR, is_inside
 from metarrd.user_urls import PROVIDER as USER_IMAGE
 
 log = logging.getLogger(__name__)
@@ -411,7 +411,7 @@ def remove_disowned(library: db.Library, why: str = "kind") -> None:
         emptied.add(os.path.dirname(path))
         log.info("library %s: %s removed: published for an item that is gone", library.name, path)
     for folder in sorted(emptied):  # an `.actors/` left empty goes, as a publish's does
-        if os.path.basename(folder) == ".actors":
+        if os.path.basename(folder) == ACTORS_DIR:
             with contextlib.suppress(OSError):  # not empty: the user's pictures
                 os.rmdir(folder)
     # the removals durable before their rows go: else a power cut could bring a file back

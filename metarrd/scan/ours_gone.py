@@ -30,10 +30,10 @@ import os
 from pathlib import Path
 
 from metarrd import db
+from metarrd.paths import ACTORS_DIR as ACTORS
 
 log = logging.getLogger(__name__)
 
-ACTORS = ".actors"
 CHUNK = 500
 NAME = operator.attrgetter("name")
 
@@ -41,8 +41,8 @@ NAME = operator.attrgetter("name")
 def mark_items_of_gone_files(
     library: str, scope: list[Path] | None, listed: dict[str, set[str]] | None = None
 ) -> list[int]:
-    """Mark "Republish?" the published items of the library named `library` whose published files are gone
-    (`scope`: the folders or files a scan looked at; None: the whole library). One query; a
+    """Mark "Republish?" the published items of the library named `library` whose published
+    files are gone (`scope`: the folders or files a scan looked at; None: the whole library). One query; a
     stat for each file of a published item not named in `listed` (the names each folder the
     scan's walk listed holds, by its path). Returns the ids marked."""
     L, M = db.LibraryFile, db.Movie
