@@ -613,8 +613,8 @@ class Guard:
     since the plan's look). `absent`: the plan found no file there (a new name): the new file
     takes the name only while it is free, and one made there since (a save, another tool's) is
     set aside and copied first, like the user's, unless its bytes are one of `ours` (the file
-    written now, landed by another worker's publish of the item). `copy(path)`: copies the file at `path` (set
-    aside from the target) to safety and returns the SHA-256 of what it copied."""
+    written now, landed by another worker's publish of the item). `copy(path)`: copies the file
+    at `path` (set aside from the target) to safety and returns the SHA-256 of what it copied."""
 
     copy: Callable[[Path], str]
     copied: str | None = None
@@ -691,8 +691,9 @@ def set_aside(path: Path, guard: Guard) -> Aside | None:
     (`guard.copy`) when they are not what `guard.copied` says (a save that landed since the
     copy), or when the guard knew only its lstat, unless they are one of `guard.ours`. From
     the rename on, a save of the user's makes a new file at `path` rather than changing this
-    one; a write into it through a file an editor kept open is seen by `Aside.remove`. Returns the file set aside (the
-    caller removes it, or renames it back); None when nothing is at `path`. A failure to read
+    one; a write into it through a file an editor kept open is seen by `Aside.remove`. Returns
+    the file set aside (the caller removes it, or renames it back); None when nothing is at
+    `path`. A failure to read
     or copy puts the file back and raises. A symbolic link, or anything but a regular file,
     has no bytes of its own to lose: set aside as it is."""
     aside = temp_path_for(path, ASIDE_MARKER)

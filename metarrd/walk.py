@@ -851,9 +851,9 @@ def _known_single(
     folder: str, entries: list[os.DirEntry[str]], known: Set[str]
 ) -> os.DirEntry[str] | None:
     """The one video of a folder that holds nothing else the walk looks at (no subfolder but a
-    hidden one, no other video, no disc structure) when it is a known single-file movie, else None; None too
-    when the folder is a VIDEO_TS or BDMV itself, or holds a `.nomedia` or `.ignore` file
-    (`kept_out_by` decides)."""
+    hidden one, no other video, no disc structure) when it is a known single-file movie, else
+    None; None too when the folder is a VIDEO_TS or BDMV itself, or holds a `.nomedia` or
+    `.ignore` file (`kept_out_by` decides)."""
     video = None
     for entry in entries:
         name = entry.name

@@ -42,9 +42,9 @@ def mark_items_of_gone_files(
     library: str, scope: list[Path] | None, listed: dict[str, set[str]] | None = None
 ) -> list[int]:
     """Mark "Republish?" the published items of the library named `library` whose published
-    files are gone (`scope`: the folders or files a scan looked at; None: the whole library). One query; a
-    stat for each file of a published item not named in `listed` (the names each folder the
-    scan's walk listed holds, by its path). Returns the ids marked."""
+    files are gone (`scope`: the folders or files a scan looked at; None: the whole library).
+    One query; a stat for each file of a published item not named in `listed` (the names each
+    folder the scan's walk listed holds, by its path). Returns the ids marked."""
     L, M = db.LibraryFile, db.Movie
     query = (
         L.select(L.path, L.movie)

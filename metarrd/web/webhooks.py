@@ -691,19 +691,18 @@ def _moved_with_its_folder(
 ) -> list[str]:
     """Where the item of a file Radarr names as gone (a Rename's `previousPath`, an upgrade's
     `deletedFiles`, a deleted `movieFile`) is, when its movie folder was moved since without
-    our seeing it: Radarr moves a folder to another root folder, or renames it (Edit movie, Movie Editor), with no
-    webhook (MoveMovieService sends none), and the watcher does not see a share's changes made
-    from another computer. Radarr then names the old file under the new folder
-    (`movie.folderPath` + its relative path). The item is the one of Radarr's movie (its
+    our seeing it: Radarr moves a folder to another root folder, or renames it (Edit movie,
+    Movie Editor), with no webhook (MoveMovieService sends none), and the watcher does not see
+    a share's changes made from another computer. Radarr then names the old file under the new
+    folder (`movie.folderPath` + its relative path). The item is the one of Radarr's movie (its
     `tmdbId`), not missing, at the same relative path under another folder, whose file is gone
     from there: only when exactly one is. None (an empty list) when an item is at `old` (the
     watcher saw the move), or nothing else fits: the scan finds the file, and the item stays
-    where it was.
-    `old` a `folder` (a MovieDelete's): the items of the movie whose files are gone, wherever,
-    when they were in one folder: Radarr deletes the movie's whole folder
+    where it was. `old` a `folder` (a MovieDelete's): the items of the movie whose files are
+    gone, wherever, when they were in one folder: Radarr deletes the movie's whole folder
     (MediaFileDeletionService, on MoviesDeletedEvent with DeleteFiles), so a second cut added
-    there by hand (`Heat (1995) - Director's Cut.mkv`, an item of the same film) goes too.
-    Gone from several folders: which one moved cannot be told, none."""
+    there by hand (`Heat (1995) - Director's Cut.mkv`, an item of the same film) goes too. Gone
+    from several folders: which one moved cannot be told, none."""
     tmdb_id = ids(movie).get("tmdb_id")
     if not tmdb_id or not paths.inside(old) or paths.hung(old) or _items_at(old, folder):
         return []
