@@ -17,10 +17,11 @@ removing: an item whose publish job runs (its show's, for a season or an episode
 it.
 
 A file whose name is in the listing the scan's walk made of its folder was there then: no call
-for it (`listed`; an `.actors/` folder, which the walk does not enter, is listed here once when
-its movie's folder holds it). Only a name missing from the listing, or a file in a folder the
-walk did not list (a TV library's, one it left out), is looked at with an `lstat`: a rescan of
-a published library costs what its walk costs, not one `lstat` per file published."""
+for it (`listed`, the movie walk's and the TV walk's alike; an `.actors/` folder, which the walk
+does not enter, is listed here once when its movie's or show's folder holds it). Only a name
+missing from the listing, or a file in a folder the walk did not list (one it left out), is
+looked at with an `lstat`: a rescan of a published library costs what its walk costs, not one
+`lstat` per file published."""
 
 from __future__ import annotations
 

@@ -1320,13 +1320,27 @@ def _nfo_changed(
         return False
 
 
-def _written_by_us(path: Path) -> bool:
+def ledger_rows(paths: Iterable[Path | str]) -> dict[str, db.LibraryFile]:
+    """The ledger rows of these paths, by path: a query per 500 for `_written_by_us`'s
+    `ledger`, not one per file (a rescan of a show asked once for each of its images)."""
+    wanted = sorted({str(p) for p in paths})
+    L, found = db.LibraryFile, {}
+    for start in range(0, len(wanted), 500):
+        found.update((r.path, r) for r in L.select().where(L.path.in_(wanted[start : start + 500])))
+    return found
+
+
+def _written_by_us(path: Path, ledger: Mapping[str, db.LibraryFile] | None = None) -> bool:
     """True when the ledger says we wrote this exact file (same size and content hash), under
     its name or, on a share that ignores case, in other letters (`_ours_in_other_letters`). A file
     whose lstat (size, mtime, ctime) is still the one recorded when we wrote it holds that
     content without being read, as publish knows it (docs/publish.md, "Knowing a file
-    unchanged"): a rescan of a published show read all its art and NFOs back to hash them."""
-    entry = db.LibraryFile.get_or_none(db.LibraryFile.path == str(path))
+    unchanged"): a rescan of a published show read all its art and NFOs back to hash them.
+    `ledger`: the rows of the paths asked about, read together (`ledger_rows`)."""
+    if ledger is not None:
+        entry = ledger.get(str(path))
+    else:
+        entry = db.LibraryFile.get_or_none(db.LibraryFile.path == str(path))
     if entry is None and (entry := _ours_in_other_letters(path)) is None:
         return False
     try:

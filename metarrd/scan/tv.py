@@ -20,6 +20,7 @@ import logging
 import os
 import re
 import stat
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -103,6 +104,7 @@ from metarrd.scan.stage import (
     _written_by_us,
     apply_nfo_values,
     date_added_from_mtime,
+    ledger_rows,
     mounted_elsewhere,
     out_of_sight,
     published_now,
@@ -258,6 +260,7 @@ def _walk_and_scan(
     """The walk of `scope`, and the scan of each show found in it."""
     skipped = Skipped(root)  # what the walk leaves out by name: listed for the user
     walk = _ShowWalk(rt.config, lib, on_error, skipped)
+    walk.listed = report.listed  # for the look at our files gone, after the scan (`ours_gone`)
     # a full rescan: the episode NFOs new or changed since the last one (`scan_show`)
     seen_nfos = NfosSeen(library) if root in scope else None
     shows: dict[Path, list[Path]] = {}  # show folder -> scope paths inside it
@@ -379,6 +382,9 @@ class _ShowWalk:
         # when set (a full rescan), `episode_files` adds the size and mtime of each episode
         # NFO it passes by its path (`nfos_seen`): one `stat` per NFO
         self.nfos: dict[str, list[int]] | None = None
+        # when set, `episode_files` adds the names each folder it lists holds, by its path: a
+        # file of ours whose name is there was there when the walk looked (`scan.ours_gone`)
+        self.listed: dict[str, set[str]] | None = None
 
     def rules_above(self, top: str) -> ignore_files.Rules:
         """The patterns in force in the folder holding `top` (a show folder, or a scope in one)."""
@@ -448,6 +454,8 @@ class _ShowWalk:
                 except OSError as exc:
                     self.unreadable(Path(folder), f"cannot list the folder ({exc.strerror})")
                     continue
+                if self.listed is not None:
+                    self.listed[folder] = {e.name for e in entries}
                 rule, rules = folder_markers(folder, entries, rules)  # .nomedia, .ignore...
                 if rule is not None:
                     self.skipped(folder, rule)
@@ -1305,14 +1313,16 @@ def scan_show(
         seen.took(walk.nfos or {})
         walk.nfos = None
 
-    def nfo_changed(path: Path, item: db.Movie) -> bool:
+    ledger = None  # of the episodes' NFOs, read together for a scan that asks of each
+
+    def nfo_changed(path: Path, row) -> bool:
         if seen is None:
-            return _episode_nfo_changed(rt.config, path, item, report)
+            return _episode_nfo_changed(rt.config, path, row, report, ledger)
         folder = str(path.parent)
         if folder not in seen.folders:
             return False
         errors = len(report.errors)
-        changed = _episode_nfo_changed(rt.config, path, item, report)
+        changed = _episode_nfo_changed(rt.config, path, row, report)
         if len(report.errors) > errors:  # it could not be read: not taken in, nor seen
             seen.look_again([folder])
         return changed
@@ -1325,31 +1335,59 @@ def scan_show(
             return
     show = _record_show(rt, library, show_dir, report)
     report.found += len(files)
-    known = {
-        m.path: m
-        for m in db.Movie.select().where(db.Movie.show == show, db.Movie.kind == db.EPISODE)
-        if any(m.path == str(t) or m.path.startswith(str(t) + os.sep) for t in tops)
-    }
+    # the show's episodes as plain rows first: an unchanged file costs a dict lookup, and only
+    # the items a scan goes on with (changed, gone, read by older rules) are loaded whole
+    # (a rescan of 5,000 unchanged episodes built and JSON-decoded every one of them)
+    rows = {
+        row.path: row
+        for row in db.Movie.select(
+            db.Movie.id, db.Movie.path, db.Movie.missing, db.Movie.size, db.Movie.mtime_ns,
+            db.json_int(db.Movie.hints, "name_rules").alias("name_rules"),
+            db.json_int(db.Movie.hints, STREAMS_REFUSED).alias("refused"),
+            db.Movie.source_nfo_hash,
+        ).where(db.Movie.show == show, db.Movie.kind == db.EPISODE).namedtuples()
+        if any(row.path == str(t) or row.path.startswith(str(t) + os.sep) for t in tops)
+    }  # fmt: skip
+    whole: dict[int, db.Movie] = {}  # the items loaded whole, by id
+
+    def item_of(row) -> db.Movie:
+        if row.id not in whole:
+            whole[row.id] = db.Movie.get_by_id(row.id)
+        return whole[row.id]
+
+    if nfos and seen is None:  # each unchanged file's NFO asked about: their rows at once
+        ledger = ledger_rows(path.with_suffix(".nfo") for path, *_ in files)
     todo = []
     title = (show.hints or {}).get("folder_title") or show.title
     relabel: list[db.Movie] = []  # unchanged files whose names read the same by today's rules
     for path, size, mtime_ns in files:
-        item = known.pop(str(path), None)
+        row = rows.pop(str(path), None)
         if (
-            item is not None
-            and not item.missing
-            and (item.size, item.mtime_ns) == (size, mtime_ns)
-            and not ((nfos or seen is not None) and nfo_changed(path, item))
-            and not ((item.hints or {}).get(STREAMS_REFUSED) and _opens_now(path))
+            row is not None
+            and not row.missing
+            and (row.size, row.mtime_ns) == (size, mtime_ns)
+            and not ((nfos or seen is not None) and nfo_changed(path, row))
+            and not (row.refused and _opens_now(path))
         ):
-            if (item.hints or {}).get("name_rules") != NAME_RULES:  # read by older rules
-                if not _reads_the_same(show, show_dir, title, path, item):
+            if row.name_rules != NAME_RULES:  # read by older rules
+                if not _reads_the_same(show, show_dir, title, path, item := item_of(row)):
                     todo.append((path, size, mtime_ns, item))  # scanned again: read otherwise
                     continue
                 relabel.append(item)
             report.unchanged += 1
             continue
-        todo.append((path, size, mtime_ns, item))
+        todo.append((path, size, mtime_ns, row))
+    # what the scan goes on with, whole: the files to read again, the items not seen
+    wanted = [t[3].id for t in todo if t[3] is not None and not isinstance(t[3], db.Movie)]
+    wanted += [row.id for row in rows.values()]
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = [i for i in wanted[start : start + _CHUNK] if i not in whole]
+        whole.update((m.id, m) for m in db.Movie.select().where(db.Movie.id.in_(chunk)))
+    todo = [
+        (*t[:3], None if t[3] is None else whole.get(t[3].id))
+        for t in todo
+    ]  # fmt: skip
+    known = {row.path: whole[row.id] for row in rows.values() if row.id in whole}
     if relabel:
         with db.write_transaction():
             for item in relabel:
@@ -1482,8 +1520,8 @@ def _guide_outdated(show: db.Movie, show_dir: Path) -> None:
     publish): it gets no NFO, and with the guide Kodi (local information only) drops the show
     (kodi-tv.md §7); the publish leaves the guide out. One that was there at the publish left
     the guide out already."""
-    show = db.Movie.get_or_none(db.Movie.id == show.id)
-    if show is None or show.publish_state != db.PUBLISHED:
+    M = db.Movie  # its state alone: the whole row, decoded, cost more than the rest of this
+    if M.select(M.publish_state).where(M.id == show.id).scalar() != db.PUBLISHED:
         return
     nfo = show_dir / SHOW_NFO
     try:
@@ -1882,17 +1920,20 @@ def _season_nfo_files(
             path = Path(entry.path) / SEASON_NFO
             number = season_of_folder(entry.name, numeric=True)  # `Show/2/`: season 2
             in_folders.append((f"{SEASON_NFO} of {entry.name}", path, number))
+    present = []
     for label, path, number in in_folders + in_show:
         try:
             path = users_nfo(path)
             if not nfo_present(path):
                 continue
-            st = os.stat(path)
+            present.append((label, path, os.stat(path), number))
         except OSError:
             continue
+    ledger = ledger_rows(path for _label, path, _st, _number in present)  # ours: one query
+    for label, path, st, number in present:
         if (reason := refused_link(path, config)) is not None:
             refused.append(reason)
-        elif not _written_by_us(path):
+        elif not _written_by_us(path, ledger):
             found.append((label, path, (st.st_size, st.st_mtime_ns), number))
     return found, refused
 
@@ -2142,8 +2183,9 @@ def _unchanged_library_art(seen: dict[str, tuple[int, int]]) -> set[str]:
 
 def _analysed(config: Config, found) -> tuple[list, list[str]]:
     result, errors = [], []
+    ledger = ledger_rows(f[1] for f in found)  # one query for the show's images
     for season, path, asset_type, rank in sorted(found, key=lambda f: str(f[1])):
-        if _written_by_us(path):
+        if _written_by_us(path, ledger):
             continue
         try:
             info = analyse_image(path, max_pixels=config.artwork.max_pixels)
@@ -2170,17 +2212,23 @@ def _opens_now(path: Path) -> bool:
 
 
 def _episode_nfo_changed(
-    config: Config, path: Path, item: db.Movie, report: ScanReport | None = None
+    config: Config,
+    path: Path,
+    item,
+    report: ScanReport | None = None,
+    ledger: Mapping[str, db.LibraryFile] | None = None,
 ) -> bool:
     """Is the NFO beside this episode file the user's, and not the one `item` last took in?
     One that is there and cannot be read (0600 of the other user tinyMediaManager runs as, EIO
     on a share) is said, as the item's `scan.error` in `report`: passed over in silence, the
-    user's edit was never taken in. The item keeps what it had."""
+    user's edit was never taken in. The item keeps what it had. `item`: its id and
+    `source_nfo_hash` are read (an item, or its row as `scan_show` reads it); `ledger`: the
+    ledger rows of the NFOs asked about (`ledger_rows`), else asked of this one."""
     try:
         nfo_path = users_nfo(path.with_suffix(".nfo"))
         if not nfo_present(nfo_path) or refused_link(nfo_path, config) is not None:
             return False
-        if _written_by_us(nfo_path):
+        if _written_by_us(nfo_path, ledger):
             return False
     except OSError:  # gone, or not a file we read: the probe would say nothing new
         return False
@@ -2193,7 +2241,7 @@ def _episode_nfo_changed(
             shown, reason = display(nfo_path), f"cannot be read ({exc.strerror or exc})"
             log.warning("item %d: cannot read %s: %s", item.id, shown, reason)
             report.errors.append((shown, reason))
-            db.record_event("scan.error", f"{shown}: {reason}", movie=item, level="error")
+            db.record_event("scan.error", f"{shown}: {reason}", movie=item.id, level="error")
         return False
 
 

@@ -8,6 +8,7 @@ when it did not run) makes it "Republish?", and its publish writes what is missi
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from metarrd.pipeline.watch import Watcher
 from metarrd.publish import publish_item
 from metarrd.runtime import open_runtime
 from metarrd.scan import scan
+from tests.conftest import sqlite_statements
 from tests.publish.conftest import build_enriched
 from tests.publish.tvshow import build_show
 
@@ -193,6 +195,51 @@ def test_a_show_whose_published_file_is_gone_is_republish(tv, ending):
     assert state(built.show.id) == db.OUTDATED and state(owner) == db.OUTDATED
     publish_item(rt, built.reload())
     assert gone.read_bytes() == before
+    assert state(built.show.id) == db.PUBLISHED
+
+
+def test_a_tv_rescan_looks_at_no_published_file_its_walk_listed(tv, monkeypatch):
+    """The TV walk kept no listing: the look for files of ours gone asked `lexists` of every
+    file a show's publish wrote (on 5,000 published episodes, some 11,000 calls each rescan,
+    `bench.tv_scan`). The names the walk listed in each folder, the show's `.actors/` folder
+    listed once, tell them there; one deleted is still found (the tests above)."""
+    rt, built = tv
+    ledger = set(ours(built.show.id))
+    assert any("/.actors/" in p for p in ledger) and any(p.endswith("-thumb.jpg") for p in ledger)
+    looked: list[str] = []
+    lexists = os.path.lexists
+
+    def counted(path):
+        looked.append(os.fspath(path))
+        return lexists(path)
+
+    monkeypatch.setattr(os.path, "lexists", counted)
+    assert scan(rt).outdated == [] and scan(rt, [built.folder]).outdated == []
+    assert ledger.isdisjoint(looked), sorted(ledger & set(looked))
+    assert state(built.show.id) == db.PUBLISHED
+
+
+def test_a_rescan_asks_the_ledger_of_a_shows_files_at_once(tv):
+    """A rescan of a show asked the ledger for the row of each image of its folder (ours: the
+    poster, the fanart, each season's poster), each season folder's `season.nfo` and, in the
+    scan of a folder (the watcher's), each episode's NFO, one query each: some 350 on a rescan
+    of 50 published shows (`bench.tv_scan`). They are asked together now; only `tvshow.nfo`,
+    one a show, is asked alone."""
+    rt, built = tv
+    images = [
+        p for p in ours(built.show.id)
+        if os.path.dirname(p) == str(built.folder) and not p.endswith(".nfo")
+    ]  # fmt: skip
+    assert len(images) >= 4, images
+    for scope in ([built.folder], None):
+        with sqlite_statements() as seen:
+            assert scan(rt, scope).outdated == []
+        alone = [
+            m[1]
+            for sql in seen
+            if (m := re.search(r'FROM "library_files" AS "t1" WHERE \("t1"."path" = \'(.*?)\'\)', sql))
+        ]  # fmt: skip
+        assert alone and {os.path.basename(p) for p in alone} == {"tvshow.nfo"}, alone
     assert state(built.show.id) == db.PUBLISHED
 
 

@@ -114,3 +114,33 @@ def test_a_show_reads_the_users_artwork_preferences_once_and_asks_tmdb_in_them(
         & db.ArtworkCandidate.is_selected
     )
     assert fanart.count() == 1  # the user's limit
+
+
+def test_a_rescan_reads_no_whole_item_of_an_unchanged_episode(tv_rt, tmp_path, monkeypatch):
+    """A rescan compared each episode file with its item read whole, every column and its
+    JSON decoded (hints, stream details, cast...): most of the cost of a rescan of an unchanged
+    library (`bench.tv_scan`). Its size, mtime and a few hints, read as a plain row, tell an
+    unchanged file; an item is read whole only when the scan goes on with it."""
+    built: list[int] = []
+    init = db.Movie.__init__
+
+    def counted(self, *args, **kwargs):
+        if kwargs.get("__no_default__"):  # a row read from the database
+            built.append(1)
+        init(self, *args, **kwargs)
+
+    whole = []
+    show = "Breaking Bad (2008)"
+    for per_season in (2, 8):  # 4 episodes, then 16
+        for rel in show_files(show, 2, per_season):
+            if not (tmp_path / "tv" / rel).exists():
+                put(tmp_path / "tv", rel)
+        assert not scan(tv_rt, [tmp_path / "tv" / show]).errors
+        monkeypatch.setattr(db.Movie, "__init__", counted)
+        built.clear()
+        for scope in ([tmp_path / "tv" / show], None):  # the watcher's scan, a full rescan
+            report = scan(tv_rt, scope)
+            assert not (report.new or report.changed or report.missing), report
+        whole.append(len(built))
+        monkeypatch.setattr(db.Movie, "__init__", init)
+    assert whole[0] == whole[1], whole  # the show's and its seasons', not one an episode
