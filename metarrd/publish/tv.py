@@ -589,7 +589,7 @@ def _season_data(season: db.Movie, named: bool) -> tv_nfo.SeasonData:
 def _kodi_only_episodes(show: db.Movie) -> list[KodiOnly]:
     """The videos below the show folder that Kodi adds as episodes and that are no episode
     item of ours, so get no NFO (`scan.kodi_only_videos`)."""
-    return kodi_only_videos(Path(show.path), _episode_videos(show))
+    return kodi_only_videos(Path(show.path), {(str(d), s) for d, s in _episode_videos(show)})
 
 
 def _episode_videos(show: db.Movie) -> set[tuple[Path, str]]:

@@ -50,10 +50,18 @@ DISC = "a disc structure, which metarrd does not tag"
 NOT_UTF8 = "its name is not UTF-8, so metarrd cannot store it"
 
 
-def kodi_only_videos(folder: Path, ours: set[tuple[Path, str]]) -> list[KodiOnly]:
+def video_key(path: str) -> tuple[str, str]:
+    """(folder, stem) of a video file's path, as `kodi_only_videos` compares them: strings, not
+    `Path`s (built for every file of a show at each rescan of a published one, they were most
+    of its cost)."""
+    folder, name = os.path.split(path)
+    return folder, os.path.splitext(name)[0]
+
+
+def kodi_only_videos(folder: Path, ours: set[tuple[str, str]]) -> list[KodiOnly]:
     """The videos below the show folder (`KodiOnly`: the path relative to it, and why metarrd
     has no episode of it) that Kodi's scan adds as episodes
-    (`kodi_adds_episode`) and that are not among `ours` ((folder, stem) of the show's episode
+    (`kodi_adds_episode`) and that are not among `ours` (`video_key` of the show's episode
     files), so get no NFO: an extra named with its episode's numbers (`S01E01 -
     Rose-deleted.mkv`, Jellyfin's extras naming) or kept in an `Extras/` folder. Kodi lists no
     hidden file nor a `.nomedia` folder; an unreadable folder is passed over (the scan reports
@@ -83,12 +91,12 @@ def kodi_only_videos(folder: Path, ours: set[tuple[Path, str]]) -> list[KodiOnly
                 continue
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            path = Path(top, name)
-            if name.startswith(".") or path.suffix.lower() not in walk.VIDEO_EXTENSIONS:
+            stem, ext = os.path.splitext(name)
+            if name.startswith(".") or ext.lower() not in walk.VIDEO_EXTENSIONS:
                 continue
-            if (path.parent, path.stem) in ours:
+            if (top, stem) in ours:
                 continue
-            rel = path.relative_to(folder).as_posix()
+            rel = Path(top, name).relative_to(folder).as_posix()
             if kodi_adds_episode(f"{folder.name}/{rel}"):
                 add(rel, EXTRA)
     return found

@@ -71,7 +71,7 @@ from metarrd.mounts import device_of, share_gone
 from metarrd.paths import deepest_folder, is_inside
 from metarrd.runtime import Runtime
 from metarrd.scan.kind_change import FilmsKept, films_kept, films_left_in_tv, remove_disowned
-from metarrd.scan.kodi_episodes import kodi_only_videos
+from metarrd.scan.kodi_episodes import kodi_only_videos, video_key
 from metarrd.scan.local_files import (
     IMAGE_EXTS,
     LocalArtwork,
@@ -1407,10 +1407,10 @@ def scan_show(
         kept = [(t, pr) for t, pr in zip(todo, probes, strict=True) if not pr.vanished]
         todo, probes = [t for t, _pr in kept], [pr for _t, pr in kept]
     with db.write_transaction():
-        seasons = {
+        seasons = {  # read whole for the episodes recorded below: none when all are unchanged
             s.season: s
             for s in db.Movie.select().where(db.Movie.show == show, db.Movie.kind == db.SEASON)
-        }
+        } if todo else {}  # fmt: skip
         elsewhere = _items_by_path(
             [str(pr.path) for t, pr in zip(todo, probes, strict=True) if t[3] is None]
         )
@@ -1428,7 +1428,11 @@ def scan_show(
         # films that become episodes (`_film_to_episode`): the cache files and previews their
         # rows that go named, removed once committed unless another row still uses them
         films = [i.id for i in items if i is not None and i.kind == db.MOVIE]
-        unused = cache.files_of(db.Movie.select(db.Movie.id).where(db.Movie.id.in_(films)))
+        unused = (
+            cache.files_of(db.Movie.select(db.Movie.id).where(db.Movie.id.in_(films)))
+            if films
+            else (set(), set())
+        )  # (two queries a show for none, each rescan)
         # renamed with another absolute number beside its episodes (Sonarr's `S02E01 - 009`
         # renamed `S02E01 - 007`): the same episode file, checked again (`_record_episode`)
         paired = {item.id: _paired(item.hints or {}) for item in moved.values()}
@@ -1532,7 +1536,7 @@ def _guide_outdated(show: db.Movie, show_dir: Path) -> None:
     query = db.Movie.select(db.Movie.path).where(
         db.Movie.show == show.id, db.Movie.kind == db.EPISODE
     )
-    ours = {(Path(path).parent, Path(path).stem) for (path,) in query.tuples()}
+    ours = {video_key(path) for (path,) in query.tuples()}
     found = kodi_only_videos(show_dir, ours)
     if not found:
         return
@@ -1690,8 +1694,8 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
     nfo = None
     errors: list[str] = []
     nfo_hash = None
-    known = db.Movie.get_or_none(db.Movie.path == str(show_dir))
-    before = (known.hints or {}) if known is not None else {}
+    # its hints alone (the whole row is read again, to write, below)
+    before = db.Movie.select(db.Movie.hints).where(db.Movie.path == str(show_dir)).scalar() or {}
     nfo_seen = kept_nfo = None
     nfo_changed = False
     before_names: dict[int, str] = {}  # the season names of the tvshow.nfo read before
@@ -1825,15 +1829,17 @@ def _record_season_nfos(
     folder or name is not taken. Read again only when its size or mtime changed; not one the
     ledger says publish wrote (ours, which publish writes in each season folder: backed up
     first when the user's was there, its elements we do not write kept in the season's hints)."""
+    done: set[int] = set()
+    found, refused = _season_nfo_files(rt.config, show_dir, walk)
+    for reason in refused:
+        _season_nfo_problem(show, reason, report)
+    if not found:  # none of the user's (the common case): the seasons' rows are not read
+        return
     seasons = {
         s.season: s
         for s in db.Movie.select().where(db.Movie.show == show, db.Movie.kind == db.SEASON)
     }
     cached = {tuple((s.hints or {}).get("season_nfo_seen") or ()): s for s in seasons.values()}
-    done: set[int] = set()
-    found, refused = _season_nfo_files(rt.config, show_dir, walk)
-    for reason in refused:
-        _season_nfo_problem(show, reason, report)
     for label, path, seen, number in found:
         if number in done:
             continue  # `Season 1` and `Season 01`: the first in name order names it
