@@ -33,7 +33,7 @@ from metarrd.atomic import TEMP_MARKER, remove_stale_temp_files
 from metarrd.errors import MetarrdError
 from metarrd.heartbeat import HEALTH_CHECK_SECONDS, write_heartbeat
 from metarrd.paths import ACTORS_DIR
-from metarrd.pipeline import jobs, leases, queue
+from metarrd.pipeline import housekeeping, jobs, leases, queue
 from metarrd.pipeline.watch import Watcher
 from metarrd.runtime import Runtime
 
@@ -91,12 +91,17 @@ def _run(rt: Runtime, role: str) -> int:
         _notify_leftovers(rt)
     beat(consumer, watcher, role)
     log.info("metarrd daemon ready")
+    # recover() forgot at the start; a daemon that runs for months forgets as it goes
+    forget_at = time.monotonic() + housekeeping.EVERY_SECONDS
     while not stop.wait(HEALTH_CHECK_SECONDS):
         if consumer is not None:
             try:
                 consumer.check_worker_health()  # huey restarts a dead worker or scheduler
             except Exception:
                 log.exception("checking the job workers failed")
+            if time.monotonic() >= forget_at:
+                housekeeping.run()
+                forget_at = time.monotonic() + housekeeping.EVERY_SECONDS
         beat(consumer, watcher, role)
     if watcher is not None:
         watcher.stop()
@@ -252,9 +257,7 @@ def recover(rt: Runtime, *, requeue: bool = True) -> None:
                 remove_stale_temp_files(d)
     if not requeue:
         return
-    pruned = jobs.prune()
-    if pruned:
-        log.info("forgot %d finished jobs older than 30 days", pruned)
+    housekeeping.run()
     resent = jobs.requeue_interrupted()
     if resent:
         log.info("%d queued jobs picked up again", resent)

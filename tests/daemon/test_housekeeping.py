@@ -1,0 +1,78 @@
+"""Months in minutes: what a daemon that runs without a restart forgets, so that the database
+grows with the library and not with time or churn (metarrd/pipeline/housekeeping.py)."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from metarrd import db
+from metarrd.heartbeat import HEARTBEAT_KEY
+from metarrd.pipeline import daemon, housekeeping, queue
+from metarrd.runtime import open_runtime
+
+
+def _ago(days: float) -> datetime.datetime:
+    return db.now() - datetime.timedelta(days=days)
+
+
+@pytest.fixture
+def running_daemon(config_factory, monkeypatch):
+    """`run(rt)` in this process, its health loop (and so its housekeeping) turning at once:
+    yields a function that runs the daemon until `done()` is true (or 60 s have passed) and
+    returns whether it was."""
+    monkeypatch.setattr(daemon, "HEALTH_CHECK_SECONDS", 0.05)
+    monkeypatch.setattr(housekeeping, "EVERY_SECONDS", 0.0)
+    rt = open_runtime(config_factory())
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+
+    def run_until(after_ready, done) -> bool:
+        seen: list[bool] = []
+
+        def watch() -> None:
+            deadline = time.monotonic() + 60
+            while not db.Meta.select().where(db.Meta.key.startswith(HEARTBEAT_KEY)).exists():
+                time.sleep(0.05)  # "ready": the first beat is written
+            after_ready()
+            while time.monotonic() < deadline and not done():
+                time.sleep(0.05)
+            seen.append(done())
+            db.database.close()
+            os.kill(os.getpid(), signal.SIGINT)  # the daemon's own handler stops it
+
+        helper = threading.Thread(target=watch)
+        helper.start()
+        assert daemon.run(rt) == 0
+        helper.join()
+        return seen == [True]
+
+    yield run_until
+    for number, handler in handlers.items():
+        signal.signal(number, handler)
+    queue.configure(rt.config, immediate=True)
+    rt.close()
+
+
+def test_a_daemon_that_is_never_restarted_forgets_old_jobs(running_daemon):
+    """The jobs were forgotten at the start only: a NAS's daemon that ran for a year kept every
+    job of that year (five a Radarr upgrade, two a periodic rescan), and the Activity page's
+    count of failures asked all of them."""
+    old: list[int] = []
+    recent: list[int] = []
+
+    def add_jobs() -> None:  # after the start's clean-up: finished long ago, and just now
+        for n in range(3):
+            row = db.Job.create(kind="scan", key=f"scan:{n}", state="done", finished_at=_ago(31))
+            old.append(row.id)
+        recent.append(db.Job.create(kind="scan", key="x", state="done", finished_at=_ago(0)).id)
+
+    forgotten = running_daemon(
+        add_jobs, lambda: not db.Job.select().where(db.Job.id.in_(old)).exists()
+    )
+    assert forgotten, "old finished jobs stayed while the daemon ran"
+    assert db.Job.select().where(db.Job.id.in_(recent)).count() == 1  # a recent one stays
