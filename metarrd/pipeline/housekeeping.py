@@ -6,24 +6,52 @@ Activity page's and the scans' questions of it) that grew with every Radarr upgr
 periodic rescan, for good. `forget_old` runs at the daemon's start and every `EVERY_SECONDS`
 while it runs (docs/daemon.md, "What the daemon forgets"):
 
-- finished jobs older than `JOB_DAYS` (failed ones twice that: `jobs.prune`).
+- finished jobs older than `JOB_DAYS` (failed ones twice that: `jobs.prune`);
+- an item's publishes but its newest `PUBLISHES_KEPT`, the ones its page lists
+  (`web/queries.history`); one that copied a file of the user's into the cache stays, since it
+  says where that file went (a publish with nothing to change adds a row too).
 """
 
 from __future__ import annotations
 
 import logging
 
+import peewee as pw
+
+from metarrd import db
 from metarrd.pipeline import jobs
 
 log = logging.getLogger(__name__)
 
 EVERY_SECONDS = 6 * 3600.0  # how often a running daemon forgets
 JOB_DAYS = 30.0
+PUBLISHES_KEPT = 10  # an item's page lists its 10 newest publishes
 
 
 def forget_old() -> dict[str, int]:
     """Forget what is past keeping; returns how many rows of each table went."""
-    return {"jobs": jobs.prune(JOB_DAYS)}
+    return {"jobs": jobs.prune(JOB_DAYS), "publishes": _forget_publishes()}
+
+
+def _forget_publishes() -> int:
+    """An item's publish log beyond its `PUBLISHES_KEPT` newest rows, but those that copied
+    a file of the user's. One statement, with no window function (SQLite before 3.25)."""
+    P, Q = db.PublishLog, db.PublishLog.alias()
+    crowded = Q.select(Q.movie).group_by(Q.movie).having(pw.fn.COUNT(Q.id) > PUBLISHES_KEPT)
+    last_kept = (
+        Q.select(Q.id)
+        .where(Q.movie == P.movie)
+        .order_by(Q.id.desc())
+        .limit(1)
+        .offset(PUBLISHES_KEPT - 1)
+    )
+    nothing_of_yours = pw.Value("[]", converter=False)  # (the JSON of an empty list)
+    with db.write_transaction():
+        return (
+            P.delete()
+            .where(P.movie.in_(crowded), P.backed_up == nothing_of_yours, P.id < last_kept)
+            .execute()
+        )
 
 
 def run() -> None:

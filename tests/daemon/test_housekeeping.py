@@ -14,7 +14,9 @@ import pytest
 from metarrd import db
 from metarrd.heartbeat import HEARTBEAT_KEY
 from metarrd.pipeline import daemon, housekeeping, queue
+from metarrd.publish import publish_item
 from metarrd.runtime import open_runtime
+from tests.publish.conftest import build_enriched, image_bytes
 
 
 def _ago(days: float) -> datetime.datetime:
@@ -76,3 +78,35 @@ def test_a_daemon_that_is_never_restarted_forgets_old_jobs(running_daemon):
     )
     assert forgotten, "old finished jobs stayed while the daemon ran"
     assert db.Job.select().where(db.Job.id.in_(recent)).count() == 1  # a recent one stays
+
+
+def test_an_item_published_again_and_again_keeps_the_publishes_its_page_lists(
+    config_factory,
+):
+    """Every publish added a `publish_log` row (3.5 KB of the paths written, removed and kept)
+    for good, one with nothing to change too: a movie Radarr upgraded monthly for years kept
+    all of them while its page lists 10. The row of the publish that copied the user's own
+    poster into the cache stays, as it says where that file went."""
+    rt = open_runtime(config_factory())
+    try:
+        built = build_enriched(rt)
+        built.path(f"{built.base}-poster.jpg").write_bytes(image_bytes("poster", seed=7))
+        first = publish_item(rt, built.movie)
+        assert first.backed_up  # the user's poster, copied into the cache first
+        P = db.PublishLog
+        yours = P.select(P.id).where(P.movie == built.movie.id).scalar()
+        for cycle in range(2 * housekeeping.PUBLISHES_KEPT + 5):
+            db.Movie.update(plot=f"Edited, time {cycle}.").where(
+                db.Movie.id == built.movie.id
+            ).execute()
+            publish_item(rt, built.reload())
+            if cycle % 2:
+                publish_item(rt, built.reload())  # nothing to change: a row all the same
+            housekeeping.forget_old()
+            rows = [r.id for r in P.select(P.id).where(P.movie == built.movie.id)]
+            assert len(rows) <= housekeeping.PUBLISHES_KEPT + 1, cycle
+        newest = [r.id for r in P.select(P.id).order_by(P.id.desc()).limit(10)]
+        assert sorted(rows) == sorted([yours, *newest])
+        assert "Edited, time 24." in built.path(f"{built.base}.nfo").read_text()
+    finally:
+        rt.close()
