@@ -9,7 +9,10 @@ while it runs (docs/daemon.md, "What the daemon forgets"):
 - finished jobs older than `JOB_DAYS` (failed ones twice that: `jobs.prune`);
 - an item's publishes but its newest `PUBLISHES_KEPT`, the ones its page lists
   (`web/queries.history`); one that copied a file of the user's into the cache stays, since it
-  says where that file went (a publish with nothing to change adds a row too).
+  says where that file went (a publish with nothing to change adds a row too);
+- a player's notifications of an item that were sent or gave up, but the newest (what the player
+  was last told of the item: `publish.apply._last_told`, for a move) and those keeping a watched
+  state to give back (`players/kodi_kept.py`).
 """
 
 from __future__ import annotations
@@ -26,11 +29,16 @@ log = logging.getLogger(__name__)
 EVERY_SECONDS = 6 * 3600.0  # how often a running daemon forgets
 JOB_DAYS = 30.0
 PUBLISHES_KEPT = 10  # an item's page lists its 10 newest publishes
+FINISHED = ("sent", "failed")  # a notification's states once nothing more is done with it
 
 
 def forget_old() -> dict[str, int]:
     """Forget what is past keeping; returns how many rows of each table went."""
-    return {"jobs": jobs.prune(JOB_DAYS), "publishes": _forget_publishes()}
+    return {
+        "jobs": jobs.prune(JOB_DAYS),
+        "publishes": _forget_publishes(),
+        "notifications": _forget_notifications(),
+    }
 
 
 def _forget_publishes() -> int:
@@ -65,3 +73,20 @@ def run() -> None:
     said = ", ".join(f"{n} {what}" for what, n in gone.items() if n)
     if said:
         log.info("forgot what is past keeping: %s", said)
+
+
+def _forget_notifications() -> int:
+    """The finished notifications (sent, or given up) of a player and item but the newest, and
+    but those keeping a watched state (`kept_state`); a finished one of an item since deleted."""
+    N, Q = db.PlayerNotification, db.PlayerNotification.alias()
+    newest = Q.select(pw.fn.MAX(Q.id)).where(Q.player == N.player, Q.movie == N.movie)
+    with db.write_transaction():
+        return (
+            N.delete()
+            .where(
+                N.state.in_(FINISHED),
+                N.kept_state.is_null(),
+                N.movie.is_null() | (N.id < newest),
+            )
+            .execute()
+        )
