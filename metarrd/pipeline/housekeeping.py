@@ -12,12 +12,19 @@ while it runs (docs/daemon.md, "What the daemon forgets"):
   says where that file went (a publish with nothing to change adds a row too);
 - a player's notifications of an item that were sent or gave up, but the newest (what the player
   was last told of the item: `publish.apply._last_told`, for a move) and those keeping a watched
-  state to give back (`players/kodi_kept.py`).
+  state to give back (`players/kodi_kept.py`);
+- an item's events but its newest `HISTORY_KEPT`, the ones its page lists, and events of no item
+  (a webhook received, players told) older than `EVENT_DAYS`; never the user's edits and locks
+  (`review.*`, read as the user's work: `scan.renames.untouched`, `identify.tv`), the
+  identifications (`identify.*`, read by a stage's catch-up) nor the providers' tests (`probe.*`,
+  the newest of each shown in Settings), nor the newest event (the live updates' cursor: SQLite
+  would give its id again).
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import peewee as pw
 
@@ -29,6 +36,9 @@ log = logging.getLogger(__name__)
 EVERY_SECONDS = 6 * 3600.0  # how often a running daemon forgets
 JOB_DAYS = 30.0
 PUBLISHES_KEPT = 10  # an item's page lists its 10 newest publishes
+HISTORY_KEPT = 50  # an item's page lists its 50 newest events (web/queries.history)
+EVENT_DAYS = 30.0  # past the Health page's errors per day (two weeks)
+EVENTS_KEPT = ("review.", "identify.", "probe.")  # kinds read as data: never forgotten
 FINISHED = ("sent", "failed")  # a notification's states once nothing more is done with it
 
 
@@ -38,6 +48,7 @@ def forget_old() -> dict[str, int]:
         "jobs": jobs.prune(JOB_DAYS),
         "publishes": _forget_publishes(),
         "notifications": _forget_notifications(),
+        "events": _forget_events(),
     }
 
 
@@ -87,6 +98,36 @@ def _forget_notifications() -> int:
                 N.state.in_(FINISHED),
                 N.kept_state.is_null(),
                 N.movie.is_null() | (N.id < newest),
+            )
+            .execute()
+        )
+
+
+def _forget_events() -> int:
+    """An item's events beyond its `HISTORY_KEPT` newest, and events of no item older than
+    `EVENT_DAYS`; none of the kinds `EVENTS_KEPT`, nor the newest of all."""
+    E, Q = db.Event, db.Event.alias()
+    crowded = Q.select(Q.movie).where(Q.movie.is_null(False))
+    crowded = crowded.group_by(Q.movie).having(pw.fn.COUNT(Q.id) > HISTORY_KEPT)
+    last_kept = (
+        Q.select(Q.id)
+        .where(Q.movie == E.movie)
+        .order_by(Q.id.desc())
+        .limit(1)
+        .offset(HISTORY_KEPT - 1)
+    )
+    cutoff = db.now() - timedelta(days=EVENT_DAYS)
+    with db.write_transaction():
+        newest = E.select(pw.fn.MAX(E.id)).scalar()
+        if newest is None:
+            return 0
+        return (
+            E.delete()
+            .where(
+                *[~E.kind.startswith(kind) for kind in EVENTS_KEPT],
+                E.id < newest,
+                (E.movie.in_(crowded) & (E.id < last_kept))
+                | (E.movie.is_null() & (E.created_at < cutoff)),
             )
             .execute()
         )

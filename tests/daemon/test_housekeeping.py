@@ -110,3 +110,37 @@ def test_an_item_published_again_and_again_keeps_the_publishes_its_page_lists(
         assert "Edited, time 24." in built.path(f"{built.base}.nfo").read_text()
     finally:
         rt.close()
+
+
+def test_events_are_kept_as_many_as_an_items_page_lists_and_the_users_work_for_good(
+    config_factory,
+):
+    """Every scan, publish, webhook and player told added an event for good (eight a Radarr
+    upgrade): the Activity page and each scan's "said once" look-ups read a table that grew
+    with every upgrade. An item keeps the events its page lists, and the user's edits always:
+    they are read as the user's work (an item with them is never merged into another)."""
+    from metarrd.scan.renames import untouched
+
+    rt = open_runtime(config_factory())
+    try:
+        built = build_enriched(rt)
+        item = built.movie.id
+        db.record_event("review.edited", "plot edited", movie=item, field="plot")
+        db.record_event("identify.done", "identified", movie=item)
+        E = db.Event
+        for cycle in range(housekeeping.HISTORY_KEPT + 10):
+            db.Movie.update(plot=f"Edited, time {cycle}.").where(db.Movie.id == item).execute()
+            publish_item(rt, built.reload())  # its publish.done
+            db.record_event("webhook.received", f"Radarr: Download ({cycle})")  # of no item
+            E.update(created_at=_ago(housekeeping.EVENT_DAYS + 1)).where(
+                E.kind == "webhook.received", E.message == f"Radarr: Download ({cycle - 1})"
+            ).execute()  # a month passes between two upgrades
+            housekeeping.forget_old()
+            assert E.select().where(E.movie == item).count() <= housekeeping.HISTORY_KEPT + 2
+            assert E.select().where(E.movie.is_null()).count() <= 2, cycle
+        kinds = [e.kind for e in E.select().where(E.movie == item).order_by(E.id)]
+        assert kinds[:2] == ["review.edited", "identify.done"]
+        assert kinds[2:] == ["publish.done"] * housekeeping.HISTORY_KEPT
+        assert not untouched(item)  # the user's edit is still theirs
+    finally:
+        rt.close()
