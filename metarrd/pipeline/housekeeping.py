@@ -11,8 +11,9 @@ while it runs (docs/daemon.md, "What the daemon forgets"):
   (`web/queries.history`); one that copied a file of the user's into the cache stays, since it
   says where that file went (a publish with nothing to change adds a row too);
 - a player's notifications of an item that were sent or gave up, but the newest (what the player
-  was last told of the item: `publish.apply._last_told`, for a move) and those keeping a watched
-  state to give back (`players/kodi_kept.py`);
+  was last told of the item: `publish.apply._last_told`, for a move) and those holding kept state
+  still read (`players/kodi_kept.py`: a watched state to give back; the NFO tags Kodi read, of
+  which the newest row's alone counts);
 - an item's events but its newest `HISTORY_KEPT`, the ones its page lists, and events of no item
   (a webhook received, players told) older than `EVENT_DAYS`; never the user's edits and locks
   (`review.*`, read as the user's work: `scan.renames.untouched`, `identify.tv`), the
@@ -28,7 +29,7 @@ from datetime import timedelta
 
 import peewee as pw
 
-from metarrd import db
+from metarrd import db, dbrows
 from metarrd.pipeline import jobs
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,8 @@ HISTORY_KEPT = 50  # an item's page lists its 50 newest events (web/queries.hist
 EVENT_DAYS = 30.0  # past the Health page's errors per day (two weeks)
 EVENTS_KEPT = ("review.", "identify.", "probe.")  # kinds read as data: never forgotten
 FINISHED = ("sent", "failed")  # a notification's states once nothing more is done with it
+# kept-state entries of which only the newest row's is read (players/kodi_kept._kept)
+LATEST_WINS = frozenset({"nfo_tags", "movie", "show_refresh"})
 
 
 def forget_old() -> dict[str, int]:
@@ -88,19 +91,49 @@ def run() -> None:
 
 def _forget_notifications() -> int:
     """The finished notifications (sent, or given up) of a player and item but the newest, and
-    but those keeping a watched state (`kept_state`); a finished one of an item since deleted."""
-    N, Q = db.PlayerNotification, db.PlayerNotification.alias()
-    newest = Q.select(pw.fn.MAX(Q.id)).where(Q.player == N.player, Q.movie == N.movie)
+    but those holding kept state a later row of theirs does not replace
+    (`_still_read`); a finished one of an item since deleted."""
+    N = db.PlayerNotification
     with db.write_transaction():
-        return (
-            N.delete()
-            .where(
-                N.state.in_(FINISHED),
-                N.kept_state.is_null(),
-                N.movie.is_null() | (N.id < newest),
-            )
-            .execute()
+        gone = [
+            i
+            for (i,) in N.select(N.id)
+            .where(N.movie.is_null(), N.state.in_(FINISHED), N.kept_state.is_null())
+            .tuples()
+        ]
+        crowded = (
+            N.select(N.player, N.movie)
+            .where(N.movie.is_null(False))
+            .group_by(N.player, N.movie)
+            .having(pw.fn.COUNT(N.id) > 1)
         )
+        rows = (
+            N.select(N.id, N.player, N.movie, N.state, N.kept_state)
+            .join(crowded, on=(N.player == crowded.c.player_id) & (N.movie == crowded.c.movie_id))
+            .order_by(N.player, N.movie, N.id.desc())
+            .tuples()
+        )
+        group, later = None, set()
+        for row_id, player, movie, state, kept in rows.iterator():
+            if (player, movie) != group:  # its newest row: what the player was last told
+                group, later = (player, movie), set(_names(kept))
+                continue
+            if state in FINISHED and not _still_read(kept, later):
+                gone.append(row_id)
+            later.update(_names(kept))
+        dbrows.delete_all(N._meta.table_name, "id", gone)
+    return len(gone)
+
+
+def _names(kept) -> list[str]:
+    return [k for e in kept or () if isinstance(e, dict) for k in e]
+
+
+def _still_read(kept, later: set[str]) -> bool:
+    """Whether a row's `kept_state` is read (players/kodi_kept.py): a watched state (`file`,
+    `show` entries, read from every row of the item) or a latest-wins entry (`nfo_tags`,
+    `movie`, `show_refresh`) no later row of the player and item holds."""
+    return any(name not in LATEST_WINS or name not in later for name in _names(kept))
 
 
 def _forget_events() -> int:
