@@ -142,9 +142,18 @@ def files_of(movie_id: Any) -> tuple[set[str], set[str]]:
     return files, previews
 
 
-def remove_unused(cache_dir: Path, previews_dir: Path, files: set[str], previews: set[str]) -> int:
+def remove_unused(
+    cache_dir: Path,
+    previews_dir: Path,
+    files: set[str],
+    previews: set[str],
+    *,
+    not_for: pw.Query | None = None,
+) -> int:
     """Remove those of `files` (cache paths) and `previews` that no row refers to any more (an
-    item that went took its rows with it); returns how many. A file another item, an actor or a
+    item that went took its rows with it); returns how many. `not_for`: a query of the ids of
+    items whose candidates keep no file (missing for months: `pipeline.housekeeping`), asked
+    under the lock (one found again meanwhile keeps its files). A file another item, an actor or a
     candidate still uses stays (the cache is shared by content), and so does anything outside
     the cache and previews folders (the user's library is never touched here), and the copies
     of the user's files a publish replaced (a shared cache's `backup/`), which stay for good.
@@ -195,7 +204,7 @@ def remove_unused(cache_dir: Path, previews_dir: Path, files: set[str], previews
                 people, after = forget_unlinked_actors(after or 0)
                 files = files | people
             files = _in_cache(cache_dir, files)
-            for name in sorted(files - _files_in_use(files)):
+            for name in sorted(files - _files_in_use(files, not_for)):
                 path = Path(name)
                 if _unlink(path):
                     removed += 1
@@ -359,9 +368,10 @@ def _chunks(values: set[str], size: int = 500) -> list[list[str]]:
     return [ordered[i : i + size] for i in range(0, len(ordered), size)]
 
 
-def _files_in_use(files: set[str]) -> set[str]:
+def _files_in_use(files: set[str], not_for: pw.Query | None = None) -> set[str]:
     """Those of the cache `files` a cache row, an actor or a downloaded or selected candidate
-    (by content and type: `<type>/<xx>/<sha256>.<ext>`) still uses."""
+    (by content and type: `<type>/<xx>/<sha256>.<ext>`; not one of the items `not_for`) still
+    uses."""
     from metarrd import db
 
     C, A = db.CacheImageFile, db.ArtworkCandidate
@@ -373,7 +383,9 @@ def _files_in_use(files: set[str]) -> set[str]:
         used.update(p for (p,) in actors.where(db.Actor.image_cache_path.in_(chunk)).tuples())
     for chunk in _chunks({digest for digest, _type in by_content}):
         rows = A.select(A.content_hash, A.asset_type).where(
-            A.content_hash.in_(chunk), A.is_downloaded | A.is_selected
+            A.content_hash.in_(chunk),
+            A.is_downloaded | A.is_selected,
+            *([~A.movie.in_(not_for)] if not_for is not None else []),
         )
         used.update(by_content[key] for key in rows.tuples() if key in by_content)
     return used

@@ -100,7 +100,7 @@ def _run(rt: Runtime, role: str) -> int:
             except Exception:
                 log.exception("checking the job workers failed")
             if time.monotonic() >= forget_at:
-                housekeeping.run()
+                housekeeping.run(config)
                 forget_at = time.monotonic() + housekeeping.EVERY_SECONDS
         beat(consumer, watcher, role)
     if watcher is not None:
@@ -257,7 +257,7 @@ def recover(rt: Runtime, *, requeue: bool = True) -> None:
                 remove_stale_temp_files(d)
     if not requeue:
         return
-    housekeeping.run()
+    housekeeping.run(config)
     resent = jobs.requeue_interrupted()
     if resent:
         log.info("%d queued jobs picked up again", resent)

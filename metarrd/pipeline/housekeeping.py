@@ -19,7 +19,13 @@ while it runs (docs/daemon.md, "What the daemon forgets"):
   (`review.*`, read as the user's work: `scan.renames.untouched`, `identify.tv`), the
   identifications (`identify.*`, read by a stage's catch-up) nor the providers' tests (`probe.*`,
   the newest of each shown in Settings), nor the newest event (the live updates' cursor: SQLite
-  would give its id again).
+  would give its id again);
+- the pictures downloaded from the providers for an item missing (its video gone) for
+  `MISSING_DAYS`: their cache rows, and the files no other row names (`cache.remove_unused`). A
+  NAS's owner who deletes what they watched kept every deleted movie's full-size pictures for
+  good, megabytes each. Its data stays, and its candidates (with their previews): back, its
+  next publish downloads what it selected again (`publish.sources.asset_image`). The user's own
+  (found in the library, uploaded, or from an address they gave) never go.
 """
 
 from __future__ import annotations
@@ -29,8 +35,10 @@ from datetime import timedelta
 
 import peewee as pw
 
-from metarrd import db, dbrows
+from metarrd import cache, db, dbrows
+from metarrd.config import Config
 from metarrd.pipeline import jobs
+from metarrd.user_urls import PROVIDER as USER_PROVIDER
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +47,18 @@ JOB_DAYS = 30.0
 PUBLISHES_KEPT = 10  # an item's page lists its 10 newest publishes
 HISTORY_KEPT = 50  # an item's page lists its 50 newest events (web/queries.history)
 EVENT_DAYS = 30.0  # past the Health page's errors per day (two weeks)
+MISSING_DAYS = 90.0  # an item missing this long gives back the pictures it downloaded
 EVENTS_KEPT = ("review.", "identify.", "probe.")  # kinds read as data: never forgotten
 FINISHED = ("sent", "failed")  # a notification's states once nothing more is done with it
 # kept-state entries of which only the newest row's is read (players/kodi_kept._kept)
 LATEST_WINS = frozenset({"nfo_tags", "movie", "show_refresh"})
 
 
-def forget_old() -> dict[str, int]:
-    """Forget what is past keeping; returns how many rows of each table went."""
+def forget_old(config: Config | None = None) -> dict[str, int]:
+    """Forget what is past keeping; returns how many rows of each table went (and, with the
+    `config`, how many cache files of long-missing items)."""
     return {
+        "pictures of missing items": _forget_missing_pictures(config),
         "jobs": jobs.prune(JOB_DAYS),
         "publishes": _forget_publishes(),
         "notifications": _forget_notifications(),
@@ -76,11 +87,11 @@ def _forget_publishes() -> int:
         )
 
 
-def run() -> None:
+def run(config: Config) -> None:
     """`forget_old`, said in the log; a failure (a busy or gone database) is logged and left
     for the next time: the daemon goes on."""
     try:
-        gone = forget_old()
+        gone = forget_old(config)
     except Exception:
         log.exception("forgetting old rows failed; tried again in %d h", EVERY_SECONDS // 3600)
         return
@@ -164,3 +175,41 @@ def _forget_events() -> int:
             )
             .execute()
         )
+
+
+def _forget_missing_pictures(config: Config | None) -> int:
+    """The provider pictures of the items missing for `MISSING_DAYS` (`updated_at`: when it was
+    marked missing, or later): their cache rows go and their candidates are no longer
+    downloaded, in one transaction; then the files no row names any more. Returns how many
+    files went. Not while the cache does not answer (a hung mount)."""
+    if config is None or cache.unanswered(config.cache_dir):
+        return 0
+    M, C, A = db.Movie, db.CacheImageFile, db.ArtworkCandidate
+    long_gone = M.select(M.id).where(
+        M.missing, M.updated_at < db.now() - timedelta(days=MISSING_DAYS)
+    )
+    with db.write_transaction():
+        rows = list(
+            C.select(C.id, C.movie, C.file_path, C.file_hash)
+            .where(
+                C.movie.in_(long_gone),
+                C.actor.is_null(),
+                C.source_type == "provider",
+                C.provider_name != USER_PROVIDER,
+            )
+            .tuples()
+        )
+        if not rows:
+            return 0
+        dbrows.delete_all(C._meta.table_name, "id", [row_id for row_id, *_ in rows])
+        hashes: dict[int, set[str]] = {}
+        for _id, movie, _path, digest in rows:
+            hashes.setdefault(movie, set()).add(digest)
+        for movie, digests in hashes.items():
+            A.update(is_downloaded=False).where(
+                A.movie == movie, A.content_hash.in_(sorted(digests))
+            ).execute()
+    files = {path for _, _, path, _ in rows}
+    return cache.remove_unused(
+        config.cache_dir, config.previews_dir, files, set(), not_for=long_gone
+    )
