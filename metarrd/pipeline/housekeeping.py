@@ -66,6 +66,19 @@ def forget_old(config: Config | None = None) -> dict[str, int]:
     }
 
 
+def run(config: Config) -> None:
+    """`forget_old`, said in the log; a failure (a busy or gone database) is logged and left
+    for the next time: the daemon goes on."""
+    try:
+        gone = forget_old(config)
+    except Exception:
+        log.exception("forgetting old rows failed; tried again in %d h", EVERY_SECONDS // 3600)
+        return
+    said = ", ".join(f"{n} {what}" for what, n in gone.items() if n)
+    if said:
+        log.info("forgot what is past keeping: %s", said)
+
+
 def _forget_publishes() -> int:
     """An item's publish log beyond its `PUBLISHES_KEPT` newest rows, but those that copied
     a file of the user's. One statement, with no window function (SQLite before 3.25)."""
@@ -85,19 +98,6 @@ def _forget_publishes() -> int:
             .where(P.movie.in_(crowded), P.backed_up == nothing_of_yours, P.id < last_kept)
             .execute()
         )
-
-
-def run(config: Config) -> None:
-    """`forget_old`, said in the log; a failure (a busy or gone database) is logged and left
-    for the next time: the daemon goes on."""
-    try:
-        gone = forget_old(config)
-    except Exception:
-        log.exception("forgetting old rows failed; tried again in %d h", EVERY_SECONDS // 3600)
-        return
-    said = ", ".join(f"{n} {what}" for what, n in gone.items() if n)
-    if said:
-        log.info("forgot what is past keeping: %s", said)
 
 
 def _forget_notifications() -> int:
