@@ -182,6 +182,26 @@ def test_a_dead_worker_is_restarted_transparently(sample):
     assert read_stream_details(path).video[0].codec == "h264"
 
 
+@pytest.mark.parametrize("setting", ["LC_ALL=C", "LC_ALL=POSIX"])
+def test_a_non_ascii_name_is_read_under_the_c_locale(sample, monkeypatch, setting):
+    """A NAS or a systemd unit with `LC_ALL=C` (or `POSIX`): every video with a name out of
+    ASCII (`Amélie (2001).mkv`, `千と千尋の神隠し (2001).mkv`) was "MediaInfo could not read it
+    (An error occured while opening ...)", and got no stream details. Python reads the names
+    as UTF-8 in that locale (its UTF-8 mode), but libmediainfo turns the name back into bytes
+    by the C library's locale, which in `C` knows ASCII alone."""
+    for name in ("LANG", "LC_ALL", "LC_CTYPE"):
+        monkeypatch.delenv(name, raising=False)
+    key, value = setting.split("=")
+    monkeypatch.setenv(key, value)
+    worker = streams._Worker()  # started in this environment, as the daemon's would be
+    try:
+        for name in ("Amélie (2001).mkv", "千と千尋の神隠し (2001).mkv", "Ænima.mkv"):
+            details = worker.parse(sample("hevc_hdr10.mkv", f"{setting}/{name}"))
+            assert details.video[0].codec == "hevc", name
+    finally:
+        worker.stop()
+
+
 def test_stacked_parts_add_up_their_durations(sample):
     parts = [sample("h264_aac_mono.mp4", "Movie cd1.mp4"), sample("xvid_mp3.avi", "Movie cd2.avi")]
 

@@ -9,6 +9,7 @@ turns MediaInfo's tracks into StreamDetails with Kodi's names (metarrd.scan.kodi
 from __future__ import annotations
 
 import json
+import locale
 import math
 import os
 import re
@@ -35,9 +36,33 @@ from metarrd.scan.streams import (
     VideoStream,
 )
 
+# Locales whose character set is UTF-8, of which most systems have one: glibc and musl have
+# `C.UTF-8` built in (glibc since 2.35; Debian's and Ubuntu's before that too).
+UTF8_LOCALES = ("C.UTF-8", "C.utf8", "en_US.UTF-8", "UTF-8")
+
+
+def _utf8_names() -> None:
+    """libmediainfo turns the file name it is given back into bytes by the C library's
+    LC_CTYPE: in the `C` locale (`LC_ALL=C` or `POSIX` under systemd, cron, on a NAS), which
+    Python leaves as it is when LC_ALL is set (it reads names as UTF-8 all the same, in its
+    UTF-8 mode), every name out of ASCII failed to open. File names are UTF-8 bytes here (the
+    daemon sends their bytes; os.fsdecode gives them back), so LC_CTYPE is a UTF-8 one."""
+    if sys.getfilesystemencoding() != "utf-8":
+        return  # a Latin-1 locale: its names are its own, as the C library reads them
+    current = locale.setlocale(locale.LC_CTYPE)
+    if "utf" in current.lower().replace("-", ""):
+        return
+    for name in UTF8_LOCALES:
+        try:
+            locale.setlocale(locale.LC_CTYPE, name)
+            return
+        except locale.Error:
+            continue
+
 
 def serve() -> None:
     """The worker's loop: read requests on stdin, answer on the original stdout."""
+    _utf8_names()
     answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # anything libmediainfo prints goes to stderr, not into the protocol
     for line in sys.stdin:
