@@ -56,12 +56,18 @@ def _key(limit: Limit, client: str) -> str:
 def reserve(limit: Limit, client: str) -> int | Refusal:
     """Record an attempt by `client` and return its id, or a Refusal when `client` already has
     `limit.per_client` attempts in the window, or every client together is past the overall cap
-    and the last attempt is recent. Count and record are one write transaction."""
+    and the last attempt is recent. Count and record are one write transaction. Times are the
+    wall clock's (the rows are shared by the web's workers and hosts); one that went back makes
+    the attempts recorded before it count as made now."""
     F = db.LoginFailure
     key = _key(limit, client)
     now = time.time()
     since = now - limit.window
     with db.write_transaction():
+        # an attempt recorded later than now was made before the clock went back (NTP set a
+        # board's clock, that had run ahead, back by hours): it counts as made now, so that a
+        # refusal lasts at most the window, not the window and the hours the clock went back
+        F.update(at=now).where(F.at > now).execute()
         F.delete().where(F.at < since).execute()
         mine = F.select(F.at).where(F.addr == key, F.at >= since).order_by(F.at)
         recent = [row.at for row in mine]

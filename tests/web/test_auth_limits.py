@@ -255,3 +255,21 @@ def test_refused_logins_do_not_flood_the_log(public_app, caplog, monkeypatch):
         "web login from 203.0.113.9 refused: too many failures",
         "web login from 203.0.113.9 refused: too many failures (and 29 more since the last line)",
     ]
+
+
+def test_a_clock_set_back_does_not_lock_the_admin_out_for_longer_than_the_window(
+    public_app, monkeypatch
+):
+    """A board without a real-time clock whose time NTP set back three hours (it had run
+    ahead, or booted with a saved time that was): the five failures made before counted as
+    made in the future, so the admin was refused for three hours and a quarter, not at most a
+    quarter of an hour; a failure recorded in the future counts as made now."""
+    c = public_app.test_client()
+    for _ in range(auth.MAX_FAILURES):
+        assert login(c, "nope").status_code == 401
+    monkeypatch.setattr(attempts, "time", ModuleTime(ahead=-3 * 3600))
+    refused = login(c, PASSWORD)
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) <= auth.FAILURE_WINDOW
+    monkeypatch.setattr(attempts, "time", ModuleTime(ahead=-3 * 3600 + auth.FAILURE_WINDOW + 1))
+    assert login(c, PASSWORD).status_code == 303
