@@ -40,6 +40,15 @@ def ago(when: _dt.datetime | None, now: _dt.datetime | None = None) -> str:
     return f"{seconds} s ago"
 
 
+def local_ago(when: _dt.datetime | None, now: _dt.datetime | None = None) -> str:
+    """`ago` for a naive local-time stamp: an item's date added, which is the local wall clock
+    as Kodi's `<dateadded>` is (it was read as UTC: "5 h ago" for a movie found a minute before
+    in New York, "just now" for one of 10 hours before in Auckland)."""
+    if when is None:
+        return ago(None, now)
+    return ago(when.astimezone(_dt.UTC).replace(tzinfo=None), now)
+
+
 def channels_text(channels: int | None) -> str:
     return {1: "mono", 2: "stereo", 6: "5.1", 8: "7.1"}.get(channels or 0, str(channels or "?"))
 

@@ -131,6 +131,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         human_size=formatting.human_size,
         ago=formatting.ago,
+        local_ago=formatting.local_ago,
         field_text=lambda value, name: fields.field_text(name, value),
         field_shown=lambda value, name: fields.field_shown(name, value),
         field_parts=lambda value, name: fields.field_parts(name, value),

@@ -4,10 +4,12 @@ bulk actions that only queue jobs, and a fixed number of SQL statements per page
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
 from metarrd import db
+from metarrd.scan.stage import date_added_from_mtime
 
 
 def titles(html: str) -> list[str]:
@@ -466,3 +468,34 @@ def test_bulk_lock_keeps_the_cast_lock(client, seed):
     client.post("/bulk", {"action": "lock", "ids": [a.id]}, htmx=True)
     locked = db.Movie.get_by_id(a.id).locked_fields
     assert set(locked) == {CAST_LOCK, *FIELD_LABELS} and len(locked) == len(set(locked))
+
+
+@pytest.fixture
+def local_zone(monkeypatch):
+    """The process's local time zone set to a name (TZ, as a systemd unit or a NAS sets it)."""
+
+    def set_zone(name: str) -> None:
+        monkeypatch.setenv("TZ", name)
+        time.tzset()
+
+    yield set_zone
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize(
+    ("zone", "hours_ago"), [("America/New_York", 0), ("Pacific/Auckland", 10), ("UTC", 3)]
+)
+def test_the_added_column_counts_from_the_local_time_the_date_is_in(
+    client, seed, local_zone, zone, hours_ago
+):
+    """A movie's date added is the local wall clock, as Kodi's `<dateadded>` is (the video's
+    mtime in local time, or the NFO's). The table's Added column read it as UTC: in New York
+    a movie found a minute before said "5 h ago", in Auckland one added 10 hours before said
+    "just now" (13 hours ahead of UTC, in the future)."""
+    local_zone(zone)
+    mtime = time.time_ns() - hours_ago * 3600 * 10**9 - 60 * 10**9  # and a minute
+    movie = seed.movie("The Matrix", date_added=date_added_from_mtime(mtime))
+    html = client.hx_get(f"/movies/{movie.id}/row?view=table").get_data(as_text=True)
+    added = re.search(r'class="col-added[^"]*">([^<]*)<', html).group(1)
+    assert added == (f"{hours_ago} h ago" if hours_ago else "1 min ago")
