@@ -35,7 +35,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import peewee as pw
@@ -1587,13 +1587,22 @@ _NFO_FIELDS = {
 }
 
 
+CLOCK_SET_AFTER = datetime(2020, 1, 1, tzinfo=UTC).timestamp()
+"""A wall clock earlier than this has not been set: a board without a real-time clock (a
+Raspberry Pi without fake-hwclock) reads 1970 until its time server answers."""
+
+
 def date_added_from_mtime(mtime_ns: int, now: float | None = None) -> datetime:
     """When a movie without a `<dateadded>` of its own was added, as Kodi decides it by default
     (advancedsettings `<dateadded>1</dateadded>`): the video file's modification time, in local
-    time like Kodi's, the present when the mtime is unset or in the future. Taken once, when the
-    scan first finds the movie, so republishing never changes it."""
+    time like Kodi's, the present when the mtime is unset (0, or before 1970 on a copy from a
+    FAT disk) or in the future. Taken once, when the scan first finds the movie, so
+    republishing never changes it. While the clock is not set (`CLOCK_SET_AFTER`), every mtime
+    is "in the future": the mtime is taken (the present, 1970, was kept for good)."""
     now = time.time() if now is None else now
     seconds = mtime_ns / 1e9
+    if now < CLOCK_SET_AFTER and seconds > 0:
+        now = max(now, seconds)
     stamp = seconds if 0 < seconds <= now else now
     return datetime.fromtimestamp(int(stamp))
 

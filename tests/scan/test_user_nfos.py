@@ -18,7 +18,7 @@ from metarrd import db
 from metarrd.enrich.metadata import merge_fields
 from metarrd.publish import publish_item
 from metarrd.runtime import open_runtime
-from metarrd.scan import scan
+from metarrd.scan import scan, stage
 from metarrd.scan.nfo_read import kodi_date, kodi_datetime, parse_nfo, read_nfo
 from metarrd.scan.stage import date_added_from_mtime
 
@@ -148,6 +148,40 @@ def test_date_added_from_mtime_is_never_in_the_future():
     assert date_added_from_mtime(int(past * 1e9), now=now) == datetime(2020, 1, 1)
     assert date_added_from_mtime(int((now + 86400) * 1e9), now=now) == datetime(2024, 1, 2, 3, 4, 5)
     assert date_added_from_mtime(0, now=now) == datetime(2024, 1, 2, 3, 4, 5)
+
+
+class BootClock:
+    """The `time` module as metarrd.scan.stage sees it on a board without a real-time clock
+    that has not reached its time server yet: it reads 1970, two minutes after booting."""
+
+    def time(self) -> float:
+        return 120.0
+
+    def __getattr__(self, name: str):
+        return getattr(time, name)
+
+
+def test_a_scan_before_the_clock_is_set_takes_the_files_mtime(
+    config_factory, tmp_path, monkeypatch
+):
+    """A Raspberry Pi without a real-time clock (nor fake-hwclock) starts the daemon in 1970,
+    and its first scan runs before NTP sets the clock: each new movie's mtime was "in the
+    future", so its date added was the present, 1970-01-01, kept for good (Kodi's recently
+    added listed them last forever). A clock earlier than any this code runs under is not set:
+    the file's mtime is taken."""
+    library = tmp_path / "movies"
+    folder = library / "Alien (1979)"
+    folder.mkdir(parents=True)
+    shutil.copyfile(SAMPLE, folder / "Alien (1979).mkv")
+    mtime = datetime(2026, 11, 30, 20, 15, 0).timestamp()
+    os.utime(folder / "Alien (1979).mkv", (mtime, mtime))
+    monkeypatch.setattr(stage, "time", BootClock())
+    rt = open_runtime(config_factory(libraries={"Movies": library}))
+    try:
+        assert len(scan(rt).new) == 1
+        assert db.Movie.get().date_added == datetime(2026, 11, 30, 20, 15, 0)
+    finally:
+        rt.close()
 
 
 # --- premiered ----------------------------------------------------------------------------------
