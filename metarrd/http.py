@@ -651,7 +651,7 @@ class HttpClient:
                     resp.close()
                     raise NotFound(provider, f"not found: {redact(url)}", status=404)
                 if status == 429 or (status == 503 and resp.headers.get("Retry-After")):
-                    asked = _asked_wait(resp.headers.get("Retry-After"))
+                    asked = _asked_wait(resp.headers.get("Retry-After"), resp.headers.get("Date"))
                     wait = min(asked, MAX_RETRY_AFTER)
                     what = "rate limited" if status == 429 else "unavailable"
                     # what the host asked, past the wait in this thread: a job that gives up
@@ -908,27 +908,34 @@ def _total_size(resp: requests.Response) -> int | None:
 ASKED_WAIT_MAX = 7 * 86400.0  # a Retry-After past this (a week) is taken as this
 
 
-def _asked_wait(value: str | None) -> float:
+def _asked_wait(value: str | None, sent: str | None = None) -> float:
     """The wait a `Retry-After` asks for: seconds or an HTTP-date (RFC 9110 §10.2.3), at least
     1 s (0, missing, a past date or nonsense), at most ASKED_WAIT_MAX: `inf`, `1e308` or a
     300-digit number (a broken host's) was read as that many seconds, and said so in the job's
-    message."""
+    message. A date is counted from the answer's `Date` (`sent`: when the host wrote it), else
+    from this clock: one days behind (a board without a real-time clock before NTP set it)
+    waited those days too."""
     text = (value or "").strip()
     try:
         if text and not text.replace(".", "", 1).isdigit():
             raise ValueError(text)  # delay-seconds is digits: not `inf`, `nan`, `1e308`, `-5`
         seconds = min(float(text), ASKED_WAIT_MAX) if text else 1.0
     except (ValueError, OverflowError):
-        try:
-            when = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            when = None
-        if when is not None and when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds() if when else 1.0
+        when = _http_date(text)
+        now = _http_date(sent) or datetime.now(UTC)
+        seconds = (when - now).total_seconds() if when else 1.0
     if math.isnan(seconds):
         seconds = 1.0
     return min(max(seconds, 1.0), ASKED_WAIT_MAX)
+
+
+def _http_date(text: str | None) -> datetime | None:
+    """An HTTP-date header's moment (UTC when it names no zone), None for none or nonsense."""
+    try:
+        when = email.utils.parsedate_to_datetime(text or "")
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
 
 
 def shown_host(url: str) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import email.utils
 import gzip
 import io
 import os
 import ssl
 import threading
 import time
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -929,3 +931,30 @@ def test_a_hosts_retry_after_is_forgotten_once_over_and_kept_while_it_lasts(serv
     now[0] += 1
     assert client.host_wait(f"{server}/busy") == 0
     assert list(client._not_before) == ["u0@127.0.0.1:" + port]
+
+
+class ClockBehind:
+    """`datetime` as metarrd.http sees it on a board that booted with the time it saved days
+    ago (fake-hwclock) and has not reached its time server yet: three days behind."""
+
+    @staticmethod
+    def now(tz=None):
+        return datetime.now(tz) - timedelta(days=3)
+
+    def __getattr__(self, name):
+        return getattr(datetime, name)
+
+
+def test_a_retry_after_date_is_counted_from_the_hosts_date_not_our_clock(
+    server, client, waits, monkeypatch
+):
+    """A Retry-After given as a date two minutes ahead, read on a board whose clock is three
+    days behind: the wait was three days and two minutes (the job held for a week's cap, or
+    its retries' 6 hours). RFC 9110's Date says when the host wrote the answer: the wait is
+    the one from it to the date asked, whatever this clock says."""
+    monkeypatch.setattr(http, "datetime", ClockBehind())
+    then = email.utils.formatdate(time.time() + 120, usegmt=True)
+    Scripted.script["/d"] = [(429, {"Retry-After": then}, b"{}")]
+    with pytest.raises(ProviderUnavailable) as err:
+        client.get_json(f"{server}/d", provider="tmdb")
+    assert 100 <= err.value.retry_after <= 120
