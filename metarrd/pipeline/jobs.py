@@ -462,6 +462,8 @@ def resend_stranded(older_than: float) -> int:
     from the job after the last one read, so every queued job is looked at; it reads the next
     jobs too only while it finds stranded ones (Redis restarted without its data: all of them
     are sent in one look, as the workers' start sends them)."""
+    if back := clock_went_back():
+        bring_forward(back)
     if queue.pending_messages() >= STRANDED_BATCH:
         return 0
     cutoff = db.now() - timedelta(seconds=older_than)
@@ -497,6 +499,47 @@ def resend_stranded(older_than: float) -> int:
     if sent:
         log.warning("%d queued jobs had no message (a worker died while queueing); sent", sent)
     return sent
+
+
+CLOCK_BACK_SECONDS = 60.0  # the wall clock going back by this much is stepped, not slewed
+_clock: dict[str, float] = {}  # "offset": time.time() - time.monotonic() at the last look
+
+
+def clock_went_back() -> float:
+    """How many seconds the wall clock went back since this process's last look (0: it did not,
+    or by less than CLOCK_BACK_SECONDS): NTP setting back the clock of a board without a
+    real-time clock, whose saved time, or own clock, ran ahead. The monotonic clock is the
+    yardstick: it never moves but forward."""
+    offset = time.time() - time.monotonic()
+    last = _clock.get("offset", offset)
+    _clock["offset"] = offset
+    back = last - offset
+    return back if back >= CLOCK_BACK_SECONDS else 0.0
+
+
+def bring_forward(seconds: float) -> None:
+    """After the wall clock went back by `seconds`: what waits for a time of the old clock (a
+    retry's or a notification's `due`, the queue's schedule of messages: a retry, an item found
+    busy) waits as much less, never past now; it had waited the hours the clock went back too.
+    On a queue several hosts share, the other hosts' waits come as much sooner too (never
+    before now): an early retry at worst, where the waits this host set were hours too long."""
+    now = time.time()
+    moved = 0
+    with db.write_transaction():
+        for job in db.Job.select(db.Job.id, db.Job.payload).where(db.Job.state == QUEUED):
+            due = (job.payload or {}).get("due")
+            if isinstance(due, int | float) and due > now:
+                payload = {**job.payload, "due": max(now, due - seconds)}
+                db.Job.update(payload=payload).where(db.Job.id == job.id).execute()
+                moved += 1
+    messages = queue.bring_schedule_forward(seconds, now)
+    log.warning(
+        "the clock went back %.0f s: %d waiting jobs and %d scheduled messages brought forward "
+        "as much",
+        seconds,
+        moved,
+        messages,
+    )
 
 
 def send_again(job: db.Job) -> None:

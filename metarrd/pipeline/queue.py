@@ -147,6 +147,21 @@ def refused(exc: BaseException) -> bool:
     return isinstance(exc, RedisError)
 
 
+def bring_schedule_forward(seconds: float, now: float) -> int:
+    """Every scheduled message `seconds` sooner, not before `now` (time.time()): the wall clock
+    went back by that much (`jobs.bring_forward`). Each is taken out of the schedule and put
+    back with its new time; one lost between the two (the process killed) leaves its job
+    without a message, which the look for stranded jobs sends again. Returns how many."""
+    floor = datetime.fromtimestamp(now, UTC).replace(tzinfo=None)
+    everything = floor + timedelta(days=3650) + timedelta(seconds=seconds)
+    tasks = huey.read_schedule(everything)
+    for task in tasks:
+        if task.eta is not None:
+            task.eta = max(floor, task.eta - timedelta(seconds=seconds))
+        huey.add_schedule(task)
+    return len(tasks)
+
+
 def flush() -> None:
     """Drop every message and scheduled retry; the jobs table is re-read afterwards."""
     huey.storage.flush_queue()

@@ -941,3 +941,48 @@ def test_a_folder_renamed_by_hand_is_told_to_the_players_without_a_publish(
         assert fake_stages.stages() == ["notify"]
     finally:
         rt.close()
+
+
+class WallClock:
+    """The `time` module as metarrd.pipeline.jobs sees it: `time.time()` moved by `ahead`
+    seconds (negative: back), `time.monotonic()` and the rest the real module's, as when NTP
+    steps the wall clock of a running daemon."""
+
+    def __init__(self) -> None:
+        self.ahead = 0.0
+
+    def time(self) -> float:
+        return time.time() + self.ahead
+
+    def __getattr__(self, name: str):
+        return getattr(time, name)
+
+
+def test_a_clock_set_back_does_not_hold_a_retry_for_the_hours_it_went_back(
+    queued_rt, fake_stages, make_movie, drain, monkeypatch
+):
+    """A board whose clock had run ahead, set back three hours by NTP while an enrich waited
+    30 s for its retry (TMDB down): the retry's message (in the queue's schedule) and the job's
+    due time were the old clock's, so the retry waited 3 h 30 s. The lease heartbeat's look
+    (`resend_stranded`) sees the wall clock go back against the monotonic one and brings what
+    waits forward by as much."""
+    clock = WallClock()
+    monkeypatch.setattr(jobs, "time", clock)
+    monkeypatch.setattr(jobs, "_clock", {})  # this test's looks alone, and no later test's
+    movie = make_movie(queued_rt, identification_status=db.IDENTIFIED)
+    fake_stages.raises["enrich"] = ProviderUnavailable("tmdb", "HTTP 503 after 4 retries")
+    job = jobs.enqueue_enrich(movie.id)
+    drain()  # run, failed: its retry in the schedule
+    assert "retry 1 in 30s" in db.Job.get_by_id(job.id).message
+    (before,) = [t.eta for t in huey.scheduled() if t.args == (job.id,)]
+    due = db.Job.get_by_id(job.id).payload["due"]
+    jobs.resend_stranded(60)  # a heartbeat's look before the clock moves
+
+    clock.ahead = -3 * 3600
+    jobs.resend_stranded(60)  # the next look
+    (after,) = [t.eta for t in huey.scheduled() if t.args == (job.id,)]
+    assert abs(before - after - timedelta(hours=3)) < timedelta(seconds=1)  # stored as floats
+    assert db.Job.get_by_id(job.id).payload["due"] == pytest.approx(due - 3 * 3600)
+
+    jobs.resend_stranded(60)  # a look after: the clock has not gone back again
+    assert [t.eta for t in huey.scheduled() if t.args == (job.id,)] == [after]
