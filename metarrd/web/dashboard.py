@@ -7,6 +7,7 @@ library can show it (it lists movies and shows, never an episode)."""
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 from dataclasses import dataclass
 
 import peewee as pw
@@ -144,19 +145,31 @@ def tv_chart(counts: TvCounts) -> charts.BarChart:
 
 
 def errors_per_day(days: int = DAYS) -> list[tuple[_dt.date, int]]:
+    """Error events on each of the last `days` days, today last: the days of this machine's
+    time zone (TZ), midnight to midnight, a DST change's 23 or 25 hours included. They were
+    UTC's: with `TZ=Asia/Kolkata` an error at 00:10 counted on the day before, and in New York
+    the evening's last column was tomorrow. Events are stored in UTC: each day is counted
+    between its two local midnights, in UTC."""
     E = db.Event
-    today = db.now().date()
+    today = _dt.date.today()
     start = today - _dt.timedelta(days=days - 1)
-    counts = dict(  # the day as text: SQLite's DATE() is text, PostgreSQL's a date
-        E.select(pw.fn.DATE(E.created_at).cast("TEXT").coerce(False), pw.fn.COUNT(E.id))
-        .where(E.level == "error", E.created_at >= _dt.datetime.combine(start, _dt.time()))
-        .group_by(pw.fn.DATE(E.created_at))
-        .tuples()
-    )
-    return [
-        (start + _dt.timedelta(days=i), int(counts.get(str(start + _dt.timedelta(days=i)), 0)))
-        for i in range(days)
+    bounds = [_utc_midnight(start + _dt.timedelta(days=i)) for i in range(days + 1)]
+    counts = [
+        pw.fn.SUM(pw.Case(None, [((E.created_at >= low) & (E.created_at < high), 1)], 0))
+        for low, high in itertools.pairwise(bounds)
     ]
+    row = (
+        E.select(*counts)
+        .where(E.level == "error", E.created_at >= bounds[0], E.created_at < bounds[-1])
+        .tuples()
+        .first()
+    )
+    return [(start + _dt.timedelta(days=i), int((row or ())[i] or 0)) for i in range(days)]
+
+
+def _utc_midnight(day: _dt.date) -> _dt.datetime:
+    """The local midnight that starts `day`, as the naive UTC the database keeps."""
+    return _dt.datetime.combine(day, _dt.time()).astimezone(_dt.UTC).replace(tzinfo=None)
 
 
 @bp.get("/health")
