@@ -32,7 +32,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -533,12 +533,16 @@ def bring_forward(seconds: float) -> None:
                 db.Job.update(payload=payload).where(db.Job.id == job.id).execute()
                 moved += 1
     messages = queue.bring_schedule_forward(seconds, now)
+    from metarrd.players import bring_forward as notifications_forward  # only where needed
+
+    told = notifications_forward(seconds, datetime.fromtimestamp(now, UTC).replace(tzinfo=None))
     log.warning(
-        "the clock went back %.0f s: %d waiting jobs and %d scheduled messages brought forward "
-        "as much",
+        "the clock went back %.0f s: %d waiting jobs, %d scheduled messages and %d player "
+        "notifications brought forward as much",
         seconds,
         moved,
         messages,
+        told,
     )
 
 

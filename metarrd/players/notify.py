@@ -220,6 +220,28 @@ def provider_ids(item: db.Movie) -> tuple[tuple[str, str], ...]:
     return tuple((kind, str(value)) for kind, value in ids if value)
 
 
+def bring_forward(seconds: float, now: datetime) -> int:
+    """After the wall clock went back by `seconds` (`jobs.bring_forward`; `now`: naive UTC, as
+    `db.now()`): the pending and checking rows' times, the old clock's, are as much sooner (the
+    next attempt never before now), so their window and back-off count from when they were
+    made; they had waited the hours the clock went back too. Returns how many rows moved."""
+    N = db.PlayerNotification
+    back = timedelta(seconds=seconds)
+    moved = 0
+    with db.write_transaction():
+        rows = N.select(N.id, N.created_at, N.next_attempt_at).where(
+            N.state.in_(["pending", "checking"])
+            & ((N.created_at > now) | (N.next_attempt_at > now))
+        )
+        for row in list(rows):
+            N.update(
+                created_at=row.created_at - back,
+                next_attempt_at=max(now, row.next_attempt_at - back),
+            ).where(N.id == row.id).execute()
+            moved += 1
+    return moved
+
+
 def due_in(rt, now: datetime | None = None) -> float | None:
     """Seconds until the next batch, or look at a `checking` row, is due (0 when one is due
     now); None when nothing is pending or to be looked at."""

@@ -69,6 +69,7 @@ def fake_stages(monkeypatch) -> Recorder:
     import metarrd.identify
     import metarrd.scan  # before the fakes: the scan stage takes names of the real enrich's
     import metarrd.scan.tv  # (which `renames.follow_renames` imports when first called)
+    from metarrd.players import bring_forward
     from metarrd.publish import tell_players_moved  # the real one: it only queues rows
 
     rec = Recorder()
@@ -84,7 +85,11 @@ def fake_stages(monkeypatch) -> Recorder:
     monkeypatch.setitem(
         sys.modules,
         "metarrd.players",
-        types.SimpleNamespace(process_notifications=rec.process_notifications, due_in=rec.due_in),
+        types.SimpleNamespace(
+            process_notifications=rec.process_notifications,
+            due_in=rec.due_in,
+            bring_forward=bring_forward,  # the real one: it only moves rows' times
+        ),
     )
     return rec
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from datetime import timedelta
 from pathlib import Path
 
 from player_fakes import FakeJellyfin, FakeKodi, FakePlex, PlexSection
@@ -358,3 +360,36 @@ def test_a_row_waiting_for_a_player_switched_off_follows_its_item_renamed(make_r
     assert jelly.updates == [
         [{"Path": "/media/movies/Heat (1995)/Heat (1995).mkv", "UpdateType": "Modified"}]
     ]
+
+
+def test_a_clock_set_back_does_not_hold_a_notification_for_the_hours_it_went_back(
+    make_rt, tmp_path, monkeypatch
+):
+    """A published movie's notification waits the 60 s window; NTP then sets the board's clock
+    back three hours. Its row's times were the old clock's: no pass found it due for 3 h 1 min
+    (the daemon's next notify job waited as long), and Kodi showed the movie hours late. The
+    daemon's look that notices the clock going back (`jobs.bring_forward`) brings them
+    forward too."""
+    from metarrd.pipeline import jobs
+
+    class ClockBack:  # metarrd.pipeline.jobs' `time`: the wall clock three hours back
+        def time(self) -> float:
+            return time.time() - 3 * 3600
+
+        def __getattr__(self, name: str):
+            return getattr(time, name)
+
+    root = str(tmp_path / "movies")
+    with FakeKodi() as kodi, FakeJellyfin() as jelly, FakePlex() as plex:
+        rt = make_rt(
+            players(kodi, jelly, plex, root)[1:2],
+            daemon={"notify_window_seconds": 60, "notify_retry_minutes": 30},
+        )
+        queue(add_movie(rt, "A/A.mkv"))
+        back = db.now() - timedelta(hours=3)  # what the clock reads now
+        monkeypatch.setattr(jobs, "time", ClockBack())
+        jobs.bring_forward(3 * 3600)
+        assert due_in(rt, now=back) <= 60
+        (report,) = process_notifications(rt, now=back + timedelta(seconds=61))
+    assert report.sent == 1
+    assert [u[0]["Path"] for u in jelly.updates] == ["/media/movies/A/A.mkv"]
