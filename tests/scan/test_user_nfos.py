@@ -184,6 +184,35 @@ def test_a_scan_before_the_clock_is_set_takes_the_files_mtime(
         rt.close()
 
 
+@pytest.mark.parametrize(
+    "mtime",
+    [0, -1.5, -400 * 86400, 4102444800],  # a copy tool's 0, FAT copies before 1970, 2100
+    ids=["zero", "before-1970", "400-days-before-1970", "2100"],
+)
+def test_an_mtime_unset_or_in_the_future_is_a_file_like_any_other(config_factory, tmp_path, mtime):
+    """Regression guard (stop 48; right already): a video whose mtime is 0 (some copy tools),
+    before 1970 (a copy from an exFAT or FAT disk) or in 2100 is found once, unchanged on
+    every rescan (its size and mtime are compared as they are, not against the clock), and
+    its date added is the scan's time."""
+    library = tmp_path / "movies"
+    video = library / "Alien (1979)" / "Alien (1979).mkv"
+    video.parent.mkdir(parents=True)
+    shutil.copyfile(SAMPLE, video)
+    os.utime(video, (mtime, mtime))
+    rt = open_runtime(config_factory(libraries={"Movies": library}))
+    try:
+        before = datetime.now().replace(microsecond=0)
+        assert len(scan(rt).new) == 1
+        added = db.Movie.get().date_added
+        assert before <= added <= datetime.now()
+        for _ in range(2):
+            result = scan(rt)
+            assert (result.new, result.changed, result.unchanged) == ([], [], 1)
+        assert db.Movie.get().date_added == added
+    finally:
+        rt.close()
+
+
 # --- premiered ----------------------------------------------------------------------------------
 
 
