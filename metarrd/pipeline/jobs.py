@@ -462,8 +462,7 @@ def resend_stranded(older_than: float) -> int:
     from the job after the last one read, so every queued job is looked at; it reads the next
     jobs too only while it finds stranded ones (Redis restarted without its data: all of them
     are sent in one look, as the workers' start sends them)."""
-    if back := clock_went_back():
-        bring_forward(back)
+    follow_the_clock()
     if queue.pending_messages() >= STRANDED_BATCH:
         return 0
     cutoff = db.now() - timedelta(seconds=older_than)
@@ -505,16 +504,21 @@ CLOCK_BACK_SECONDS = 60.0  # the wall clock going back by this much is stepped, 
 _clock: dict[str, float] = {}  # "offset": time.time() - time.monotonic() at the last look
 
 
-def clock_went_back() -> float:
-    """How many seconds the wall clock went back since this process's last look (0: it did not,
-    or by less than CLOCK_BACK_SECONDS): NTP setting back the clock of a board without a
-    real-time clock, whose saved time, or own clock, ran ahead. The monotonic clock is the
-    yardstick: it never moves but forward."""
+def follow_the_clock() -> float:
+    """After the wall clock went back since this process's last look, by CLOCK_BACK_SECONDS or
+    more (NTP setting back the clock of a board without a real-time clock, whose saved time, or
+    own clock, ran ahead): what waits is brought forward as much (`bring_forward`). The
+    monotonic clock is the yardstick: it never moves but forward. The look is taken as done
+    only once that succeeded (a busy database: the next look does it). Returns the seconds the
+    clock went back (0: it did not)."""
     offset = time.time() - time.monotonic()
-    last = _clock.get("offset", offset)
+    back = _clock.get("offset", offset) - offset
+    if back < CLOCK_BACK_SECONDS:
+        back = 0.0
+    else:
+        bring_forward(back)
     _clock["offset"] = offset
-    back = last - offset
-    return back if back >= CLOCK_BACK_SECONDS else 0.0
+    return back
 
 
 def bring_forward(seconds: float) -> None:
