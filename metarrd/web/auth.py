@@ -44,6 +44,7 @@ from flask import (
 )
 from flask.globals import request_ctx
 from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import BadSignature
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from metarrd import db
@@ -180,6 +181,21 @@ class SessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_name(self, app) -> str:
         return cookies.name(cookies.SESSION)  # this instance's own (metarrd/web/cookies.py)
+
+    def open_session(self, app, request):
+        """Flask's, but a cookie signed later than now (the clock went back since) is good
+        (`cookies.loads`): the server's session and its login time say how long it lasts."""
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        raw = request.cookies.get(self.get_cookie_name(app))
+        if not raw:
+            return self.session_class()
+        max_age = app.permanent_session_lifetime.total_seconds()
+        try:
+            return self.session_class(cookies.loads(serializer, raw, max_age))
+        except BadSignature:
+            return self.session_class()
 
 
 def login_required() -> bool:

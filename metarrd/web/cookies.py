@@ -20,8 +20,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
+from typing import Any
 
 from flask import Response, current_app, has_request_context, request
+from itsdangerous import SignatureExpired, URLSafeTimedSerializer
 
 from metarrd.web import clients
 from metarrd.web.hosts import split_host
@@ -50,3 +53,15 @@ def forget_legacy(response: Response) -> Response:
                 legacy, path=path, secure=clients.request_is_https(), httponly=True
             )
     return response
+
+
+def loads(serializer: URLSafeTimedSerializer, raw: str, max_age: float) -> Any:
+    """A signed cookie's value (`serializer.loads(raw, max_age=max_age)`), except that one
+    signed later than now is good: the clock went back since (NTP setting back the clock of a
+    board without a real-time clock, which had run ahead). itsdangerous throws those away
+    ("Signature age < 0"): every browser was logged out, and each page left open refused its
+    next click. Raises BadSignature (SignatureExpired past `max_age`)."""
+    value, signed = serializer.loads(raw, return_timestamp=True)  # the signature alone
+    if time.time() - signed.timestamp() > max_age:
+        raise SignatureExpired("signed too long ago", payload=value, date_signed=signed)
+    return value

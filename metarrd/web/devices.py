@@ -39,7 +39,7 @@ def known_device(password_version: str) -> str | None:
     if not raw or not password_version:
         return None
     try:
-        device = _serializer(password_version).loads(raw, max_age=DAYS * 86400)
+        device = cookies.loads(_serializer(password_version), raw, DAYS * 86400)
     except BadSignature:
         return None
     return device if isinstance(device, str) and device else None

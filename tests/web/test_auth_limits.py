@@ -273,3 +273,24 @@ def test_a_clock_set_back_does_not_lock_the_admin_out_for_longer_than_the_window
     assert int(refused.headers["Retry-After"]) <= auth.FAILURE_WINDOW
     monkeypatch.setattr(attempts, "time", ModuleTime(ahead=-3 * 3600 + auth.FAILURE_WINDOW + 1))
     assert login(c, PASSWORD).status_code == 303
+
+
+def test_the_admins_browser_is_still_known_after_the_clock_went_back(public_app, monkeypatch):
+    """The browser that logged in before is let in past a guesser's lockout at its address
+    (its device cookie). NTP then set the clock back three hours: the cookie, signed "in the
+    future", was thrown away (itsdangerous: "Signature age < 0"), and the guesser's five
+    failures locked the admin out with them."""
+    import itsdangerous.timed
+
+    admin = client(public_app, "192.0.2.1")
+    assert login(admin, PASSWORD).status_code == 303
+    back = ModuleTime(ahead=-3 * 3600)
+    monkeypatch.setattr(itsdangerous.timed, "time", back)  # the cookie's signer's clock
+    monkeypatch.setattr(cookies, "time", back)  # its reader's
+    monkeypatch.setattr(auth, "time", back)
+    monkeypatch.setattr(attempts, "time", back)
+    guesser = client(public_app, "192.0.2.1")
+    for _ in range(auth.MAX_FAILURES):
+        assert login(guesser, "nope").status_code == 401
+    assert login(guesser, PASSWORD).status_code == 429
+    assert login(admin, PASSWORD).status_code == 303

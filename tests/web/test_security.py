@@ -253,6 +253,27 @@ def test_session_expires(public_app, monkeypatch):
     assert c.get("/").status_code == 302
 
 
+def test_a_clock_set_back_keeps_the_session_and_its_forms(public_app, monkeypatch):
+    """NTP set the clock of a board without a real-time clock back three hours (it had run
+    ahead): every browser was logged out, and each page left open refused its next click
+    ("This form was out of date"), since a session cookie signed "in the future" was thrown
+    away (itsdangerous: "Signature age < 0"). The server's session and its login time say
+    how long it lasts; a cookie signed later than now is good."""
+    import itsdangerous.timed
+
+    auth.set_password("correct horse")
+    c = public_app.test_client()
+    login(c, "correct horse")
+    token = token_of(c, "/settings")
+    back = ModuleTime(ahead=-3 * 3600)
+    monkeypatch.setattr(itsdangerous.timed, "time", back)  # the cookie's signer's clock
+    monkeypatch.setattr(cookies, "time", back)  # its reader's
+    monkeypatch.setattr(auth, "time", back)  # the login's age
+    assert c.get("/").status_code == 200
+    assert c.post("/logout", data={"csrf_token": token}).status_code == 303
+    assert c.get("/").status_code == 302
+
+
 def test_changing_the_password_ends_every_session(public_app):
     auth.set_password("correct horse")
     c = public_app.test_client()
