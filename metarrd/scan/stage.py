@@ -981,7 +981,8 @@ def _is_upgrade_of(old: db.Movie, new: db.Movie, root: Path) -> bool:
     nothing of its own lost by merging it into `old` (`_merge_upgrades`)?"""
     if new.kind != db.MOVIE or new.is_disc or len(new.parts or []) > 1 or new.missing:
         return False
-    if new.created_at <= old.created_at or new.locked_fields or new.locked_asset_types:
+    # made after it: a greater id (a clock set back by NTP since had made it "older")
+    if new.id <= old.id or new.locked_fields or new.locked_asset_types:
         return False
     if new.identified_by == "manual" or (
         old.identification_status == db.UNIDENTIFIED

@@ -8,6 +8,7 @@ year by its name."""
 from __future__ import annotations
 
 import os
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -169,6 +170,40 @@ def test_an_upgrade_copied_in_before_the_old_file_went_merges_into_its_item(rt, 
     assert event.movie_id == item.id and f"#{extra.id}" in event.message
 
     assert scan(rt).changed == [] and db.Movie.select().count() == 1  # settled
+
+
+class ClockBack:
+    """`datetime` as metarrd.db sees it (`db.now()`, every row's time): three hours back."""
+
+    @staticmethod
+    def now(tz=None):
+        return datetime.now(tz) - timedelta(hours=3)
+
+    def __getattr__(self, name):
+        return getattr(datetime, name)
+
+
+def test_an_upgrade_copied_in_after_the_clock_went_back_merges_into_its_item(
+    rt, tmp_path, monkeypatch
+):
+    """NTP set the clock back three hours (a board without a real-time clock whose time had
+    run ahead), then Radarr copied an upgrade in beside the movie and deleted the old file:
+    the new file's item, made "before" the old one by the clock, was not taken for its
+    upgrade; the movie went missing with the user's work, and the new file was a movie to
+    identify again. An item made after another is one with a greater id, whatever the clock
+    said."""
+    movies = tmp_path / "movies"
+    item = _scanned(rt, movies, OLD)
+    monkeypatch.setattr(db, "datetime", ClockBack())
+    extra = _copied_in_beside(rt, movies, item)
+    assert extra.created_at < item.created_at  # the clock's word
+    (movies / OLD).unlink()
+
+    report = scan(rt)
+
+    assert report.merged == [extra.id] and report.missing == []
+    after = db.Movie.get_by_id(item.id)
+    assert (after.path, after.tmdb_id, after.plot) == (str(movies / NEW), 27205, "My own words.")
 
 
 def _refused(rt, movies, item, extra):
