@@ -46,7 +46,12 @@ def local_ago(when: _dt.datetime | None, now: _dt.datetime | None = None) -> str
     in New York, "just now" for one of 10 hours before in Auckland)."""
     if when is None:
         return ago(None, now)
-    return ago(when.astimezone(_dt.UTC).replace(tzinfo=None), now)
+    try:
+        utc = when.astimezone(_dt.UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError, OSError):  # a year past 9999 or before 1 in UTC
+        utc = when
+    said = ago(utc, now)
+    return f"on {when:%Y-%m-%d}" if said.startswith("on ") else said  # the local day
 
 
 def channels_text(channels: int | None) -> str:

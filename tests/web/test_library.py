@@ -3,6 +3,7 @@ bulk actions that only queue jobs, and a fixed number of SQL statements per page
 
 from __future__ import annotations
 
+import datetime
 import re
 import time
 
@@ -499,3 +500,16 @@ def test_the_added_column_counts_from_the_local_time_the_date_is_in(
     html = client.hx_get(f"/movies/{movie.id}/row?view=table").get_data(as_text=True)
     added = re.search(r'class="col-added[^"]*">([^<]*)<', html).group(1)
     assert added == (f"{hours_ago} h ago" if hours_ago else "1 min ago")
+
+
+@pytest.mark.parametrize("added", ["2024-05-20 09:00:00", "0001-01-01 12:00:00"])
+def test_an_old_date_added_is_the_local_day_the_nfo_says(client, seed, local_zone, added):
+    """A date added a month back or more is said as its day: with `TZ=Pacific/Auckland` the
+    NFO's `2024-05-20 09:00:00` said "on 2024-05-19" (the day in UTC), and a year-1 date
+    (a broken tool's) could not be turned into UTC at all."""
+    local_zone("Pacific/Auckland")
+    when = datetime.datetime.strptime(added, "%Y-%m-%d %H:%M:%S")
+    movie = seed.movie("The Matrix", date_added=when)
+    html = client.hx_get(f"/movies/{movie.id}/row?view=table").get_data(as_text=True)
+    shown = re.search(r'class="col-added[^"]*">([^<]*)<', html).group(1)
+    assert shown == f"on {when:%Y-%m-%d}"
