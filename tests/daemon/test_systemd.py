@@ -42,6 +42,18 @@ def test_daemon_unit_hardening_and_signals():
     assert "ReadWritePaths" in service and service["StateDirectory"] == "metarrd"
 
 
+@pytest.mark.parametrize(
+    "name", ["metarrd.service", "metarrd-watcher.service", "metarrd-worker.service"]
+)
+def test_the_units_that_scan_start_after_the_clock_is_set(name):
+    """A board without a real-time clock boots with fake-hwclock's saved time, or 1970: a
+    daemon started then scanned, gave dates added and scheduled its waits by a clock NTP moved
+    days later. Ordered after `time-sync.target`, it starts once the clock is set wherever
+    the system waits for it (systemd-time-wait-sync, chrony's or ntpd's wait)."""
+    after = _unit(name)["Unit"]["After"].split()
+    assert "time-sync.target" in after
+
+
 def test_web_unit_runs_gunicorn_on_the_wsgi_module():
     for role in ("worker", "watcher"):
         unit = _unit(f"metarrd-{role}.service")["Service"]
