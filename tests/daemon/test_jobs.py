@@ -986,3 +986,28 @@ def test_a_clock_set_back_does_not_hold_a_retry_for_the_hours_it_went_back(
 
     jobs.resend_stranded(60)  # a look after: the clock has not gone back again
     assert [t.eta for t in huey.scheduled() if t.args == (job.id,)] == [after]
+
+
+def test_a_clock_set_forward_by_days_takes_over_no_job_this_daemon_runs(queued_rt, monkeypatch):
+    """Regression guard (stop 48; right already): a board that booted with fake-hwclock's saved
+    time, NTP setting its clock three days forward while a scan runs. On SQLite the leases are
+    this host's clock's: every lease had expired by the new clock, but the heartbeat renews the
+    leases of the jobs in hand before it looks for expired ones, so the running scan is not
+    taken over (and run twice)."""
+    from metarrd.pipeline import leases
+    from metarrd.pipeline.chain import Outcome
+
+    job = jobs.enqueue_scan()
+    taken: list = []
+    heartbeat = leases.Heartbeat(queued_rt.config.queue.lease_seconds, send=taken.append)
+
+    def walk(rt, job):
+        real = db.now
+        monkeypatch.setattr(db, "now", lambda: real() + timedelta(days=3))  # NTP's step
+        heartbeat.tick(2)  # a beat: renew, then take over
+        return Outcome("walked")
+
+    monkeypatch.setitem(jobs.HANDLERS, "scan", walk)
+    jobs.run_job(job.id)
+    assert taken == []
+    assert db.Job.get_by_id(job.id).state == jobs.DONE
