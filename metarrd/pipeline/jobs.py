@@ -501,7 +501,8 @@ def resend_stranded(older_than: float) -> int:
 
 
 CLOCK_BACK_SECONDS = 60.0  # the wall clock going back by this much is stepped, not slewed
-_clock: dict[str, float] = {}  # "offset": time.time() - time.monotonic() at the last look
+# at this process's last look: "offset", time.time() - time.monotonic(); "at", time.monotonic()
+_clock: dict[str, float] = {}
 
 
 def follow_the_clock() -> float:
@@ -511,35 +512,42 @@ def follow_the_clock() -> float:
     monotonic clock is the yardstick: it never moves but forward. The look is taken as done
     only once that succeeded (a busy database: the next look does it). Returns the seconds the
     clock went back (0: it did not)."""
-    offset = time.time() - time.monotonic()
+    steady = time.monotonic()
+    offset = time.time() - steady
     back = _clock.get("offset", offset) - offset
     if back < CLOCK_BACK_SECONDS:
         back = 0.0
     else:
-        bring_forward(back)
-    _clock["offset"] = offset
+        bring_forward(back, since=steady - _clock.get("at", steady))
+    _clock.update(offset=offset, at=steady)
     return back
 
 
-def bring_forward(seconds: float) -> None:
-    """After the wall clock went back by `seconds`: what waits for a time of the old clock (a
-    retry's or a notification's `due`, the queue's schedule of messages: a retry, an item found
-    busy) waits as much less, never past now; it had waited the hours the clock went back too.
-    On a queue several hosts share, the other hosts' waits come as much sooner too (never
-    before now): an early retry at worst, where the waits this host set were hours too long."""
+def bring_forward(seconds: float, since: float = 0.0) -> None:
+    """After the wall clock went back by `seconds`, within the last `since` seconds: what waits
+    for a time of the old clock (a retry's or a notification's `due`, the queue's schedule of
+    messages: a retry, an item found busy; the players' pending notifications) waits as much
+    less, never past now; it had waited the hours the clock went back too. A time of the old
+    clock is one at least `seconds - since` ahead of now: one set by the new clock (a wait
+    shorter than the jump, set since, or by another host, or moved by another worker of this
+    host that noticed the jump first) is left as it is."""
     now = time.time()
+    threshold = now + max(0.0, seconds - since) - 1.0
     moved = 0
     with db.write_transaction():
         for job in db.Job.select(db.Job.id, db.Job.payload).where(db.Job.state == QUEUED):
             due = (job.payload or {}).get("due")
-            if isinstance(due, int | float) and due > now:
+            if isinstance(due, int | float) and due >= threshold:
                 payload = {**job.payload, "due": max(now, due - seconds)}
                 db.Job.update(payload=payload).where(db.Job.id == job.id).execute()
                 moved += 1
-    messages = queue.bring_schedule_forward(seconds, now)
+    messages = queue.bring_schedule_forward(seconds, now, threshold)
     from metarrd.players import bring_forward as notifications_forward  # only where needed
 
-    told = notifications_forward(seconds, datetime.fromtimestamp(now, UTC).replace(tzinfo=None))
+    def utc(moment: float) -> datetime:
+        return datetime.fromtimestamp(moment, UTC).replace(tzinfo=None)
+
+    told = notifications_forward(seconds, utc(now), utc(threshold))
     log.warning(
         "the clock went back %.0f s: %d waiting jobs, %d scheduled messages and %d player "
         "notifications brought forward as much",

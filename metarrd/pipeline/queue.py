@@ -147,19 +147,25 @@ def refused(exc: BaseException) -> bool:
     return isinstance(exc, RedisError)
 
 
-def bring_schedule_forward(seconds: float, now: float) -> int:
-    """Every scheduled message `seconds` sooner, not before `now` (time.time()): the wall clock
-    went back by that much (`jobs.bring_forward`). Each is taken out of the schedule and put
-    back with its new time; one lost between the two (the process killed) leaves its job
-    without a message, which the look for stranded jobs sends again. Returns how many."""
-    floor = datetime.fromtimestamp(now, UTC).replace(tzinfo=None)
-    everything = floor + timedelta(days=3650) + timedelta(seconds=seconds)
-    tasks = huey.read_schedule(everything)
+def bring_schedule_forward(seconds: float, now: float, threshold: float) -> int:
+    """Every scheduled message due at `threshold` or later (time.time()s) `seconds` sooner, not
+    before `now`: the wall clock went back by that much (`jobs.bring_forward`). The schedule
+    is taken out and put back, those with their new time; one lost between the two (the
+    process killed) leaves its job without a message, which the look for stranded jobs sends
+    again. Returns how many were moved."""
+
+    def utc(moment: float) -> datetime:
+        return datetime.fromtimestamp(moment, UTC).replace(tzinfo=None)
+
+    floor, old = utc(now), utc(threshold)
+    tasks = huey.read_schedule(floor + timedelta(days=3650) + timedelta(seconds=seconds))
+    moved = 0
     for task in tasks:
-        if task.eta is not None:
+        if task.eta is not None and task.eta >= old:
             task.eta = max(floor, task.eta - timedelta(seconds=seconds))
+            moved += 1
         huey.add_schedule(task)
-    return len(tasks)
+    return moved
 
 
 def flush() -> None:

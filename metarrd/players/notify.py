@@ -220,23 +220,25 @@ def provider_ids(item: db.Movie) -> tuple[tuple[str, str], ...]:
     return tuple((kind, str(value)) for kind, value in ids if value)
 
 
-def bring_forward(seconds: float, now: datetime) -> int:
+def bring_forward(seconds: float, now: datetime, threshold: datetime) -> int:
     """After the wall clock went back by `seconds` (`jobs.bring_forward`; `now`: naive UTC, as
-    `db.now()`): the pending and checking rows' times, the old clock's, are as much sooner (the
-    next attempt never before now), so their window and back-off count from when they were
-    made; they had waited the hours the clock went back too. Returns how many rows moved."""
+    `db.now()`): the pending and checking rows' times of the old clock (at `threshold` or
+    later) are as much sooner (the next attempt never before now), so their window and
+    back-off count from when they were set; they had waited the hours the clock went back
+    too. Returns how many rows moved."""
     N = db.PlayerNotification
     back = timedelta(seconds=seconds)
     moved = 0
     with db.write_transaction():
         rows = N.select(N.id, N.created_at, N.next_attempt_at).where(
             N.state.in_(["pending", "checking"])
-            & ((N.created_at > now) | (N.next_attempt_at > now))
+            & ((N.created_at >= threshold) | (N.next_attempt_at >= threshold))
         )
         for row in list(rows):
+            created, attempt = row.created_at, row.next_attempt_at
             N.update(
-                created_at=row.created_at - back,
-                next_attempt_at=max(now, row.next_attempt_at - back),
+                created_at=created - back if created >= threshold else created,
+                next_attempt_at=max(now, attempt - back) if attempt >= threshold else attempt,
             ).where(N.id == row.id).execute()
             moved += 1
     return moved

@@ -9,6 +9,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from huey import api as huey_api
+from huey import utils as huey_utils
+from huey.utils import utcnow
 
 from metarrd import db, workflow
 from metarrd.errors import ItemError, ProviderUnavailable, StageDisabled
@@ -979,13 +982,28 @@ def test_a_clock_set_back_does_not_hold_a_retry_for_the_hours_it_went_back(
     jobs.resend_stranded(60)  # a heartbeat's look before the clock moves
 
     clock.ahead = -3 * 3600
+    monkeypatch.setattr(huey_utils, "utcnow", lambda: utcnow() - timedelta(hours=3))  # queue's
+    monkeypatch.setattr(huey_api, "utcnow", lambda: utcnow() - timedelta(hours=3))
+    # before the look: a notification queued by the new clock, for 2 minutes from now
+    later = jobs.enqueue_notify(delay=120)
+    later_due = db.Job.get_by_id(later.id).payload["due"]
+    drain()  # its message goes to the schedule
+    (later_eta,) = [t.eta for t in huey.scheduled() if t.args == (later.id,)]
+    pre_jump = dict(jobs._clock)
     jobs.resend_stranded(60)  # the next look
     (after,) = [t.eta for t in huey.scheduled() if t.args == (job.id,)]
     assert abs(before - after - timedelta(hours=3)) < timedelta(seconds=1)  # stored as floats
     assert db.Job.get_by_id(job.id).payload["due"] == pytest.approx(due - 3 * 3600)
+    # the new clock's wait is left as it is
+    assert db.Job.get_by_id(later.id).payload["due"] == later_due
+    assert [t.eta for t in huey.scheduled() if t.args == (later.id,)] == [later_eta]
 
     jobs.resend_stranded(60)  # a look after: the clock has not gone back again
     assert [t.eta for t in huey.scheduled() if t.args == (job.id,)] == [after]
+    monkeypatch.setattr(jobs, "_clock", pre_jump)  # another worker of this host, looking now
+    jobs.resend_stranded(60)
+    assert [t.eta for t in huey.scheduled() if t.args == (job.id,)] == [after]  # not twice
+    assert db.Job.get_by_id(job.id).payload["due"] == pytest.approx(due - 3 * 3600)
 
 
 def test_a_clock_set_forward_by_days_takes_over_no_job_this_daemon_runs(queued_rt, monkeypatch):
