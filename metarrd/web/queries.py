@@ -46,6 +46,10 @@ class Row:
     jobs: list[str] = field(default_factory=list)  # e.g. ["enrich queued"]
     episodes: int | None = None  # a show: the episodes its files hold (S01E01E02 is two)
     episode_errors: int = 0  # a show: its episode files with an error (unmatched, ...)
+    # a movie whose film has other files in the libraries (a Director's Cut beside the
+    # theatrical cut, a 2160p copy beside the 1080p one): its file's name, which tells the
+    # cards of the same title and year apart
+    version: str | None = None
 
 
 def rows_for(movies: list[db.Movie]) -> list[Row]:
@@ -58,12 +62,38 @@ def rows_for(movies: list[db.Movie]) -> list[Row]:
     jobs = active_jobs(ids)
     shows = [m.id for m in movies if m.kind == db.SHOW]
     episodes = episode_counts(shows) if shows else {}
+    several = films_with_several_files(movies)
     return [
         Row(m, posters.get(m.id), jobs.get(m.id, []), *episodes.get(m.id, (0, 0)))
         if m.id in shows
-        else Row(m, posters.get(m.id), jobs.get(m.id, []))
+        else Row(m, posters.get(m.id), jobs.get(m.id, []), version=version_name(m, several))
         for m in movies
     ]
+
+
+def films_with_several_files(movies: list[db.Movie]) -> set[int]:
+    """The TMDB ids among `movies` that more than one movie item has (versions of one film:
+    Kodi's and Jellyfin's, Plex's editions), in one statement, asked only when the page has an
+    identified movie."""
+    M = db.Movie
+    ids = {m.tmdb_id for m in movies if m.kind == db.MOVIE and m.tmdb_id}
+    if not ids:
+        return set()
+    query = (
+        M.select(M.tmdb_id)
+        .where(M.kind == db.MOVIE, M.tmdb_id.in_(sorted(ids)))
+        .group_by(M.tmdb_id)
+        .having(pw.fn.COUNT(M.id) > 1)
+    )
+    return {tmdb_id for (tmdb_id,) in query.tuples()}
+
+
+def version_name(movie: db.Movie, several: set[int]) -> str | None:
+    """The name of `movie`'s file (a disc's folder) when its film has several files
+    (`films_with_several_files`), else None."""
+    if movie.kind != db.MOVIE or movie.tmdb_id not in several:
+        return None
+    return Path(movie.path).name
 
 
 def json_length(column: pw.Field) -> pw.Expression:

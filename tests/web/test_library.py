@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime
 import re
 import time
+from html import unescape
+from pathlib import Path
 
 import pytest
 
@@ -513,3 +515,41 @@ def test_an_old_date_added_is_the_local_day_the_nfo_says(client, seed, local_zon
     html = client.hx_get(f"/movies/{movie.id}/row?view=table").get_data(as_text=True)
     shown = re.search(r'class="col-added[^"]*">([^<]*)<', html).group(1)
     assert shown == f"on {when:%Y-%m-%d}"
+def _card(html: str, movie_id: int) -> str:
+    return re.search(rf'<li id="movie-{movie_id}".*?</li>', html, re.S).group(0)
+
+
+def _version_line(card: str) -> str | None:
+    found = re.search(r'class="version-line[^"]*"[^>]*><bdi>([^<]*)</bdi>', card)
+    return unescape(found.group(1)) if found else None
+
+
+def test_versions_of_one_film_are_told_apart_on_the_poster_wall(client, seed):
+    """Two files of one film (a Director's Cut beside the theatrical cut, Kodi's and Jellyfin's
+    versions; a 2160p copy beside the 1080p one) are two items of the same title and year: the
+    poster wall showed two cards "Alien 1979" alike (the file only in a tooltip, which a phone
+    never shows), and their checkboxes the same "Select Alien (1979)". Each card of a film
+    with several files now says which file it is; a film with one file says nothing more."""
+    folder = Path(seed.library.path) / "Alien (1979)"
+    theatrical = seed.movie("Alien", 1979, tmdb_id=348)
+    cut = seed.movie("Alien (cut)", 1979, tmdb_id=348)  # its path set below
+    cut.title, cut.path = "Alien", str(folder / "Alien (1979) - Director's Cut.mkv")
+    cut.save()
+    heat = seed.movie("Heat", 1995, tmdb_id=949)
+
+    html = client.get("/").get_data(as_text=True)
+
+    assert _version_line(_card(html, theatrical.id)) == "Alien (1979).mkv"
+    assert _version_line(_card(html, cut.id)) == "Alien (1979) - Director's Cut.mkv"
+    assert _version_line(_card(html, heat.id)) is None
+    labels = {
+        unescape(re.search(r'aria-label="([^"]+)"', _card(html, m.id)).group(1))
+        for m in (theatrical, cut)
+    }
+    assert labels == {
+        "Select Alien (1979): Alien (1979).mkv",
+        "Select Alien (1979): Alien (1979) - Director's Cut.mkv",
+    }
+    # the card a live update sends (one item's row) says it too
+    partial = client.hx_get(f"/movies/{cut.id}/row").get_data(as_text=True)
+    assert _version_line(partial) == "Alien (1979) - Director's Cut.mkv"
