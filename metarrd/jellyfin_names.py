@@ -40,6 +40,21 @@ EXTRAS_FOLDERS = frozenset(
 )
 
 
+# what may follow the folder's name in a version's file name (VideoListResolver
+# IsEligibleForMultiVersion): nothing, or `-`, `_`, `.`, or a label in brackets first
+_VERSION_LABEL = re.compile(r"^(?:$|[-_.]|\[[^]]*\])")
+
+
+def is_version(folder: str, file: str) -> bool:
+    """Whether Jellyfin takes `file` for a version of the movie in `folder` (names): its name
+    without the extension starts with the folder's, and what follows starts with `-`, `_`, `.`
+    or a `[label]` (`Heat (1995) - 1080p.mkv`, `Heat (1995) [Director's Cut].mkv`)."""
+    stem = file.rsplit(".", 1)[0] if "." in file else file
+    if len(folder) <= 1 or stem[: len(folder)].lower() != folder.lower():
+        return False
+    return _VERSION_LABEL.match(stem[len(folder) :].strip()) is not None
+
+
 def stack_part(name: str) -> tuple[tuple[str, str, bool], str] | None:
     """(which stack: its name, part type, numbered or lettered; which part) of a file's or
     folder's name, or None for one that is no part of a stack."""

@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 import os
 import posixpath
-import re
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -32,7 +31,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from metarrd import mounts, pathmap
 from metarrd.config import PlayerConfig
 from metarrd.http import HttpClient
-from metarrd.jellyfin_names import stack_part
+from metarrd.jellyfin_names import is_version, stack_part
 from metarrd.players.plan import Target, search_names
 from metarrd.players.transport import (
     Endpoint,
@@ -198,21 +197,6 @@ def _name(path: str) -> str:
     return path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
 
 
-# what may follow the folder's name in a version's file name (VideoListResolver
-# IsEligibleForMultiVersion): nothing, or `-`, `_`, `.`, or a label in brackets first
-_VERSION_LABEL = re.compile(r"^(?:$|[-_.]|\[[^]]*\])")
-
-
-def _is_version(folder: str, file: str) -> bool:
-    """Whether Jellyfin takes `file` for a version of the movie in `folder` (names): its name
-    without the extension starts with the folder's, and what follows starts with `-`, `_`, `.`
-    or a `[label]` (`Heat (1995) - 1080p.mkv`, `Heat (1995) [Director's Cut].mkv`)."""
-    stem = file.rsplit(".", 1)[0] if "." in file else file
-    if len(folder) <= 1 or stem[: len(folder)].lower() != folder.lower():
-        return False
-    return _VERSION_LABEL.match(stem[len(folder) :].strip()) is not None
-
-
 def _same_disc_stack(item_folder: str, disc_folder: str) -> bool:
     """Whether two disc folders beside each other are parts of one stack to Jellyfin: a movie's
     folder holding only disc folders so named (`Movie (2000) - Disc 1/VIDEO_TS`,
@@ -228,7 +212,7 @@ def _holds(item_path: str, target: Target) -> bool:
     """Whether the Jellyfin item at `item_path` holds the target's disc as another part
     (`_same_disc_stack`: Kodi, and metarrd, have each disc for a movie of its own) or its movie
     file as another version. Jellyfin makes one movie of the files in a movie's folder that are all versions
-    of it (`_is_version`, with one year; VideoListResolver.GetVideosGroupedByVersion): its
+    of it (`is_version`, with one year; VideoListResolver.GetVideosGroupedByVersion): its
     `Path` is one of them, the one named as the folder, else the highest resolution
     (`1080p` before `720p`), else the first by name; the others are its
     `LocalAlternateVersions`, no item of their own in `/Items`. So the second version (or
@@ -243,7 +227,7 @@ def _holds(item_path: str, target: Target) -> bool:
     if not pathmap.same_path(pathmap.parent(item_path), folder):
         return False
     name = _name(folder)
-    return _is_version(name, _name(item_path)) and _is_version(name, _name(wanted))
+    return is_version(name, _name(item_path)) and is_version(name, _name(wanted))
 
 
 def _is_at(item_path: str, target: Target) -> bool:

@@ -27,6 +27,7 @@ from metarrd.files import (
     link_target_outside,
 )
 from metarrd.imaging import ImageInfo, ImageRejected, analyse_image
+from metarrd.jellyfin_names import is_version
 from metarrd.paths import folded
 from metarrd.scratch import scratch_file
 from metarrd.walk import FoundVideo, is_skipped_folder, is_video_path, stacked_title
@@ -171,6 +172,32 @@ def has_own_folder(video: Place, roots: Iterable[str | os.PathLike[str]] = ()) -
     return True
 
 
+def versions_of_one_film(video: Place, roots: Iterable[str | os.PathLike[str]] = ()) -> bool:
+    """True when `video` is one of the versions of the film whose folder holds it, and the
+    folder holds nothing else (`Heat (1995)/Heat (1995) - 1080p.mkv` beside `Heat (1995) -
+    2160p.mkv`, `Heat (1995).mkv` beside `Heat (1995) [Director's Cut].mkv`): every video file
+    there named as Jellyfin names a version (`jellyfin_names.is_version`). Jellyfin makes one
+    movie of them, in no mixed folder, and reads (and writes) its `movie.nfo`; Kodi reads that
+    for each of them with "Movies are in separate folders" (VideoTagLoaderNFO FindNFO). Never a
+    disc, a stack, nor a file in a library's own folder."""
+    if video.is_disc or len(video.parts) > 1:
+        return False
+    folder = video.path.parent
+    if _is_root(folder, roots) or not is_version(folder.name, video.path.name):
+        return False
+    try:
+        with os.scandir(folder) as it:
+            for entry in it:
+                if entry.name.startswith(".") or entry.path == str(video.path):
+                    continue
+                video_file = entry.is_file() and is_video_path(Path(entry.path))
+                if video_file and not is_version(folder.name, entry.name):
+                    return False
+    except OSError:
+        return False
+    return True
+
+
 def _is_root(folder: Path, roots: Iterable[str | os.PathLike[str]]) -> bool:
     return os.path.normpath(folder) in {os.path.normpath(r) for r in roots}
 
@@ -179,7 +206,8 @@ def find_nfo(
     video: FoundVideo, roots: Iterable[str | os.PathLike[str]] = (), own: bool | None = None
 ) -> Path | None:
     """The user's NFO for `video` (docs/kodi-layout.md §1.5). `roots`: the libraries' folders,
-    whose `movie.nfo` is no movie's (`has_own_folder`); `own`: `has_own_folder`'s answer,
+    whose `movie.nfo` is no movie's (`has_own_folder`; a folder of one film's versions is
+    theirs, `versions_of_one_film`); `own`: `has_own_folder`'s answer,
     when the caller has it (a probe asks it once, for the artwork too)."""
     roots = list(roots)
     folder = movie_folder(video)
@@ -202,7 +230,9 @@ def find_nfo(
     else:
         above = _nfos_above(video)
         candidates += above[:-1]
-        if has_own_folder(video, roots) if own is None else own:
+        if (has_own_folder(video, roots) if own is None else own) or versions_of_one_film(
+            video, roots
+        ):
             candidates.append(folder / "movie.nfo")
         if (
             above
