@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 # their files; scan/stage.py `_read_names_again`), so a library scanned before a fix gets it
 # without a touch. A movie not identified yet is identified again by its new reading; one
 # identified keeps its film (the identify page searches by the new reading).
-NAME_RULES = 8
+NAME_RULES = 9
 
 # Kodi 21's default videoFilenameIdentifierRegExp (advancedsettings).
 _ID_TAG = re.compile(r"[{\[](\w+?)(?:id)?[-=](\w+)[}\]]")
@@ -292,6 +292,8 @@ def _parse_name(raw: str, *, stacked: bool = False) -> _Parsed:
     cleaned = re.sub(r"\s+", " ", cleaned).strip(" -_")
 
     title, year, edition_guess = _title_and_year(cleaned, stacked=stacked)
+    if edition_guess is None and year is not None:
+        edition_guess = _edition_after_year(cleaned, year)
     if title and _obfuscated(title):
         return _Parsed(None, None, tmdb_id, imdb_id, edition_tag, None, cleaned, obfuscated=True)
     titles = _aka_titles(title, cleaned)
@@ -311,6 +313,41 @@ def _parse_name(raw: str, *, stacked: bool = False) -> _Parsed:
         edition_guess,
         cleaned,
         other_titles=tuple(titles[1:]),
+    )
+
+
+def _edition_after_year(name: str, year: int) -> str | None:
+    """An edition guessit has no word for, named after the year (`Blade Runner (1982) - The
+    Final Cut`, `Apocalypse Now (1979) - Redux`, `Heat (1995) - Directors Definitive
+    Edition`): up to three words and then Cut, Edition or Version, or Redux or Workprint alone.
+    Before the year the words are the title's (`The Final Cut (2004)` is a film); a release
+    word ends them (`4K HDR Version` is no edition)."""
+    ends = [m.end() for m in re.finditer(rf"(?<!\d){year}(?!\d)", name)]
+    if not ends:
+        return None
+    words = [w for w in re.split(r"[\s._()\[\]{}-]+", name[ends[-1] :]) if w]
+    for i, word in enumerate(words):
+        if word.casefold() in _EDITION_ALONE:
+            return word
+        if word.casefold() not in _EDITION_ENDS:
+            continue
+        start = i
+        while start > 0 and i - start < 3 and _is_edition_word(words[start - 1]):
+            start -= 1
+        phrase = words[start : i + 1]
+        if phrase[0].casefold() == "the":
+            phrase = phrase[1:]
+        if len(phrase) > 1:
+            return " ".join(phrase)
+    return None
+
+
+def _is_edition_word(word: str) -> bool:
+    """A word that may name an edition before its Cut or Edition: letters (an apostrophe
+    within: `Director's`), no release word."""
+    return (
+        re.fullmatch(r"[^\W\d_]+(?:'[^\W\d_]+)?", word) is not None
+        and word.casefold() not in _RELEASE_WORDS
     )
 
 
@@ -818,6 +855,16 @@ _TAG_WORDS = {
     "remux", "1080p", "720p", "2160p", "4k", "uhd", "hdr", "x264", "x265", "hevc", "xvid",
 }  # fmt: skip
 
+
+# What ends an edition's name that guessit does not know (`_edition_after_year`), and the
+# editions named by one word; the release words that are never one of its words.
+_EDITION_ENDS = {"cut", "edition", "version"}
+_EDITION_ALONE = {"redux", "workprint"}
+_RELEASE_WORDS = {
+    "bluray", "bdrip", "brrip", "webrip", "web", "dl", "hdtv", "hdrip", "dvd", "dvdrip",
+    "remux", "uhd", "hdr", "sdr", "dv", "hevc", "avc", "xvid", "divx", "proper", "repack",
+    "internal", "multi", "hybrid", "dts", "truehd", "atmos", "aac", "ac", "dd", "ddp", "mkv",
+}  # fmt: skip
 
 # Words that name an edition only before "Cut" or "Edition" ("Assembly Cut", "Special Edition").
 _EDITION_QUALIFIERS = {"assembly", "special", "ultimate", "definitive", "deluxe", "rogue"}

@@ -92,6 +92,41 @@ def test_edition_guessed_from_a_scene_name():
     assert hints("/lib/Alien.1979.Directors.Cut.1080p.BluRay.mkv").edition == "Director's Cut"
 
 
+@pytest.mark.parametrize(
+    ("name", "title", "year", "edition"),
+    [  # the cuts users keep beside each other, named as Kodi's and Jellyfin's versions are
+        ("Blade Runner (1982)/Blade Runner (1982) - The Final Cut.mkv", "Blade Runner", 1982,
+         "Final Cut"),
+        ("Blade Runner (1982)/Blade Runner (1982) - International Cut.mkv", "Blade Runner",
+         1982, "International Cut"),
+        ("Apocalypse Now (1979)/Apocalypse Now (1979) - Redux.mkv", "Apocalypse Now", 1979,
+         "Redux"),
+        ("Apocalypse Now (1979)/Apocalypse Now (1979) [Final Cut].mkv", "Apocalypse Now", 1979,
+         "Final Cut"),
+        ("Heat (1995)/Heat (1995) - Directors Definitive Edition.mkv", "Heat", 1995,
+         "Directors Definitive Edition"),
+        ("Blade.Runner.1982.The.Final.Cut.1080p.BluRay.x264-GRP.mkv", "Blade Runner", 1982,
+         "Final Cut"),
+        # guessit's own stay as it names them
+        ("Alien (1979)/Alien (1979) - Director's Cut.mkv", "Alien", 1979, "Director's Cut"),
+        ("Alien (1979)/Alien (1979) - Special Edition.mkv", "Alien", 1979, "Special"),
+        # a version that is no cut: no edition
+        ("Alien (1979)/Alien (1979) - 2160p.mkv", "Alien", 1979, None),
+        ("Alien (1979)/Alien (1979) - 4K HDR Version.mkv", "Alien", 1979, None),
+        ("Heat (1995) {tmdb-949}/Heat (1995) {tmdb-949} [Bluray-1080p].mkv", "Heat", 1995, None),
+        # before the year, the words are the title's ("The Christmas Edition" is a film)
+        ("The Christmas Edition (2020).mkv", "The Christmas Edition", 2020, None),
+        ("The Final Cut (2004).mkv", "The Final Cut", 2004, None),
+    ],
+)  # fmt: skip
+def test_an_edition_guessit_does_not_know_is_read_after_the_year(name, title, year, edition):
+    """Editions guessit has no word for ("The Final Cut", "Redux", "Directors Definitive
+    Edition") read as none: a cut kept beside the theatrical one then looked like its upgrade
+    (scan/stage.py `_is_upgrade_of` compares editions)."""
+    h = hints(f"/lib/{name}")
+    assert (h.title, h.year, h.edition) == (title, year, edition)
+
+
 def test_per_movie_folder_ids_win_over_the_files():
     h = hints("/lib/The Matrix (1999) {tmdb-603}/The Matrix (1999) {tmdb-604}.mkv")
     assert h.tmdb_id == 603

@@ -221,6 +221,10 @@ def _refused(rt, movies, item, extra):
     [
         "Inception (2010)/Inception 2 (2014).mkv",  # its sequel, kept in the same folder
         "Inception (2010)/Inception (2010) {edition-Extended}.mkv",  # another cut kept beside
+        # cuts whose names guessit reads no edition in (Kodi's and Jellyfin's versions)
+        "Inception (2010)/Inception (2010) - The Final Cut.mkv",
+        "Inception (2010)/Inception (2010) - Redux.mkv",
+        "Inception (2010)/Inception.2010.Final.Cut.1080p.BluRay.x264-GRP.mkv",
         "Inception (2010)/Inception (2010) cd2.mkv",  # what is left of a stack whose cd1 went
     ],
 )
