@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from metarrd.atomic import TEMP_MARKER
@@ -44,11 +45,18 @@ def stack_nfo(nfo: Wanted, folder: Path, roots: set[str], notes: list[str]) -> l
     return [dataclasses.replace(nfo, path=stacked, label="Jellyfin's NFO of the disc stack")]
 
 
-def disc_notes(folder: Path, names: set[str], nfo_target: Path, roots: set[str]) -> list[str]:
+def disc_notes(
+    folder: Path,
+    names: set[str],
+    nfo_target: Path,
+    roots: set[str],
+    versions: Mapping[str, tuple[int, str]] | None = None,
+) -> list[str]:
     """The disc's warnings: an NFO Kodi or Jellyfin reads before ours (`_disc_nfo_notes`;
-    `names`: the disc folder's, ours left out), and a Blu-ray straight in a library's folder
-    (`BLURAY_IN_ROOT`)."""
-    notes = _disc_nfo_notes(folder, names, nfo_target)
+    `names`: the disc folder's, ours left out; `versions`: those of them that other items of
+    ours published there, name -> (item id, its video's name)), and a Blu-ray straight in a
+    library's folder (`BLURAY_IN_ROOT`)."""
+    notes = _disc_nfo_notes(folder, names, nfo_target, versions or {})
     if os.path.normpath(folder) in roots and "BDMV" in {n.upper() for n in names}:
         notes.append(Warned(BLURAY_IN_ROOT.format(folder=display(folder))))
     return notes
@@ -128,7 +136,40 @@ def _jellyfin_disc(folder: Path) -> str | None:
     return None
 
 
-def _disc_nfo_notes(folder: Path, names: set[str], nfo_target: Path) -> list[str]:
+# Another video of the film kept in a disc's folder (`Alien (1979)/VIDEO_TS/` beside `Alien
+# (1979) - 1080p.mkv`, a version): its NFO, which Kodi needs for it, is the second `.nfo` there,
+# and Kodi then reads none for the disc and does not add it (FindNFO, docs/kodi-layout.md §5.2).
+# Said by the disc's publish and by the video's, which writes it: neither NFO can go.
+VERSION_BESIDE_DISC = (
+    "{nfo} is item {item}'s NFO ({video}), beside {disc_nfo} in the disc's folder: Kodi reads "
+    "no NFO for the disc then (only the one .nfo of its folder) and does not add it; keep the "
+    "disc and that video in folders of their own"
+)
+DISC_BESIDE_VERSION = (
+    "{nfo} is written beside item {item}'s disc ({disc}/) and its {disc_nfo}: Kodi reads no NFO "
+    "for the disc then (only the one .nfo of its folder) and does not add it; keep the disc "
+    "and this video in folders of their own"
+)
+
+
+def version_notes(nfo_target: Path, discs_here: Sequence[tuple[int, str, str]]) -> list[str]:
+    """The warning of a video (not a disc) whose NFO goes into the folder of a disc of another
+    item (`discs_here`: (item id, the disc's folder name as the item has it, the disc's NFO
+    name)), for each such disc."""
+    return [
+        Warned(
+            DISC_BESIDE_VERSION.format(nfo=nfo_target.name, item=item, disc=disc, disc_nfo=disc_nfo)
+        )
+        for item, disc, disc_nfo in discs_here
+    ]
+
+
+def _disc_nfo_notes(
+    folder: Path,
+    names: set[str],
+    nfo_target: Path,
+    versions: Mapping[str, tuple[int, str]],
+) -> list[str]:
     """Why Kodi (and Jellyfin) may not read a disc's NFO we publish: an NFO inside the disc,
     read first, or another `.nfo` in its folder (`names`), where Kodi takes the folder's only
     one and so none (it then does not add the movie: docs/kodi-layout.md §5.2). Both are left:
@@ -152,7 +193,11 @@ def _disc_nfo_notes(folder: Path, names: set[str], nfo_target: Path) -> list[str
                 ]
     return [
         Warned(
-            f"{n} is left as it is: beside {nfo_target.name}, Kodi reads no NFO for a disc "
+            VERSION_BESIDE_DISC.format(
+                nfo=n, item=versions[n][0], video=versions[n][1], disc_nfo=nfo_target.name
+            )
+            if n in versions
+            else f"{n} is left as it is: beside {nfo_target.name}, Kodi reads no NFO for a disc "
             "(only the one .nfo of its folder) and does not add it; remove it to have Kodi read "
             "the NFO published here"
         )

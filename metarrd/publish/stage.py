@@ -79,10 +79,12 @@ from metarrd.scan import (
     art_base_name,
     base_name,
     classify_image,
+    disc_file,
     folder_stack_art,
     has_own_folder,
     ledger_folder,
     movie_folder,
+    nfo_present,
 )
 
 __all__ = [
@@ -536,7 +538,10 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
         # nor one the folder lists in other letters, the very file at our NFO's name (a share)
         mine = {nfo_target, *item.ledger}
         others = {n for n in names - ours if not _same_file_by_case(folder / n, mine, names)}
-        notes += discs.disc_notes(folder, others, nfo_target, _roots(rt))
+        versions = _published_by_others(movie, folder, others)
+        notes += discs.disc_notes(folder, others, nfo_target, _roots(rt), versions)
+    elif {n.upper() for n in names} & _DISC_NAMES:  # the folder holds a disc: whose?
+        notes += discs.version_notes(nfo_target, _discs_in(movie, folder))
     first_poster = next((w for w in wanted if w.label == "poster 1"), None)
     poster = first_poster.path.name if first_poster is not None else None
     if first_poster is not None and art_base:
@@ -596,6 +601,50 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
 # 10.8 to 10.11): `<base>-poster`, `-fanart`, `-clearlogo`, `-clearart`, `-discart`, `-banner`,
 # `-landscape`, and `-thumb` only without a `-landscape`
 _JELLYFIN_MOVIE_ART = ("poster", "fanart", "clearlogo", "clearart", "discart", "banner")
+
+
+def _published_by_others(
+    movie: db.Movie, folder: Path, names: set[str]
+) -> dict[str, tuple[int, str]]:
+    """The NFOs among `names` (in `folder`) that other items published there, by the ledger:
+    name -> (that item's id, its video's name). One statement, asked for a disc only."""
+    nfos = [str(folder / n) for n in sorted(names) if n.lower().endswith(".nfo")]
+    if not nfos:
+        return {}
+    L, M = db.LibraryFile, db.Movie
+    rows = (
+        L.select(L.path, M.id, M.path)
+        .join(M)
+        .where(L.path.in_(nfos), L.kind == "nfo", M.id != movie.id)
+        .tuples()
+    )
+    return {Path(path).name: (item, Path(video).name) for path, item, video in rows}
+
+
+# what a folder holding a disc lists (`walk.py`): its `VIDEO_TS/` or `BDMV/`, or a DVD's or a
+# Blu-ray's files straight in it
+_DISC_NAMES = {"VIDEO_TS", "BDMV", "VIDEO_TS.IFO", "INDEX.BDMV"}
+
+
+def _discs_in(movie: db.Movie, folder: Path) -> list[tuple[int, str, str]]:
+    """The discs of other items kept in `folder` (`Alien (1979)/VIDEO_TS/` beside `movie`'s
+    file), as `discs.version_notes` names them: (item id, the disc folder's name, its NFO's
+    name). One statement."""
+    M = db.Movie
+    paths = [str(folder)] + [str(folder / d) for d in ("VIDEO_TS", "BDMV", "video_ts", "bdmv")]
+    rows = M.select(M.id, M.path).where(
+        M.path.in_(paths), M.is_disc, ~M.missing, M.id != movie.id, M.kind == db.MOVIE
+    )
+    found = []
+    for row in rows:
+        place = VideoPlace(Path(row.path), (Path(row.path),), True)
+        home = movie_folder(place)
+        disc = next((d for d in ("VIDEO_TS", "BDMV") if disc_file(home, d).is_dir()), "VIDEO_TS")
+        inside = "VIDEO_TS/VIDEO_TS.nfo" if disc == "VIDEO_TS" else "BDMV/index.nfo"
+        if nfo_present(disc_file(home, inside)):
+            continue  # Kodi reads that one first, whatever else the folder holds
+        found.append((row.id, disc_file(home, disc).name, f"{base_name(place)}.nfo"))
+    return found
 
 
 def jellyfin_stack_art(

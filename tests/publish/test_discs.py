@@ -497,3 +497,39 @@ def test_the_users_nfo_in_other_letters_is_not_named_a_second_nfo_on_a_share_tha
     # ours: the user's file was set aside before ours took the name (atomic.Guard), so the
     # folder lists it in our letters now
     assert disc.path(f"{TITLE}.nfo").read_bytes() != theirs
+
+
+def test_a_version_beside_a_disc_says_kodi_then_reads_no_nfo_for_the_disc(rt, disc, build):
+    """A disc kept with another version of the film in its folder (`Alien (1979)/VIDEO_TS/`
+    beside `Alien (1979) - 1080p.mkv`): Kodi reads a disc's NFO in its folder only when it is
+    the folder's one `.nfo` (FindNFO), and does not add a disc it finds none for. Publishing
+    the version wrote its NFO there with no word of that, and the disc's publish then told the
+    user to remove that NFO, metarrd's own for the other item, as if it were theirs. Both now
+    say what happens and what to do: keep the disc and the video in folders of their own."""
+    built = build(TITLE, title="Alien", year=1979, tmdb_id=348)
+    version = disc.folder / "Alien (1979) - 1080p.mkv"
+    (disc.folder / f"{TITLE}.mkv").rename(version)
+    db.Movie.update(path=str(version), parts=[str(version)]).where(
+        db.Movie.id == built.movie.id
+    ).execute()
+    built.reload()
+    publish_item(rt, disc.movie)
+
+    result = publish_item(rt, built.movie)
+
+    assert (disc.folder / "Alien (1979) - 1080p.nfo").is_file()
+    (said,) = [s for s in result.skipped if "disc" in s]
+    assert f"item {disc.movie.id}" in said and "reads no NFO for the disc" in said
+    assert "folders of their own" in said
+
+    again = publish_item(rt, db.Movie.get_by_id(disc.movie.id))
+
+    (said,) = [s for s in again.skipped if "Alien (1979) - 1080p.nfo" in s]
+    assert f"item {built.movie.id}" in said and "folders of their own" in said
+    assert "remove it" not in said
+    assert (disc.folder / "Alien (1979) - 1080p.nfo").is_file()  # never touched
+
+    # an NFO inside the disc, which Kodi reads first: the version's NFO hides nothing
+    inside = "VIDEO_TS/VIDEO_TS.nfo" if (disc.folder / "VIDEO_TS").is_dir() else "BDMV/index.nfo"
+    disc.path(inside).write_text("<movie><title>Alien</title></movie>", encoding="utf-8")
+    assert not [s for s in publish_item(rt, built.movie).skipped if "disc" in s]
