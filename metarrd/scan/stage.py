@@ -1004,11 +1004,23 @@ def _is_upgrade_of(old: db.Movie, new: db.Movie, root: Path) -> bool:
 
 
 def _edition(path: Path, root: Path) -> str | None:
+    """The edition `path`'s names give, as two names of one edition compare equal: guessit's
+    reading (`Extended`, `Director's Cut`, `Theatrical`) and Radarr's `{edition-…}`, which keeps
+    the Cut or Edition and drops the apostrophe (`Extended Edition`, `Directors Cut`,
+    `Theatrical Cut`): case, apostrophes, a leading "The" and a last Cut, Edition or Version
+    do not count."""
     try:
         edition = parse_hints(path, root).edition
     except Exception:  # a name we cannot parse: `_same_film` said no already
         return None
-    return edition.casefold() if edition else None
+    if not edition:
+        return None
+    words = re.sub(r"['\u2019]", "", edition.casefold()).split()
+    if len(words) > 1 and words[0] == "the":
+        words = words[1:]
+    if len(words) > 1 and words[-1] in ("cut", "edition", "version"):
+        words = words[:-1]
+    return " ".join(words)
 
 
 def _take_over(

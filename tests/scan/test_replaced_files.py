@@ -206,6 +206,41 @@ def test_an_upgrade_copied_in_after_the_clock_went_back_merges_into_its_item(
     assert (after.path, after.tmdb_id, after.plot) == (str(movies / NEW), 27205, "My own words.")
 
 
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [  # a scene release, upgraded to Radarr's name of it ({edition-{Edition Tags}}: Radarr's
+        # edition keeps its Cut or Edition, and no apostrophe, Parser.cs EditionRegex)
+        (
+            "Inception (2010)/Inception.2010.Extended.Edition.720p.BluRay.x264-GRP.mkv",
+            "Inception (2010)/Inception (2010) {edition-Extended Edition} Bluray-1080p.mkv",
+        ),
+        (
+            "Inception (2010)/Inception.2010.Directors.Cut.720p.BluRay.x264-GRP.mkv",
+            "Inception (2010)/Inception (2010) {edition-Directors Cut} Bluray-1080p.mkv",
+        ),
+        (
+            "Inception (2010)/Inception (2010) - Theatrical Cut.mkv",
+            "Inception (2010)/Inception (2010) {edition-Theatrical Cut} Bluray-1080p.mkv",
+        ),
+    ],
+)
+def test_an_upgrade_naming_its_edition_another_way_merges(rt, tmp_path, old, new):
+    """The same edition, spelt as guessit reads a name ("Extended", "Director's Cut",
+    "Theatrical") and as Radarr's `{edition-…}` writes it ("Extended Edition", "Directors
+    Cut", "Theatrical Cut"): the editions compared unequal, and the upgrade was no upgrade (the
+    old item missing with the user's work, the new file an item of its own)."""
+    movies = tmp_path / "movies"
+    item = _scanned(rt, movies, old)
+    (extra_id,) = scan(rt, [put(movies, new, BETTER).parent]).new
+    (movies / old).unlink()
+
+    report = scan(rt)
+
+    assert report.merged == [extra_id] and report.missing == []
+    after = db.Movie.get_by_id(item.id)
+    assert (after.path, after.plot, after.missing) == (str(movies / new), "My own words.", False)
+
+
 def _refused(rt, movies, item, extra):
     (movies / OLD).unlink()
     report = scan(rt)
