@@ -150,10 +150,12 @@ def stack_nfo_name(video: Place) -> str | None:
 
 
 def has_own_folder(video: Place, roots: Iterable[str | os.PathLike[str]] = ()) -> bool:
-    """True when the movie is alone in its folder (so bare names like poster.jpg are its own).
-    Never in a library's own folder (`roots`): Kodi scans a source's folder with
-    `parent_name_root` off (VideoDatabase GetScraperForPath), no `movie.nfo` nor folder art is
-    read there, and its bare names are the whole library's."""
+    """True when the movie is alone in its folder (so bare names like poster.jpg are its own),
+    or one of the versions of the film the folder holds alone (`versions_of_one_film`: the
+    bare names and `movie.nfo` are the film's, each version's). Never in a library's own
+    folder (`roots`): Kodi scans a source's folder with `parent_name_root` off (VideoDatabase
+    GetScraperForPath), no `movie.nfo` nor folder art is read there, and its bare names are
+    the whole library's."""
     if video.is_disc:
         return True
     folder = video.path.parent
@@ -166,7 +168,7 @@ def has_own_folder(video: Place, roots: Iterable[str | os.PathLike[str]] = ()) -
                 if entry.path in parts or entry.name.startswith("."):
                     continue
                 if entry.is_file() and is_video_path(Path(entry.path)):
-                    return False
+                    return versions_of_one_film(video, roots)
     except OSError:
         return False
     return True
@@ -206,8 +208,8 @@ def find_nfo(
     video: FoundVideo, roots: Iterable[str | os.PathLike[str]] = (), own: bool | None = None
 ) -> Path | None:
     """The user's NFO for `video` (docs/kodi-layout.md §1.5). `roots`: the libraries' folders,
-    whose `movie.nfo` is no movie's (`has_own_folder`; a folder of one film's versions is
-    theirs, `versions_of_one_film`); `own`: `has_own_folder`'s answer,
+    whose `movie.nfo` is no movie's (`has_own_folder`: a folder of one film's versions is
+    theirs); `own`: `has_own_folder`'s answer,
     when the caller has it (a probe asks it once, for the artwork too)."""
     roots = list(roots)
     folder = movie_folder(video)
@@ -230,9 +232,7 @@ def find_nfo(
     else:
         above = _nfos_above(video)
         candidates += above[:-1]
-        if (has_own_folder(video, roots) if own is None else own) or versions_of_one_film(
-            video, roots
-        ):
+        if has_own_folder(video, roots) if own is None else own:
             candidates.append(folder / "movie.nfo")
         if (
             above

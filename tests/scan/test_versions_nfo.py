@@ -1,6 +1,7 @@
 """Versions of one film in its folder (Jellyfin's: `Heat (1995) - 1080p.mkv` beside
 `Heat (1995) - 2160p.mkv`; Kodi's, with "Movies are in separate folders") keep the folder's
-`movie.nfo` as their NFO, as a movie alone in its folder does: Jellyfin reads it for its one
+`movie.nfo` as their NFO, and its bare art (`poster.jpg`) as theirs, as a movie alone in its
+folder does: Jellyfin reads it for its one
 movie of those files (a movie of versions is in no mixed folder, MovieNfoSaver and
 `MovieNfoProvider`), and writes it there itself; Kodi reads it for each file with separate
 folders (VideoTagLoaderNFO FindNFO). A folder of two films keeps none."""
@@ -11,6 +12,7 @@ import shutil
 from pathlib import Path
 
 from lxml import etree
+from PIL import Image
 
 from metarrd import db
 from metarrd.identify import identify_many
@@ -86,5 +88,22 @@ def test_two_films_in_one_folder_keep_no_movie_nfo(config_factory, simulator, tm
     try:
         scan(rt)
         assert [m.hints.get("nfo_tmdb_id") for m in db.Movie.select()] == [None, None]
+    finally:
+        rt.close()
+
+
+def test_versions_of_one_film_keep_the_folders_bare_art(config_factory, simulator, tmp_path):
+    """Jellyfin saves a movie of versions' art bare in its folder (`poster.jpg`: no mixed
+    folder), and reads it so; Kodi with separate folders too. Before, a second version in the
+    folder made it no one's: neither item took it in as the user's picture."""
+    library = _library(tmp_path, ["Heat (1995) - 1080p.mkv", "Heat (1995) - 2160p.mkv"])
+    folder = library / "Heat (1995)"
+    Image.new("RGB", (200, 300), (200, 30, 30)).save(folder / "poster.jpg")
+    rt = open_runtime(config_factory(simulator, libraries={"Movies": library}))
+    try:
+        scan(rt)
+        for movie in db.Movie.select():
+            urls = [Path(a.url).name for a in movie.assets if a.provider == "library"]
+            assert urls == ["poster.jpg"], movie.path
     finally:
         rt.close()
