@@ -515,6 +515,8 @@ def test_an_old_date_added_is_the_local_day_the_nfo_says(client, seed, local_zon
     html = client.hx_get(f"/movies/{movie.id}/row?view=table").get_data(as_text=True)
     shown = re.search(r'class="col-added[^"]*">([^<]*)<', html).group(1)
     assert shown == f"on {when:%Y-%m-%d}"
+
+
 def _card(html: str, movie_id: int) -> str:
     return re.search(rf'<li id="movie-{movie_id}".*?</li>', html, re.S).group(0)
 
