@@ -77,7 +77,7 @@ def publish_as_written() -> int:
 
     for show_id, path in M.select(M.id, M.path).where(M.kind == db.SHOW).tuples():
         folder = Path(path)
-        guide = b"<episodeguide>{\"tmdb\": \"1396\"}</episodeguide>"  # as publish writes it
+        guide = b'<episodeguide>{"tmdb": "1396"}</episodeguide>'  # as publish writes it
         write(show_id, folder / "tvshow.nfo", "nfo", b"<tvshow>" + guide + b"</tvshow>\n")
         for name in SHOW_FILES:
             write(show_id, folder / name, "art", name.encode())
