@@ -223,7 +223,7 @@ def is_logged_in() -> bool:
         return False
     if not hmac.compare_digest(str(auth.get("pv", "")), _password_version(password_hash())):
         return False
-    return _session_alive(auth.get("sid"))
+    return _session_alive(auth.get("sid"), hours * 3600)
 
 
 # --- CSRF ----------------------------------------------------------------------------------
@@ -333,10 +333,22 @@ def _start_session() -> str:
     return sid
 
 
-def _session_alive(sid: object) -> bool:
+def _session_alive(sid: object, seconds: float) -> bool:
+    """Is the server's session `sid` there and younger than `seconds`? One made later than now
+    (the clock went back since: its cookie and login time are good, `cookies.loads`) counts as
+    made now, in its row, once for every copy of its cookie: it lasts its hours from then, not
+    for as long as the clock had run ahead (30 days ahead, 30 days more)."""
     if not isinstance(sid, str) or not sid:
         return False
-    return db.WebSession.get_or_none(db.WebSession.sid_hash == _sid_hash(sid)) is not None
+    S, key, now = db.WebSession, _sid_hash(sid), time.time()
+    row = S.get_or_none(S.sid_hash == key)
+    if row is None:
+        return False
+    if row.created_at > now:
+        with db.write_transaction():
+            S.update(created_at=now).where(S.sid_hash == key, S.created_at > now).execute()
+        return True
+    return now - row.created_at <= seconds
 
 
 def end_session() -> None:

@@ -274,6 +274,34 @@ def test_a_clock_set_back_keeps_the_session_and_its_forms(public_app, monkeypatc
     assert c.get("/").status_code == 302
 
 
+def test_a_session_made_while_the_clock_ran_far_ahead_still_lasts_its_hours(
+    public_app, monkeypatch
+):
+    """A login made while the clock read 30 days ahead (a board's clock before NTP set it
+    back) stays good once the clock is set right, as a session signed "in the future" is; but
+    for its `session_hours` from then, not for the 30 days its login time and row read ahead:
+    neither its cookie nor a copy of it is good for longer than the session's hours."""
+    import itsdangerous.timed
+
+    def clocks(ahead: float) -> None:
+        at = ModuleTime(ahead=ahead)
+        for module in (itsdangerous.timed, cookies, auth):
+            monkeypatch.setattr(module, "time", at)
+
+    auth.set_password("correct horse")
+    clocks(30 * 86400)
+    c = public_app.test_client()
+    login(c, "correct horse")
+    copy = public_app.test_client()  # the same cookie, copied before the clock went back
+    name = cookie_name(public_app, cookies.SESSION)
+    copy.set_cookie(name, c.get_cookie(name).value)
+    clocks(0)
+    assert c.get("/").status_code == 200
+    clocks(2 * 3600 + 5)  # session_hours = 2
+    assert c.get("/").status_code == 302
+    assert copy.get("/").status_code == 302
+
+
 def test_changing_the_password_ends_every_session(public_app):
     auth.set_password("correct horse")
     c = public_app.test_client()
