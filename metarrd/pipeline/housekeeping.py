@@ -6,7 +6,8 @@ Activity page's and the scans' questions of it) that grew with every Radarr upgr
 periodic rescan, for good. `forget_old` runs at the daemon's start and every `EVERY_SECONDS`
 while it runs (docs/daemon.md, "What the daemon forgets"):
 
-- finished jobs older than `JOB_DAYS` (failed ones twice that: `jobs.prune`);
+- finished jobs older than `JOB_DAYS` (failed ones twice that: `jobs.prune`), but a webhook's
+  scan held while scanning is off (read by the scan that catches up, however late);
 - an item's publishes but its newest `PUBLISHES_KEPT`, the ones its page lists
   (`web/queries.history`); one that copied a file of the user's into the cache stays, since it
   says where that file went (a publish with nothing to change adds a row too);

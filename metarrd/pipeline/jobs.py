@@ -574,13 +574,18 @@ def _log_interrupted(job: db.Job) -> None:
 
 
 def prune(days: float = 30.0) -> int:
-    """Forget finished jobs older than `days` (failed ones stay until retried or older still)."""
+    """Forget finished jobs older than `days` (failed ones stay until retried or older still).
+    Never a webhook's scan held while scanning is off (HELD_FOR_SCANNING): finished, yet what
+    it holds (Radarr's ids, the files an upgrade replaced, the deletes) is read by the scan
+    that catches up once scanning is on again, however long that takes (`_catch_up_scan`)."""
     cutoff = db.now() - timedelta(days=days)
+    J = db.Job
+    held = (J.kind == "scan") & (pw.fn.COALESCE(J.message, "") == HELD_FOR_SCANNING)
     return (
-        db.Job.delete()
+        J.delete()
         .where(
-            ((db.Job.state == DONE) & (db.Job.finished_at < cutoff))
-            | ((db.Job.state == FAILED) & (db.Job.finished_at < cutoff - timedelta(days=days)))
+            ((J.state == DONE) & (J.finished_at < cutoff) & ~held)
+            | ((J.state == FAILED) & (J.finished_at < cutoff - timedelta(days=days)))
         )
         .execute()
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import datetime
 import logging
 import os
 import shutil
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from metarrd import db, workflow
-from metarrd.pipeline import jobs
+from metarrd.pipeline import housekeeping, jobs
 from metarrd.scan import scan
 from tests.conftest import two_cd_rip
 from tests.daemon.conftest import webhook_client
@@ -160,6 +161,34 @@ def test_a_download_while_scanning_is_off_is_identified_from_its_ids_once_it_is_
     )  # fmt: skip
     jobs.enqueue_catch_up("scanning")  # each webhook's ids are given once
     assert [c[0] for c in fake.calls].count("identify") == 1
+
+
+def test_the_ids_of_a_download_held_while_scanning_is_off_outlast_the_daemons_housekeeping(
+    setup,
+):
+    """Scanning off for longer than finished jobs are kept (two months: the NAS's array
+    rebuilt): the held webhook's scan is a finished job, read only when scanning is on again.
+    The daemon's housekeeping (every 6 h) forgot it with the other old jobs, and the catch-up
+    scan identified the movie by a search of its folder's name, Radarr's tmdbId lost."""
+    client, rt, fake = setup
+    workflow.set_stage("scanning", False)
+    folder = Path(rt.config.library[0].path) / "Heat.1995.1080p.BluRay-GRP"
+    folder.mkdir()
+    (folder / "heat.mkv").write_bytes(b"\0" * 2048)
+    assert (
+        client.post("/api/webhooks/radarr", json=download(folder), headers=KEY).status_code == 202
+    )
+    old = db.Job.create(kind="scan", key="old", state="done", finished_at=db.now())
+    months = db.now() - datetime.timedelta(days=2 * housekeeping.JOB_DAYS + 1)
+    db.Job.update(finished_at=months).where(db.Job.state == "done").execute()
+    housekeeping.forget_old(rt.config)
+    assert not db.Job.select().where(db.Job.id == old.id).exists()  # an old one goes
+    workflow.set_stage("scanning", True)
+    jobs.enqueue_catch_up("scanning")
+    movie = db.Movie.get()
+    assert fake.calls[0] == (
+        "identify", movie.id, {"tmdb_id": 949, "imdb_id": "tt0113277", "source": "webhook"}
+    )  # fmt: skip
 
 
 def test_a_download_while_identification_is_off_is_identified_from_its_ids_once_it_is_on(
