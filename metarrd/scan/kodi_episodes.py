@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -58,7 +59,15 @@ def video_key(path: str) -> tuple[str, str]:
     return folder, os.path.splitext(name)[0]
 
 
-def kodi_only_videos(folder: Path, ours: set[tuple[str, str]]) -> list[KodiOnly]:
+def _listed(folder: str) -> list[os.DirEntry[str]]:
+    return sorted(os.scandir(folder), key=lambda e: e.name)
+
+
+def kodi_only_videos(
+    folder: Path,
+    ours: set[tuple[str, str]],
+    listing: Callable[[str], list[os.DirEntry[str]]] = _listed,
+) -> list[KodiOnly]:
     """The videos below the show folder (`KodiOnly`: the path relative to it, and why metarrd
     has no episode of it) that Kodi's scan adds as episodes
     (`kodi_adds_episode`) and that are not among `ours` (`video_key` of the show's episode
@@ -67,15 +76,37 @@ def kodi_only_videos(folder: Path, ours: set[tuple[str, str]]) -> list[KodiOnly]
     hidden file nor a `.nomedia` folder; an unreadable folder is passed over (the scan reports
     it). A name that is not UTF-8 (a Latin-1 name from an old share) comes as `display` shows
     it, a `\\xNN` for each such byte: the list goes into messages and the database, and a
-    lone surrogate failed the insert of the scan's event and the publish (the whole show)."""
+    lone surrogate failed the insert of the scan's event and the publish (the whole show).
+    `listing(folder)`: its entries sorted by name (a scan's, which listed them already); the
+    folders are walked as `os.walk` does, a symlinked folder not entered."""
     found: list[KodiOnly] = []
 
     def add(rel: str, why: str) -> None:
         found.append(KodiOnly(display(rel), why if is_utf8(rel) else NOT_UTF8))
 
-    for top, dirs, files in os.walk(folder):
+    pending = [str(folder)]
+    while pending:
+        top = pending.pop()
+        try:
+            entries = listing(top)
+        except OSError:
+            continue
+        dirs, files, links = [], [], set()
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if not is_dir:
+                files.append(entry.name)
+                continue
+            dirs.append(entry.name)
+            try:
+                if entry.is_symlink():
+                    links.add(entry.name)
+            except OSError:
+                pass
         if walk.NO_MEDIA in files and top != str(folder):
-            dirs[:] = []
             continue
         # a disc structure: Kodi reads its episode from the folder holding it (`Show.S01E02/
         # VIDEO_TS/`: S01E02), and metarrd writes no NFO for a disc (docs/tv.md "Scan"); its
@@ -86,10 +117,11 @@ def kodi_only_videos(folder: Path, ours: set[tuple[str, str]]) -> list[KodiOnly]
             rel = Path(top).relative_to(folder).as_posix()
             if rel != "." and kodi_adds_episode(f"{folder.name}/{rel}"):
                 add(f"{rel}/{min(disc)}" if disc else rel, DISC)
-            dirs[:] = [d for d in dirs if d not in disc]
+            dirs = [d for d in dirs if d not in disc]
             if not disc:
+                pending.extend(os.path.join(top, d) for d in reversed(dirs) if d not in links)
                 continue
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        dirs = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             stem, ext = os.path.splitext(name)
             if name.startswith(".") or ext.lower() not in walk.VIDEO_EXTENSIONS:
@@ -99,4 +131,5 @@ def kodi_only_videos(folder: Path, ours: set[tuple[str, str]]) -> list[KodiOnly]
             rel = Path(top, name).relative_to(folder).as_posix()
             if kodi_adds_episode(f"{folder.name}/{rel}"):
                 add(rel, EXTRA)
+        pending.extend(os.path.join(top, d) for d in reversed(dirs) if d not in links)
     return found

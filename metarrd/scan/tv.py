@@ -15,6 +15,7 @@ Per-item problems become that item's `last_error` and an event; the scan goes on
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import os
@@ -68,7 +69,7 @@ from metarrd.identify import (
 )
 from metarrd.imaging import ImageRejected, analyse_image
 from metarrd.mounts import device_of, share_gone
-from metarrd.paths import deepest_folder, is_inside
+from metarrd.paths import deepest_folder, folded, is_inside
 from metarrd.runtime import Runtime
 from metarrd.scan.kind_change import FilmsKept, films_kept, films_left_in_tv, remove_disowned
 from metarrd.scan.kodi_episodes import kodi_only_videos, video_key
@@ -142,6 +143,7 @@ from metarrd.walk import (
     is_episode_file,
     is_junk_folder,
     is_skipped_show_folder,
+    kept_out_by,
     kept_out_on_the_way,
     kept_out_rule,
     may_follow,
@@ -385,6 +387,27 @@ class _ShowWalk:
         # when set, `episode_files` adds the names each folder it lists holds, by its path: a
         # file of ours whose name is there was there when the walk looked (`scan.ours_gone`)
         self.listed: dict[str, set[str]] | None = None
+        # when set (a show's scan), `episode_files` keeps each folder's listing, sorted by name
+        # and unfiltered, by its path: the show's other looks (its art, its season NFOs, the
+        # videos Kodi alone adds) read it instead of listing the folders again (`listing`)
+        self.entries: dict[str, list[os.DirEntry[str]]] | None = None
+
+    def listing(self, folder: str | os.PathLike[str]) -> list[os.DirEntry[str]]:
+        """The entries of `folder` sorted by name: as this scan's walk listed it, else listed
+        now (a folder the walk did not list: out of its scope, or left out by it). Raises the
+        listing's OSError."""
+        folder = os.fspath(folder)
+        if self.entries is not None and (known := self.entries.get(folder)) is not None:
+            return known
+        return sorted(os.scandir(folder), key=lambda e: e.name)
+
+    def kept_out(self, folder: str | os.PathLike[str]) -> str | None:
+        """`kept_out_rule` of `folder`, read from its listing (`listing`): no look for its
+        `.nomedia` and `.ignore` by their paths, two calls a season folder at each rescan."""
+        try:
+            return kept_out_by(self.listing(folder))
+        except OSError:  # as `kept_out_rule` tells a folder it cannot look into
+            return kept_out_rule(folder)
 
     def rules_above(self, top: str) -> ignore_files.Rules:
         """The patterns in force in the folder holding `top` (a show folder, or a scope in one)."""
@@ -456,6 +479,8 @@ class _ShowWalk:
                     continue
                 if self.listed is not None:
                     self.listed[folder] = {e.name for e in entries}
+                if self.entries is not None:
+                    self.entries[folder] = entries
                 rule, rules = folder_markers(folder, entries, rules)  # .nomedia, .ignore...
                 if rule is not None:
                     self.skipped(folder, rule)
@@ -1308,6 +1333,7 @@ def scan_show(
         return
     if seen is not None:
         walk.nfos = {}
+    walk.entries = {}  # this show's listings, for its art, season NFOs and Kodi-only videos
     files = walk.episode_files(tops)
     if seen is not None:
         seen.took(walk.nfos or {})
@@ -1333,7 +1359,7 @@ def scan_show(
             report.errors.append((display(str(path)), _FILM_KEPT))
         if not files:  # a film's folder (`Heat (1995)/`): no show made of it
             return
-    show = _record_show(rt, library, show_dir, report)
+    show, nfo_ours = _record_show(rt, library, show_dir, report, walk)
     report.found += len(files)
     # the show's episodes as plain rows first: an unchanged file costs a dict lookup, and only
     # the items a scan goes on with (changed, gone, read by older rules) are loaded whole
@@ -1360,6 +1386,7 @@ def scan_show(
     todo = []
     title = (show.hints or {}).get("folder_title") or show.title
     relabel: list[db.Movie] = []  # unchanged files whose names read the same by today's rules
+    same: list[str] = []  # their paths: episodes of the show (`_guide_outdated`)
     for path, size, mtime_ns in files:
         row = rows.pop(str(path), None)
         if (
@@ -1375,6 +1402,7 @@ def scan_show(
                     continue
                 relabel.append(item)
             report.unchanged += 1
+            same.append(row.path)
             continue
         todo.append((path, size, mtime_ns, row))
     # what the scan goes on with, whole: the files to read again, the items not seen
@@ -1484,7 +1512,8 @@ def scan_show(
             for m in vanished:
                 db.record_event("scan.missing", f"{m.path} is gone; its data is kept", movie=m)
         report.missing.extend(ids)
-    _guide_outdated(show, show_dir)
+    _guide_outdated(show, show_dir, walk, same, nfo_ours)
+    walk.entries = None
 
 
 def _ours_left_out(pr: EpisodeProbe, item: db.Movie | None) -> EpisodeProbe:
@@ -1517,27 +1546,44 @@ def _carry_season_nfos(show_dir: Path, moved: dict[str, db.Movie]) -> None:
         carry_file(os.path.join(old, SEASON_NFO), os.path.join(new, SEASON_NFO))
 
 
-def _guide_outdated(show: db.Movie, show_dir: Path) -> None:
+def _guide_outdated(
+    show: db.Movie,
+    show_dir: Path,
+    walk: _ShowWalk,
+    same: list[str],
+    nfo_ours: bool | None = None,
+) -> None:
     """A published show whose `tvshow.nfo` (ours) has `episodeguide` becomes "Republish?" when
     a video Kodi adds as an episode and metarrd takes for an extra turns up in its folder
     (`kodi_only_videos`, e.g. `Season 01/Show - S01E01 - Rose-deleted.mkv` copied in after the
     publish): it gets no NFO, and with the guide Kodi (local information only) drops the show
     (kodi-tv.md §7); the publish leaves the guide out. One that was there at the publish left
-    the guide out already."""
+    the guide out already.
+    The show's folders as the scan's walk listed them (`_ShowWalk.listing`: it walked the whole
+    show folder again); `same`: the paths of its unchanged episodes, which the scan knows are
+    its own: the others' are asked of the database only when a video is none of those (its
+    every episode path was read at each rescan). `nfo_ours`: whether `_record_show` found its
+    tvshow.nfo ours (None: not asked)."""
     M = db.Movie  # its state alone: the whole row, decoded, cost more than the rest of this
     if M.select(M.publish_state).where(M.id == show.id).scalar() != db.PUBLISHED:
         return
     nfo = show_dir / SHOW_NFO
     try:
-        if not _written_by_us(nfo) or b"<episodeguide" not in read_regular(nfo, MAX_NFO_BYTES):
+        if nfo_ours is None:
+            nfo_ours = _written_by_us(nfo)
+        if not nfo_ours or b"<episodeguide" not in read_regular(nfo, MAX_NFO_BYTES):
             return
     except OSError:
+        return
+    # first against the unchanged episodes alone: the show's others are asked of the database
+    # only when some video is none of those (a subset of its episodes finds the same or more)
+    if not kodi_only_videos(show_dir, {video_key(path) for path in same}, walk.listing):
         return
     query = db.Movie.select(db.Movie.path).where(
         db.Movie.show == show.id, db.Movie.kind == db.EPISODE
     )
     ours = {video_key(path) for (path,) in query.tuples()}
-    found = kodi_only_videos(show_dir, ours)
+    found = kodi_only_videos(show_dir, ours, walk.listing)
     if not found:
         return
     with db.write_transaction():
@@ -1688,22 +1734,29 @@ def _identify_reason(show: db.Movie, before: dict) -> list[str]:
     return [reason] if reason else []
 
 
-def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanReport) -> db.Movie:
+def _record_show(
+    rt: Runtime, library: db.Library, show_dir: Path, report: ScanReport, walk: _ShowWalk
+) -> tuple[db.Movie, bool | None]:
+    """The show's item, and whether its `tvshow.nfo` (as spelt) is ours (None: not asked, for
+    `_guide_outdated`). An unchanged show's row is read once and not written: a rescan read it
+    twice and saved it, its `updated_at` bumped (which a publish running meanwhile took for an
+    edit, `publish.apply.changed_meanwhile`)."""
     hints = show_folder_hints(show_dir.name)
     nfo_path = users_nfo(show_dir / SHOW_NFO)
     nfo = None
     errors: list[str] = []
     nfo_hash = None
-    # its hints alone (the whole row is read again, to write, below)
-    before = db.Movie.select(db.Movie.hints).where(db.Movie.path == str(show_dir)).scalar() or {}
+    known = db.Movie.get_or_none(db.Movie.path == str(show_dir))  # read again only to change
+    before = (known.hints if known is not None else None) or {}
     nfo_seen = kept_nfo = None
     nfo_changed = False
+    nfo_ours: bool | None = None
     before_names: dict[int, str] = {}  # the season names of the tvshow.nfo read before
     present = nfo_present(nfo_path)
     if present and (refused := refused_link(nfo_path, rt.config)) is not None:
         log.warning("show %s: %s", display(show_dir), refused)
         errors.append(refused)
-    elif present and not _written_by_us(nfo_path):
+    elif present and not (nfo_ours := _written_by_us(nfo_path)):
         nfo_seen = _seen([(None, nfo_path, SHOW_NFO, 1)]).get(str(nfo_path))
         if nfo_seen is not None and before.get("nfo_seen") == list(nfo_seen):
             # read by an earlier scan, unchanged since (every scan of the show read it again)
@@ -1716,20 +1769,27 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
             errors.append(str(exc))
         except OSError as exc:  # swapped for a FIFO between the two reads, say
             errors.append(f"{nfo_path}: cannot be read ({exc.strerror})")
-    art, art_errors = _show_artwork(rt.config, show_dir)
+    if nfo_path.name != SHOW_NFO:
+        nfo_ours = None  # another file than `_guide_outdated`'s
+    art, art_errors = _show_artwork(rt.config, show_dir, walk)
     errors += art_errors
-    with db.write_transaction():
-        show = db.Movie.get_or_none(db.Movie.path == str(show_dir))
+    same = (
+        known is not None
+        and nfo is None
+        and not known.missing
+        and ({**_show_hints(known, hints, kept_nfo), "scan_errors": errors} == known.hints)
+        and ("; ".join([*errors, *_identify_reason(known, before)]) or None) == known.last_error
+    )
+    quiet = same and not art and not errors and not named_seasons(known.nfo_extra or [])
+    with contextlib.nullcontext() if quiet else db.write_transaction():
+        # unchanged: as read above, not written; else read again in the write's transaction
+        show = known if same else db.Movie.get_or_none(db.Movie.path == str(show_dir))
         is_new = show is None
         if is_new:
             show = db.Movie(library=library, path=str(show_dir), kind=db.SHOW)
             show.title, show.year = hints["title"], hints["year"]
             show.date_added = date_added_from_mtime(show_dir.stat().st_mtime_ns)
-        stored = {
-            k: v for k, v in (show.hints or {}).items() if not k.startswith(("folder_", "nfo_"))
-        }
-        stored.update({f"folder_{k}": v for k, v in hints.items()})
-        stored.update(kept_nfo or {})
+        stored = _show_hints(show, hints, kept_nfo)
         if nfo is not None:
             stored.update(nfo_tmdb_id=nfo.tmdb_id, nfo_tvdb_id=nfo.tvdb_id, nfo_imdb_id=nfo.imdb_id,
                           nfo_id_sources=nfo.source, nfo_default_id=nfo.data.default_id,
@@ -1754,8 +1814,11 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
                 apply_nfo_values(show, nfo.data)
                 show.source_nfo_hash = nfo_hash
         stored["scan_errors"] = errors
-        show.hints = stored
-        if show.missing:  # back (renamed away and back, a share remounted): its seasons too,
+        if not same:
+            show.hints = stored
+        if (
+            not same and show.missing
+        ):  # back (renamed away and back, a share remounted): its seasons too,
             # which only a vanished show marks missing (_mark_vanished_shows, renames.mark_gone),
             # but for one hidden for holding no file (another episode order, the user's season
             # art alone): the scan, which reads unchanged art no more, would leave it listed
@@ -1765,10 +1828,11 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
                 db.Movie.missing,
                 db.Movie.season.in_(sorted(db.seasons_with_files(show.id))),
             ).execute()
-        show.missing = False
-        show.last_error = "; ".join([*errors, *_identify_reason(show, before)]) or None
-        show.updated_at = db.now()
-        show.save()
+        if not same:
+            show.missing = False
+            show.last_error = "; ".join([*errors, *_identify_reason(show, before)]) or None
+            show.updated_at = db.now()
+            show.save()
         if not is_new:
             _name_seasons(show, before_names)
         held = db.seasons_with_files(show.id) if any(n is not None for n, _a in art) else set()
@@ -1793,7 +1857,15 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
             db.record_event("scan.found", f"Found show folder {show_dir.name}", movie=show)
         elif nfo_changed:
             report.changed.append(show.id)
-    return show
+    return show, nfo_ours
+
+
+def _show_hints(show: db.Movie, hints: dict, kept_nfo: dict | None) -> dict:
+    """The show's hints with its folder's (`hints`) and the unchanged NFO's (`kept_nfo`)."""
+    stored = {k: v for k, v in (show.hints or {}).items() if not k.startswith(("folder_", "nfo_"))}
+    stored.update({f"folder_{k}": v for k, v in hints.items()})
+    stored.update(kept_nfo or {})
+    return stored
 
 
 def _name_seasons(show: db.Movie, before: dict[int, str]) -> None:
@@ -1906,7 +1978,7 @@ def _season_nfo_files(
     name gives); not one the publish ledger says we wrote, nor a symlink out of every library
     (why each such one is not read: the second list)."""
     try:
-        entries = sorted(os.scandir(show_dir), key=lambda e: e.name)
+        entries = walk.listing(show_dir)  # as the walk listed it: not listed again
     except OSError:
         return [], []  # the episodes' walk reports the folder
     found, refused = [], []
@@ -1921,7 +1993,7 @@ def _season_nfo_files(
         elif (
             not is_skipped_show_folder(entry.name)
             and walk.enters(entry)
-            and kept_out_rule(entry.path) is None
+            and walk.kept_out(entry.path) is None
         ):
             path = Path(entry.path) / SEASON_NFO
             number = season_of_folder(entry.name, numeric=True)  # `Show/2/`: season 2
@@ -1929,6 +2001,10 @@ def _season_nfo_files(
     present = []
     for label, path, number in in_folders + in_show:
         try:
+            if path.name == SEASON_NFO and not any(
+                folded(e.name) == _SEASON_NFO_FOLDED for e in walk.listing(path.parent)
+            ):  # none in any letters (`users_nfo`), by the folder's listing: no stat for it
+                continue
             path = users_nfo(path)
             if not nfo_present(path):
                 continue
@@ -1942,6 +2018,9 @@ def _season_nfo_files(
         elif not _written_by_us(path, ledger):
             found.append((label, path, (st.st_size, st.st_mtime_ns), number))
     return found, refused
+
+
+_SEASON_NFO_FOLDED = folded(SEASON_NFO)
 
 
 def _season_nfo_problem(
@@ -2031,14 +2110,14 @@ def _insert_new(items: list[db.Movie]) -> None:
 
 
 def _show_artwork(
-    config: Config, show_dir: Path
+    config: Config, show_dir: Path, walk: _ShowWalk
 ) -> tuple[list[tuple[int | None, LocalArtwork]], list[str]]:
     """The user's show art (`poster.jpg`, ...) and season art (`season01-poster.jpg`,
     `season-specials-poster.jpg`) in the show folder; `season-all-*` goes on the show as
-    `season-all-<type>`."""
+    `season-all-<type>`. The folders as the scan's walk listed them (`_ShowWalk.listing`)."""
     found: list[tuple[int | None, Path, str, int]] = []
     try:
-        entries = list(os.scandir(show_dir))
+        entries = walk.listing(show_dir)
     except OSError as exc:  # the episodes' walk reports the folder too, by its own reason
         return [], [f"{show_dir}: cannot list artwork ({exc.strerror})"]
     odd: list[str] = []  # a FIFO, a device named as an image: never read, said
@@ -2064,12 +2143,19 @@ def _show_artwork(
         if kind:
             found.append((None, Path(entry.path), *kind))
     for entry in entries:
-        found += _season_folder_artwork(entry, odd)
-    found += _extra_fanart(show_dir, odd)
+        found += _season_folder_artwork(entry, odd, walk)
+    if any(entry.name == "extrafanart" for entry in entries):  # else no such folder
+        found += _extra_fanart(show_dir, odd)
     found, refused = _readable(config, found, show_dir)
     seen = _seen(found)
-    unchanged = _unchanged_library_art(seen)
-    art, errors = _analysed(config, [f for f in found if str(f[1]) not in unchanged])
+    # ours first (one query for the show's images): the user's unchanged images are asked of
+    # the candidates only when there are any, not at each rescan of a show all of whose are ours
+    ledger = ledger_rows(f[1] for f in found)
+    found = [f for f in found if str(f[1]) not in ledger or not _written_by_us(f[1], ledger)]
+    unchanged = _unchanged_library_art(
+        {str(f[1]): seen[str(f[1])] for f in found if str(f[1]) in seen}
+    )
+    art, errors = _analysed(config, [f for f in found if str(f[1]) not in unchanged], ledger)
     art_seen = [(season, replace(a, seen=seen.get(str(a.path)))) for season, a in art]
     return art_seen, odd + refused + errors
 
@@ -2104,7 +2190,7 @@ def _extra_fanart(show_dir: Path, odd: list[str]) -> list[tuple[None, Path, str,
 
 
 def _season_folder_artwork(
-    folder: os.DirEntry[str], odd: list[str]
+    folder: os.DirEntry[str], odd: list[str], walk: _ShowWalk
 ) -> list[tuple[int, Path, str, int]]:
     """The user's art of a season in that season's folder right in the show folder (`Season 1/`,
     `Specials/`; `_IN_SEASON_FOLDER`): (season, path, type, rank). A migrated library's season
@@ -2114,12 +2200,12 @@ def _season_folder_artwork(
     if folder.name.startswith((".", TEMP_MARKER)) or is_skipped_show_folder(folder.name):
         return []
     try:
-        if not folder.is_dir(follow_symlinks=False) or kept_out_rule(folder.path) is not None:
+        if not folder.is_dir(follow_symlinks=False) or walk.kept_out(folder.path) is not None:
             return []
         number = season_of_folder(folder.name, numeric=True)
         if number is None:
             return []
-        entries = list(os.scandir(folder.path))
+        entries = walk.listing(folder.path)
     except OSError:  # the episodes' walk reports the folder, by its own reason
         return []
     found = []
@@ -2187,9 +2273,11 @@ def _unchanged_library_art(seen: dict[str, tuple[int, int]]) -> set[str]:
     return {r.url for r in rows if (r.provider_metadata or {}).get("seen") == list(seen[r.url])}
 
 
-def _analysed(config: Config, found) -> tuple[list, list[str]]:
+def _analysed(config: Config, found, ledger: dict | None = None) -> tuple[list, list[str]]:
+    """`ledger`: the rows of the images found (`ledger_rows`), when read already."""
     result, errors = [], []
-    ledger = ledger_rows(f[1] for f in found)  # one query for the show's images
+    if ledger is None:
+        ledger = ledger_rows(f[1] for f in found)  # one query for the item's images
     for season, path, asset_type, rank in sorted(found, key=lambda f: str(f[1])):
         if _written_by_us(path, ledger):
             continue

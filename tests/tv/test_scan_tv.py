@@ -466,10 +466,10 @@ def test_a_show_that_fails_leaves_the_others_scanned(tv_rt, tmp_path, monkeypatc
     put(tv, "Firefly (2002)/Season 1/Firefly - S01E01 - Serenity.mkv")
     record = tv_scan._record_show
 
-    def broken(rt, library, show_dir, report):
+    def broken(rt, library, show_dir, *args):
         if show_dir.name.startswith("Dexter"):
             raise RuntimeError("a bug met by this show")
-        return record(rt, library, show_dir, report)
+        return record(rt, library, show_dir, *args)
 
     monkeypatch.setattr(tv_scan, "_record_show", broken)
     report = scan(tv_rt)

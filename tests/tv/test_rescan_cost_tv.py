@@ -1,0 +1,111 @@
+"""A rescan of an unchanged published show does per show only what it must (bench.tv_scan: its
+per-show work was most of what a rescan cost over a bare walk of the tree): each folder listed
+once, by the walk (its art, season NFOs and the videos Kodi alone adds read that listing), its
+row read once and not written, its episodes' paths not read for the look at Kodi-only videos.
+What each of those looks notices is tested where it is (test_episodeguide_kodi_extras.py,
+test_season_folder_art.py, test_rescan_users_nfo.py, test_show_on_a_share_gone.py)."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+
+from lxml import etree
+
+from metarrd import cli, db
+from metarrd.scan import scan
+from metarrd.scan import tv as tv_scan
+from tests.conftest import sqlite_statements
+
+from .conftest import put
+from .test_statements_tv import kinds
+
+SHOW = "Breaking Bad (2008)"
+EPISODES = (
+    "Season 01/Breaking Bad - S01E01.mkv",
+    "Season 01/Breaking Bad - S01E02.mkv",
+    "Season 02/Breaking Bad - S02E01.mkv",
+)
+
+
+def _published(tv_rt, tmp_path, monkeypatch, capsys):
+    show = tmp_path / "tv" / SHOW
+    for rel in EPISODES:
+        put(show.parent, f"{SHOW}/{rel}")
+    monkeypatch.setattr(cli, "load_config", lambda _path: tv_rt.config)
+    assert cli.main(["scan"]) == 0, capsys.readouterr()
+    assert cli.main(["enrich", "--all"]) == 0, capsys.readouterr()
+    assert cli.main(["publish", "--all"]) == 0, capsys.readouterr()
+    # the guide: what sends a rescan to the look at the videos Kodi alone adds
+    assert etree.parse(str(show / "tvshow.nfo")).getroot().find("episodeguide") is not None
+    assert db.Movie.get(db.Movie.path == str(show)).publish_state == db.PUBLISHED
+    assert cli.main(["scan"]) == 0, capsys.readouterr()  # the one after the publish
+    return show
+
+
+def _rescan_unchanged(tv_rt):
+    report = scan(tv_rt)
+    assert report.unchanged == len(EPISODES), report
+    assert not (report.new or report.changed or report.missing or report.errors), report
+
+
+def test_a_rescan_of_a_published_show_lists_each_of_its_folders_once(
+    tv_rt, tmp_path, monkeypatch, capsys
+):
+    """The show folder was listed five times and each season folder three (the walk, the
+    show's art, its season NFOs, its season folders' art, `os.walk` for the Kodi-only look),
+    each season folder asked for its `.nomedia` and `.ignore` by path twice."""
+    show = _published(tv_rt, tmp_path, monkeypatch, capsys)
+    listed: Counter = Counter()
+    scandir = os.scandir
+
+    def counted(path="."):
+        listed[os.fspath(path)] += 1
+        return scandir(path)
+
+    asked: list[str] = []
+    rule = tv_scan.kept_out_rule
+
+    def kept_out_rule(folder):
+        asked.append(os.fspath(folder))
+        return rule(folder)
+
+    monkeypatch.setattr(os, "scandir", counted)
+    monkeypatch.setattr(tv_scan, "kept_out_rule", kept_out_rule)
+    _rescan_unchanged(tv_rt)
+    monkeypatch.undo()
+    folders = {str(show / "Season 01"), str(show / "Season 02"), str(show / ".actors")}
+    assert folders <= set(listed), listed
+    # the show folder: the look whether it can be listed, then the walk's listing (the
+    # libraries' roots, listed by more than the show's scan: not the show's work)
+    again = {p: n for p, n in listed.items() if n > 1 and p.startswith(str(show))}
+    assert again == {str(show): 2}, again
+    assert asked == [str(show)], asked  # the root's listing asks of the show folder alone
+
+
+def test_a_rescan_of_a_published_show_writes_nothing_and_reads_its_row_once(
+    tv_rt, tmp_path, monkeypatch, capsys
+):
+    """The show's row was read twice and saved, its `updated_at` bumped, at every rescan; the
+    paths of all its episodes were read for the look at the videos Kodi alone adds, and the
+    artwork candidates asked of its images though all were ours (the ledger's)."""
+    show = _published(tv_rt, tmp_path, monkeypatch, capsys)
+    updated = db.Movie.get(db.Movie.path == str(show)).updated_at
+    tables = ("movies", "library_files", "artwork_candidates")
+    with sqlite_statements() as seen:
+        _rescan_unchanged(tv_rt)
+    counts = kinds(seen, tables)
+    assert not [k for k in counts if k[0] in ("UPDATE", "INSERT", "DELETE")], counts
+    assert db.Movie.get(db.Movie.path == str(show)).updated_at == updated
+    shows = [sql for sql in seen if '"movies"' in sql and f"\"path\" = '{show}'" in sql]
+    assert len(shows) == 1, shows  # read whole once
+    episode_paths = [
+        sql
+        for sql in seen
+        if sql.startswith('SELECT "t1"."path" FROM "movies"') and '"kind" = ' in sql
+    ]
+    assert not episode_paths, episode_paths
+    assert not counts[("SELECT", "artwork_candidates")], counts
+    # the ledger: tvshow.nfo once (not again by the Kodi-only look), the show's images at once
+    tvshow = [sql for sql in seen if '"library_files"' in sql and "tvshow.nfo'" in sql]
+    assert len(tvshow) == 1, tvshow
