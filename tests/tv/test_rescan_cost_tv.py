@@ -109,3 +109,28 @@ def test_a_rescan_of_a_published_show_writes_nothing_and_reads_its_row_once(
     # the ledger: tvshow.nfo once (not again by the Kodi-only look), the show's images at once
     tvshow = [sql for sql in seen if '"library_files"' in sql and "tvshow.nfo'" in sql]
     assert len(tvshow) == 1, tvshow
+
+
+def test_what_a_rescan_reads_from_the_walks_listings_is_what_is_there_now(
+    tv_rt, tmp_path, monkeypatch, capsys
+):
+    """The listings the walk made are this scan's: a season.nfo of the user's over ours and an
+    extra Kodi reads as an episode, both put in after a rescan that found the show unchanged,
+    are seen by the next one."""
+    show = _published(tv_rt, tmp_path, monkeypatch, capsys)
+    _rescan_unchanged(tv_rt)
+    put(show.parent, f"{SHOW}/Season 01/Breaking Bad - S01E01-deleted.mkv")
+    assert not scan(tv_rt).errors
+    item = db.Movie.get(db.Movie.path == str(show))
+    assert item.publish_state == db.OUTDATED  # the extra spoils the episodeguide
+    warned = [e.message for e in db.Event.select().where(db.Event.movie == item.id)]
+    assert any("S01E01-deleted.mkv" in m and "episodeguide" in m for m in warned), warned
+    assert (show / "Season 02" / "season.nfo").is_file()  # ours
+    (show / "Season 02" / "season.nfo").write_text(
+        "<season><title>The Pink Teddy Bear</title></season>\n"
+    )
+    assert not scan(tv_rt).errors
+    season = db.Movie.get(
+        db.Movie.show == item.id, db.Movie.kind == db.SEASON, db.Movie.season == 2
+    )
+    assert season.title == "The Pink Teddy Bear"
