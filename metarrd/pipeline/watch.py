@@ -9,7 +9,8 @@ from a folder the scan walks (its folder is scanned so Settings → Libraries li
 Everything else is ignored, notably our own temp
 files (`.metarrd-tmp-…`), artwork, `.actors/`, and the NFOs PUBLISH wrote (the ledger's size and
 mtime, looked up once per tick for every NFO settled then), so a publish never triggers a
-rescan that re-enriches.
+rescan that re-enriches. A file PUBLISH wrote that is deleted (its NFO, its art, a photo in its
+`.actors/`) has its folder scanned, which makes its item "Republish?" (`scan.ours_gone`).
 
 A new or changed file is handled only once its size and mtime have stopped changing for
 `[daemon] settle_seconds` (a copy in progress), and a folder is scanned only once nothing in it
@@ -51,7 +52,7 @@ from metarrd.atomic import TEMP_MARKER, sha256_file, whole_seconds
 from metarrd.config import Config, LibraryConfig
 from metarrd.files import display, is_utf8, network_filesystem
 from metarrd.mounts import UNREACHABLE, library_unanswered, root_identity
-from metarrd.paths import deepest_folder, is_inside
+from metarrd.paths import ACTORS_DIR, deepest_folder, is_inside
 from metarrd.walk import (
     NOT_UTF8,
     VIDEO_EXTENSIONS,
@@ -108,6 +109,19 @@ def is_ignored(path: str, root: str) -> bool:
         return True
     rel = os.path.relpath(path, root)
     return any(part.startswith(".") for part in rel.split(os.sep)[:-1]) or TEMP_MARKER in rel
+
+
+def _in_actors(path: str, root: str) -> bool:
+    """Is `path` a file right in an `.actors/` folder that no other hidden folder holds (PUBLISH
+    writes a movie's or a show's cast pictures there)?"""
+    if TEMP_MARKER in os.path.basename(path):
+        return False
+    parts = os.path.relpath(path, root).split(os.sep)
+    return (
+        len(parts) >= 3
+        and parts[-2] == ACTORS_DIR
+        and not any(part.startswith(".") for part in parts[:-2])
+    )
 
 
 def scope_for(path: str, root: str) -> str:
@@ -536,7 +550,13 @@ class Watcher:
         if (change, path) == _WAKE:
             return
         root = root_of(path, self.roots)
-        if root is None or is_ignored(path, root) or self._led_out(path, root):
+        if root is None or self._led_out(path, root):
+            return
+        if is_ignored(path, root):
+            if change == "deleted" and _in_actors(path, root) and self._was_ours(path):
+                # a photo of ours in an `.actors/` folder (its movie's, its show's): that
+                # folder's scan marks its item "Republish?" (`scan.ours_gone`)
+                self.settler.note(os.path.dirname(os.path.dirname(path)), self.clock())
             return
         if not is_utf8(path):
             log.warning("%s: %s", display(path), NOT_UTF8)

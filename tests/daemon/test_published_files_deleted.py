@@ -176,6 +176,29 @@ def test_the_watcher_scans_the_folder_of_a_published_file_deleted(movie):
     assert state(built.movie.id) == db.OUTDATED
 
 
+@pytest.mark.parametrize("whole_folder", [False, True])
+def test_the_watcher_scans_the_folder_of_an_actors_photo_deleted(movie, whole_folder):
+    """An `.actors/` photo of ours deleted (or the whole folder): the watcher passes over
+    everything in a hidden folder, and the movie stayed "Published" without its cast's
+    pictures until the next full rescan, hours later."""
+    rt, built = movie
+    clock = Clock()
+    calls: list = []
+    w = Watcher(rt.config, enqueue=calls.append, clock=clock)
+    photo = named(built, "Keanu_Reeves.jpg")
+    photo.unlink()
+    if whole_folder:
+        photo.parent.rmdir()
+    w.handle("deleted", str(photo))  # inotify tells each once done
+    if whole_folder:
+        w.handle("deleted", str(photo.parent))
+    w.handle("deleted", str(photo.parent / "Not_Ours.jpg"))  # no row: nothing to scan
+    clock.t = 100.0
+    assert w.tick() == [str(built.folder)]
+    scan(rt, [Path(p) for p in calls[0]])
+    assert state(built.movie.id) == db.OUTDATED
+
+
 @pytest.mark.parametrize(
     "ending", ["tvshow.nfo", "/poster.jpg", "season01-poster.jpg", "S01E01 - Pilot.nfo"]
 )
