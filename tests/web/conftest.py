@@ -43,6 +43,19 @@ def _refusals_logged_anew(monkeypatch):
 
 
 @pytest.fixture
+def local_zone(monkeypatch):
+    """The process's local time zone set to a name (TZ, as a systemd unit or a NAS sets it)."""
+
+    def set_zone(name: str) -> None:
+        monkeypatch.setenv("TZ", name)
+        time.tzset()
+
+    yield set_zone
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture
 def config(config_factory):
     return config_factory()
 

@@ -5,24 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 
 import pytest
 
 from metarrd import db
-
-
-@pytest.fixture
-def local_zone(monkeypatch):
-    """The process's local time zone set to a name (TZ, as a systemd unit or a NAS sets it)."""
-
-    def set_zone(name: str) -> None:
-        monkeypatch.setenv("TZ", name)
-        time.tzset()
-
-    yield set_zone
-    monkeypatch.undo()
-    time.tzset()
 
 
 def error_at(local: dt.datetime) -> None:

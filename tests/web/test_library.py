@@ -473,19 +473,6 @@ def test_bulk_lock_keeps_the_cast_lock(client, seed):
     assert set(locked) == {CAST_LOCK, *FIELD_LABELS} and len(locked) == len(set(locked))
 
 
-@pytest.fixture
-def local_zone(monkeypatch):
-    """The process's local time zone set to a name (TZ, as a systemd unit or a NAS sets it)."""
-
-    def set_zone(name: str) -> None:
-        monkeypatch.setenv("TZ", name)
-        time.tzset()
-
-    yield set_zone
-    monkeypatch.undo()
-    time.tzset()
-
-
 @pytest.mark.parametrize(
     ("zone", "hours_ago"), [("America/New_York", 0), ("Pacific/Auckland", 10), ("UTC", 3)]
 )
