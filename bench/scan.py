@@ -68,20 +68,28 @@ def publish_as_written(lib: Path) -> int:
         files += [(Path(f"{stem}{end}"), "art", end.encode()) for end in PUBLISHED_ART]
         files += [(video.parent / ".actors" / name, "actor", name.encode()) for name in ACTORS]
         (video.parent / ".actors").mkdir()
-        for file, kind, data in files:
-            file.write_bytes(data)
-            st = file.lstat()
-            rows.append(
-                {
-                    "movie": movie_id,
-                    "path": str(file),
-                    "kind": kind,
-                    "sha256": hashlib.sha256(data).hexdigest(),
-                    "size": len(data),
-                    "mtime_ns": st.st_mtime_ns,
-                    "ctime_ns": st.st_ctime_ns,
-                }
-            )
+        rows += [written_as_ours(movie_id, file, kind, data) for file, kind, data in files]
+    return record_published(rows)
+
+
+def written_as_ours(owner: int, file: Path, kind: str, data: bytes) -> dict:
+    """`file` written with `data`, and the ledger row a publish records for it (`owner`: the
+    item owning it, a show for all its files)."""
+    file.write_bytes(data)
+    st = file.lstat()
+    return {
+        "movie": owner,
+        "path": str(file),
+        "kind": kind,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "size": len(data),
+        "mtime_ns": st.st_mtime_ns,
+        "ctime_ns": st.st_ctime_ns,
+    }
+
+
+def record_published(rows: list[dict]) -> int:
+    """The ledger `rows` stored 500 at a time, every item published. How many rows."""
     with db.database.atomic():
         for i in range(0, len(rows), 500):
             db.LibraryFile.insert_many(rows[i : i + 500]).execute()

@@ -16,7 +16,6 @@ looks at: `scan.ours_gone`), rescanned unchanged. Its floor is the bare one of `
 from __future__ import annotations
 
 import argparse
-import hashlib
 import shutil
 import statistics
 import tempfile
@@ -25,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench._common import link_sample, report, timed
-from bench.scan import bare_walk, load_average
+from bench.scan import bare_walk, load_average, record_published, written_as_ours
 from metarrd import db, scan, workflow
 from metarrd.config import parse_config
 from metarrd.runtime import open_runtime
@@ -61,19 +60,7 @@ def publish_as_written() -> int:
     rows: list[dict] = []
 
     def write(show_id: int, file: Path, kind: str, data: bytes) -> None:
-        file.write_bytes(data)
-        st = file.lstat()
-        rows.append(
-            {
-                "movie": show_id,
-                "path": str(file),
-                "kind": kind,
-                "sha256": hashlib.sha256(data).hexdigest(),
-                "size": len(data),
-                "mtime_ns": st.st_mtime_ns,
-                "ctime_ns": st.st_ctime_ns,
-            }
-        )
+        rows.append(written_as_ours(show_id, file, kind, data))
 
     for show_id, path in M.select(M.id, M.path).where(M.kind == db.SHOW).tuples():
         folder = Path(path)
@@ -91,11 +78,7 @@ def publish_as_written() -> int:
         stem = str(Path(path).with_suffix(""))
         write(show_id, Path(f"{stem}.nfo"), "nfo", b"<episodedetails/>\n")
         write(show_id, Path(f"{stem}-thumb.jpg"), "art", b"thumb")
-    with db.database.atomic():
-        for i in range(0, len(rows), 500):
-            db.LibraryFile.insert_many(rows[i : i + 500]).execute()
-        M.update(publish_state=db.PUBLISHED).execute()
-    return len(rows)
+    return record_published(rows)
 
 
 def main(argv: list[str] | None = None) -> None:
