@@ -80,18 +80,28 @@ def run(config: Config) -> None:
         log.info("forgot what is past keeping: %s", said)
 
 
+def _beyond_newest(model, keep: int) -> tuple[pw.Query, pw.Query]:
+    """(the items with more than `keep` rows of `model`, the id of a row's item's `keep`-th
+    newest row): a row of one of those items with a smaller id is past keeping. Subqueries, no
+    window function (SQLite before 3.25)."""
+    Q = model.alias()
+    crowded = (
+        Q.select(Q.movie)
+        .where(Q.movie.is_null(False))
+        .group_by(Q.movie)
+        .having(pw.fn.COUNT(Q.id) > keep)
+    )
+    last_kept = (
+        Q.select(Q.id).where(Q.movie == model.movie).order_by(Q.id.desc()).limit(1).offset(keep - 1)
+    )
+    return crowded, last_kept
+
+
 def _forget_publishes() -> int:
     """An item's publish log beyond its `PUBLISHES_KEPT` newest rows, but those that copied
     a file of the user's. One statement, with no window function (SQLite before 3.25)."""
-    P, Q = db.PublishLog, db.PublishLog.alias()
-    crowded = Q.select(Q.movie).group_by(Q.movie).having(pw.fn.COUNT(Q.id) > PUBLISHES_KEPT)
-    last_kept = (
-        Q.select(Q.id)
-        .where(Q.movie == P.movie)
-        .order_by(Q.id.desc())
-        .limit(1)
-        .offset(PUBLISHES_KEPT - 1)
-    )
+    P = db.PublishLog
+    crowded, last_kept = _beyond_newest(P, PUBLISHES_KEPT)
     nothing_of_yours = pw.Value("[]", converter=False)  # (the JSON of an empty list)
     with db.write_transaction():
         return (
@@ -151,16 +161,8 @@ def _still_read(kept, later: set[str]) -> bool:
 def _forget_events() -> int:
     """An item's events beyond its `HISTORY_KEPT` newest, and events of no item older than
     `EVENT_DAYS`; none of the kinds `EVENTS_KEPT`, nor the newest of all."""
-    E, Q = db.Event, db.Event.alias()
-    crowded = Q.select(Q.movie).where(Q.movie.is_null(False))
-    crowded = crowded.group_by(Q.movie).having(pw.fn.COUNT(Q.id) > HISTORY_KEPT)
-    last_kept = (
-        Q.select(Q.id)
-        .where(Q.movie == E.movie)
-        .order_by(Q.id.desc())
-        .limit(1)
-        .offset(HISTORY_KEPT - 1)
-    )
+    E = db.Event
+    crowded, last_kept = _beyond_newest(E, HISTORY_KEPT)
     cutoff = db.now() - timedelta(days=EVENT_DAYS)
     with db.write_transaction():
         newest = E.select(pw.fn.MAX(E.id)).scalar()
