@@ -21,6 +21,7 @@ User-added images have their own rule (user_urls.py: public addresses only).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from urllib.parse import SplitResult, urlsplit
 
 from metarrd.config import ProvidersConfig
@@ -42,8 +43,13 @@ def _split(url: str) -> SplitResult:
     return urlsplit(url.strip().replace("\\", "/"))
 
 
+@lru_cache(maxsize=4096)
 def _host_port(url: str) -> tuple[str, int] | None:
-    """(host name, port) of an http(s) URL; None for another scheme or an unreadable one."""
+    """(host name, port) of an http(s) URL; None for another scheme or an unreadable one.
+    Kept for the URLs met last: an enrich checks each candidate's address more than once, and
+    each check reads the provider's configured addresses again (urlsplit and `hostname` were
+    about 5% of the enrich process's own CPU time under a profiler, yappi, in `python -m
+    bench.enrich --latencies 0`; 0.5% with this cache)."""
     try:
         parts = _split(url)
         scheme = parts.scheme.lower()
