@@ -228,12 +228,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}{_misplaced(extra)}")
     daemonish = args.command in ("run", "web", "demo")
     logs.install()  # untrusted text (request paths, file names) cannot forge log lines
-    logging.basicConfig(
+    logs.configure(
         level=logging.INFO if (args.verbose or daemonish) else logging.ERROR,
         stream=sys.stdout if daemonish else sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        if daemonish
-        else "%(levelname)s: %(message)s",
+        timed=daemonish,
     )
     try:
         if args.command == "demo":

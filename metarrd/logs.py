@@ -10,6 +10,11 @@ are written `…` (`urls.hide_credentials`), and so is a key in a query string (
 `urls.scrub`: a webhook token put in the URL, in the request line `metarrd web` logs). Tabs
 stay; a traceback (the record's `exc_info`, formatted apart from the message) keeps its lines.
 
+Each line of the daemon's log starts with its local time and that time's offset from UTC
+(`2026-10-25 02:30:00,000+0200`): the hour a summer time ends is lived twice, and a line of
+either is told apart; a line read beside another machine's log, a player's or a NAS's, is
+placed (`LineFormatter`).
+
 `install()` puts the record class in place for the whole process: `metarrd` (cli.main) and the
 web app under gunicorn (web.wsgi) call it before their first log line.
 """
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 
 from metarrd.urls import hide_credentials, scrub
 
@@ -47,3 +53,27 @@ class SafeRecord(logging.LogRecord):
 def install() -> None:
     """Every log record of this process is a SafeRecord (idempotent)."""
     logging.setLogRecordFactory(SafeRecord)
+
+
+class LineFormatter(logging.Formatter):
+    """A formatter whose `%(asctime)s` is the local time with its offset from UTC, taken at the
+    record's own instant (`+0200`, then `+0100` in the hour after a summer time ends)."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        if datefmt:
+            return super().formatTime(record, datefmt)
+        local = self.converter(record.created)
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", local)
+        return f"{stamp},{int(record.msecs):03d}{time.strftime('%z', local)}"
+
+
+def configure(*, level: int, stream, timed: bool) -> None:
+    """The process's log lines on `stream`: `timed` (the daemon, the web server, the demo),
+    each with its time and offset (`LineFormatter`), level and logger; else level and message."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(
+        LineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        if timed
+        else logging.Formatter("%(levelname)s: %(message)s")
+    )
+    logging.basicConfig(level=level, handlers=[handler])

@@ -118,3 +118,48 @@ def test_a_key_in_a_logged_request_line_is_hidden(safe_records, config_factory, 
     lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
     assert any(f"/api/webhooks/radarr?{name}=…" in line for line in lines), lines
     assert token not in caplog.text
+
+
+def test_a_daemon_line_says_its_offset_from_utc_so_the_hour_lived_twice_is_told_apart(
+    monkeypatch,
+):
+    """The night a summer time ends, 02:00-03:00 is lived twice: lines stamped with the local
+    time alone read the same in both, and a line cannot be placed beside a player's log."""
+    import time
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        formatter = logs.LineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        lines = []
+        for created in (1792888200.25, 1792891800.25):  # 2026-10-25 00:30 and 01:30 UTC
+            record = logging.LogRecord("metarrd.scan", logging.INFO, __file__, 1, "x", (), None)
+            record.created, record.msecs = created, 250.0
+            lines.append(formatter.format(record))
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    assert lines == [
+        "2026-10-25 02:30:00,250+0200 INFO metarrd.scan: x",
+        "2026-10-25 02:30:00,250+0100 INFO metarrd.scan: x",
+    ]
+
+
+def test_the_daemons_lines_carry_the_offset_the_commands_lines_do_not(capsys, monkeypatch):
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])
+    monkeypatch.setattr(root, "level", root.level)
+    import io
+
+    out = io.StringIO()
+    logs.configure(level=logging.INFO, stream=out, timed=True)
+    logging.getLogger("metarrd.daemon").info("started")
+    line = out.getvalue()
+    assert line.endswith(" INFO metarrd.daemon: started\n")
+    stamp = line.split(" INFO ")[0]
+    assert stamp[-5] in "+-" and stamp[-4:].isdigit(), line
+    root.handlers = []
+    out = io.StringIO()
+    logs.configure(level=logging.INFO, stream=out, timed=False)
+    logging.getLogger("metarrd.cli").warning("one item failed")
+    assert out.getvalue() == "WARNING: one item failed\n"
