@@ -57,6 +57,52 @@ def test_every_setting_is_documented_in_the_example():
     assert not missing, f"settings missing from config.example.toml: {missing}"
 
 
+# What the example sets that is not its key's default: the examples of a table a user fills in
+# (each says its default beside it, in words). Every other value in it is the true default.
+EXAMPLE_VALUES = {
+    "library",
+    "player",
+    "webhooks.path_map",
+    "library.name",
+    "library.path",
+    "library.kind",  # the second one's, "tv"
+    "player.name",
+    "player.url",
+    "player.username",
+    "player.libraries",
+    "player.path_map",
+}
+
+
+def _differences(value, default, key: str):
+    """The dotted keys whose value in `value` differs from `default` (dataclasses walked)."""
+    import dataclasses
+
+    for f in dataclasses.fields(value):
+        name = f"{key}.{f.name}".lstrip(".").replace("from_", "from")
+        ours, theirs = getattr(value, f.name), getattr(default, f.name)
+        if dataclasses.is_dataclass(ours):
+            yield from _differences(ours, theirs, name)
+        elif ours != theirs:
+            yield name, ours, theirs
+
+
+def test_the_example_gives_every_setting_its_true_default():
+    """config.example.toml "lists every setting with its default": a default changed in the
+    code and not in the example (or the other way round) tells a user the wrong one."""
+    from metarrd.config import Config, LibraryConfig, PlayerConfig
+
+    config = parse_config(tomllib.loads(EXAMPLE.read_text()))
+    wrong = list(_differences(config, Config(), ""))
+    for library in config.library:
+        wrong += _differences(library, LibraryConfig(name="", path="/"), "library")
+    for player in config.player:
+        wrong += _differences(player, PlayerConfig(name="", type="kodi", url=""), "player")
+    wrong = [w for w in wrong if w[0] not in EXAMPLE_VALUES]
+    assert not wrong, f"config.example.toml's value is not the default: {wrong}"
+    assert config.library[0].kind == LibraryConfig(name="", path="/").kind  # "movie"
+
+
 def test_interface_keys_are_all_accepted():
     data = {
         "data_dir": "/var/lib/metarrd",
@@ -436,6 +482,25 @@ def test_config_found_through_environment(tmp_path, monkeypatch):
     cfg.write_text(f'data_dir = "{tmp_path}/d"\n')
     monkeypatch.setenv("METARRD_CONFIG", str(cfg))
     assert load_config().data_dir == f"{tmp_path}/d"
+
+
+def test_the_config_is_found_by_option_then_environment_then_etc(tmp_path, monkeypatch, capsys):
+    """--config PATH, else $METARRD_CONFIG, else /etc/metarrd/config.toml: the file
+    `config check` names is the one it read."""
+    given, env = tmp_path / "given.toml", tmp_path / "env.toml"
+    for cfg in (given, env):
+        cfg.write_text(f'data_dir = "{tmp_path}/d"\n[providers.tmdb]\napi_key = "k"\n')
+        cfg.chmod(0o600)
+    monkeypatch.setenv("METARRD_CONFIG", str(env))
+    assert main(["--config", str(given), "config", "check"]) == 0
+    assert capsys.readouterr().out.startswith(f"{given}: OK")
+    assert main(["config", "check"]) == 0
+    assert capsys.readouterr().out.startswith(f"{env}: OK")
+    monkeypatch.delenv("METARRD_CONFIG")
+    main(["config", "check"])  # whatever this machine's /etc holds, that file is the one read
+    said = capsys.readouterr()
+    assert "/etc/metarrd/config.toml" in said.out + said.err
+    assert str(tmp_path) not in said.out + said.err
 
 
 def test_the_example_as_copied_gets_no_warning_of_its_own():
