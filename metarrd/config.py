@@ -798,10 +798,16 @@ def check_semantics(config: Config, problems: Problems) -> None:
                 + did_you_mean(player.type, tuple(PLAYER_TYPE_NAMES)),
             )
         if not player.libraries:  # left out: a player of no library is never told anything
+            # with no [[library]] yet, the names to list would be none: `libraries = []`
+            listed = ", ".join(toml_string(n) for n in names)
             problems.warning(
                 f"{key}.libraries",
-                "empty: this player is never told about a publish; list the [[library]] names "
-                f"it shows, e.g. libraries = [{', '.join(toml_string(n) for n in names)}]",
+                "empty: this player is never told about a publish; "
+                + (
+                    f"list the [[library]] names it shows, e.g. libraries = [{listed}]"
+                    if names
+                    else 'add a [[library]] first, then list its name, e.g. libraries = ["Movies"]'
+                ),
             )
         for lib_name in player.libraries:
             if lib_name not in names:

@@ -982,6 +982,22 @@ def test_a_player_with_no_libraries_is_a_warning_naming_them(tmp_path, capsys):
     assert ".libraries" not in err
 
 
+def test_a_player_with_no_libraries_in_a_config_with_none_is_not_told_to_list_none(
+    tmp_path, capsys
+):
+    """A new user's config with its [[player]] first and no [[library]] yet: the warning's
+    example was `libraries = []`, the very value it warns about."""
+    text = (
+        f'data_dir = "{tmp_path}/data"\n[providers.tmdb]\napi_key = "k"\n'
+        '[[player]]\nname = "Living room"\ntype = "kodi"\nurl = "http://127.0.0.1:8080"\n'
+    )
+    status, _out, err = _check(tmp_path, text, capsys)
+    assert status == 0, err
+    line = next(x for x in err.splitlines() if 'player "Living room".libraries' in x)
+    assert "libraries = []" not in line
+    assert 'add a [[library]] first, then list its name, e.g. libraries = ["Movies"]' in line
+
+
 def test_a_windows_path_in_double_quotes_says_to_use_single_quotes(tmp_path, capsys):
     r"""Sonarr on Windows sends its root folder as D:\Media\TV (config.example.toml's own
     path_map example). Written in double quotes, as every other path in the file is, `\M` is
