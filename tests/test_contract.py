@@ -165,3 +165,29 @@ def test_identify_a_show_by_its_folder_with_each_id_and_scan_it_by_path(librarie
     assert cli(cfg, "enrich", str(second)) == 0
     assert cli(cfg, "publish", str(second)) == 0
     assert (second.parent / "Futurama - S01E02.nfo").is_file()
+
+
+def test_a_scan_while_tmdb_is_down_is_identified_by_the_next_scan(libraries, simulator, capsys):
+    """README's "try it by hand": `metarrd scan` while TMDB does not answer fails each new item
+    (exit 1, a line each). Run again once TMDB is back, the scan found them unchanged and
+    identified none ("0 identified"): they stayed unidentified for good, with no command short
+    of `identify ITEM --tmdb ID` by hand. The scan tries them again."""
+    cfg, movies, tv = libraries
+    simulator.fail_5xx(10_000, status=503, prefix="/3/search")
+    assert cli(cfg, "scan", str(movies / "Heat (1995)"), str(tv / "Futurama (1999)")) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and all("503" in line for line in err), err
+    simulator.reset_faults()
+    assert cli(cfg, "scan", str(movies / "Heat (1995)"), str(tv / "Futurama (1999)")) == 0
+    assert "2 identified, 0 left unidentified" in capsys.readouterr().out
+    by_path = {e["path"]: e for e in listed(cfg, capsys)}
+    heat, futurama = by_path[str(movies / MOVIES[1])], by_path[str(tv / "Futurama (1999)")]
+    assert (heat["tmdb_id"], heat["identification_status"], heat["last_error"]) == (
+        949, "identified", None,
+    )  # fmt: skip
+    assert (futurama["tmdb_id"], futurama["identification_status"]) == (615, "identified")
+    assert by_path[str(tv / EPISODES[3])]["identification_status"] == "identified"
+    # identified now: a scan again asks TMDB nothing
+    searches = simulator.count("/3/search")
+    assert cli(cfg, "scan", str(movies / "Heat (1995)"), str(tv / "Futurama (1999)")) == 0
+    assert simulator.count("/3/search") == searches

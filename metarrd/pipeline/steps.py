@@ -777,6 +777,43 @@ def backlog(stage: str) -> pw.ModelSelect:
     return M.select(M.id, M.show).where(where).order_by(M.id)
 
 
+def identify_failed_in(scopes: list[str]) -> list[int]:
+    """The movies and shows (not missing, still unidentified) in `scopes` (folders or files a
+    scan covers: an item at or below one, or a show holding one) whose last identify failed
+    (`identify.failed`: TMDB did not answer, or an id it does not know), in id order. A
+    `metarrd scan` after one run while TMDB was down found them unchanged and tried none: they
+    stayed unidentified for good. One the search left to the user (`identify.unsure`) is not
+    among them."""
+    M, E = db.Movie, db.Event
+    rows = (
+        M.select(M.id, M.kind, M.path)
+        .where(
+            M.kind.in_([db.MOVIE, db.SHOW]),
+            ~M.missing,
+            M.identification_status == db.UNIDENTIFIED,
+        )
+        .tuples()
+    )
+    ids = [
+        movie_id
+        for movie_id, kind, path in rows
+        if any(
+            is_inside(path, scope) or (kind == db.SHOW and is_inside(scope, path))
+            for scope in scopes
+        )
+    ]
+    last: dict[int, str] = {}
+    for start in range(0, len(ids), 500):
+        events = (
+            E.select(E.movie, E.kind)
+            .where(E.movie.in_(ids[start : start + 500]), E.kind.startswith("identify."))
+            .order_by(E.id)
+            .tuples()
+        )
+        last.update(events)  # the newest of each item's last
+    return sorted(movie_id for movie_id, kind in last.items() if kind == "identify.failed")
+
+
 def catch_up_step(kind: str, movie_id: int, show_id: int | None) -> Step:
     """A catch-up's job for a backlog item: an episode's enrich is its show's enrich of it
     (the episodes of one show fold into one job: `jobs.merge_payload`)."""
