@@ -100,6 +100,31 @@ libraries = ["Movie"]
     assert lines[-1].endswith(": 9 errors, 1 warning")
 
 
+PLAYER = '[[player]]\nname = "Kodi"\ntype = "kodi"\nurl = "http://127.0.0.1:8080"\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        (PLAYER + 'path_map = [{ from = "/a", too = "/b" }]\n', 'player "Kodi".path_map[0].too: '),
+        (PLAYER + 'path_map = [{ from = "/a", to = 5 }]\n', 'player "Kodi".path_map[0].to: '),
+        (PLAYER + 'path_map = ["/a"]\n', 'player "Kodi".path_map[0]: expected a table'),
+        ('[providers.fanart]\napikey = "x"\n', "providers.fanart.apikey: unknown key"),
+        ("[providers.fanart]\nbase_url = 3\n", "providers.fanart.base_url: expected a string"),
+        ("[providers.tvdb]\npin = 1234\n", "providers.tvdb.pin: expected a string"),
+        ('[providers.tvdb]\napi-key = "x"\n', "providers.tvdb.api-key: unknown key"),
+        ('[providers.imdb]\napi_key = "x"\n', "providers.imdb: unknown key"),
+        ('[webhooks]\npath_map = [{ from = "/a", to = "/b", x = 1 }]\n', "webhooks.path_map[0].x"),
+    ],
+)
+def test_a_nested_tables_bad_key_or_type_is_named_and_exits_2(tmp_path, capsys, text, line):
+    """interface.md: unknown keys and wrong types are an error naming the key, `config check`
+    exits 2; in the tables inside tables too ([[player]] path_map, [providers.*])."""
+    status, _out, err = _check(tmp_path, _good(tmp_path) + text, capsys)
+    assert status == 2, err
+    assert any(x.startswith(f"error: {line}") for x in err.splitlines()), err
+
+
 def test_duplicate_and_nested_libraries_are_errors(tmp_path, capsys):
     (tmp_path / "movies" / "kids").mkdir(parents=True)
     text = f"""data_dir = "{tmp_path}/data"
