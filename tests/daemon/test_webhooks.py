@@ -75,6 +75,27 @@ def test_an_empty_configured_token_refuses_everything(config_factory):
     rt.close()
 
 
+@pytest.mark.parametrize("app", ["radarr", "sonarr"])
+def test_the_token_goes_as_the_basic_auth_password_or_in_x_api_key_at_both_urls(setup, app):
+    client, _rt, _ = setup
+    url, body = f"/api/webhooks/{app}", {"eventType": "Test"}
+    for headers in (_basic(TOKEN), _basic(TOKEN, user=""), KEY):
+        assert client.post(url, json=body, headers=headers).status_code == 200, headers
+    for headers in ({}, _basic("nope"), {"X-Api-Key": "nope"}, {"X-Api-Key": TOKEN[:-1]}):
+        assert client.post(url, json=body, headers=headers).status_code == 401, headers
+
+
+@pytest.mark.parametrize("app", ["radarr", "sonarr"])
+def test_an_empty_token_refuses_every_way_of_sending_one(config_factory, app):
+    """interface.md: an empty `[webhooks] token` refuses webhooks, at both URLs, whatever is
+    sent: nothing, an empty X-Api-Key, an empty password, any password."""
+    client, rt = webhook_client(config_factory())
+    for headers in ({}, {"X-Api-Key": ""}, _basic(""), _basic("anything"), {"X-Api-Key": "x"}):
+        r = client.post(f"/api/webhooks/{app}", json={"eventType": "Test"}, headers=headers)
+        assert r.status_code == 403, (headers, r.get_json())
+    rt.close()
+
+
 def test_stage_off_is_503_with_a_clear_body(setup):
     client, rt, _ = setup
     workflow.set_stage("webhooks", False)
