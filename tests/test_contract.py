@@ -191,3 +191,33 @@ def test_a_scan_while_tmdb_is_down_is_identified_by_the_next_scan(libraries, sim
     searches = simulator.count("/3/search")
     assert cli(cfg, "scan", str(movies / "Heat (1995)"), str(tv / "Futurama (1999)")) == 0
     assert simulator.count("/3/search") == searches
+
+
+def test_the_users_own_pictures_are_cached_as_found_named_by_their_real_format(libraries, capsys):
+    """interface.md, Files: the cache holds exactly the bytes found in the library, `<ext>` from
+    the real format (a PNG saved as `-poster.jpg`), actor thumbnails under cache/actor/; and
+    what publish replaces of the user's is in it first."""
+    cfg, movies, _tv = libraries
+    folder = movies / "Heat (1995)"
+    (folder / ".actors").mkdir()
+    pictures = {
+        folder / "Heat.1995.1080p.BluRay-poster.jpg": ("PNG", (400, 600), "poster", ".png"),
+        folder / "fanart.webp": ("WEBP", (1280, 720), "fanart", ".webp"),
+        folder / ".actors" / "Al_Pacino.jpg": ("JPEG", (300, 450), "actor", ".jpg"),
+    }
+    found = {}
+    for i, (path, (fmt, size, _type, _ext)) in enumerate(pictures.items()):
+        Image.new("RGB", size, (40 * i, 90, 160)).save(path, fmt)
+        found[path] = path.read_bytes()
+    assert cli(cfg, "scan", str(folder)) == 0
+    assert cli(cfg, "enrich", str(folder)) == 0
+    assert cli(cfg, "publish", str(folder)) == 0, capsys.readouterr().err
+    assert (folder / ".actors" / "Al_Pacino.jpg").read_bytes() != found[
+        folder / ".actors" / "Al_Pacino.jpg"
+    ]
+    cache = cfg.parent / "data" / "cache"
+    for path, (_fmt, _size, asset_type, ext) in pictures.items():
+        digest = hashlib.sha256(found[path]).hexdigest()
+        cached = cache / asset_type / digest[:2] / f"{digest}{ext}"
+        assert cached.read_bytes() == found[path], path
+    assert {p.name for p in cache.iterdir()} <= {*ASSET_TYPES, "actor"}
