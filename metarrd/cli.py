@@ -719,14 +719,8 @@ def _scope_of_file(config: Config, path: str) -> str:
 
 
 def cmd_scan(config: Config, args) -> int:
-    from metarrd import workflow
     from metarrd.identify import identify_many
-    from metarrd.pipeline.steps import (
-        after_scan_of,
-        gone_from_library,
-        identify_failed_in,
-        items_on,
-    )
+    from metarrd.pipeline.steps import after_scan_of, gone_from_library, items_on
     from metarrd.publish import tell_players_moved
     from metarrd.scan import ScanReport, mark_gone, scan, stack_folders
     from metarrd.spelling import in_configured_root
@@ -808,12 +802,10 @@ def cmd_scan(config: Config, args) -> int:
         reason = reason.removeprefix(f"{item}: ").removeprefix(f"{Path(item).name}: ")
         print(escape_controls(f"{display(item)}: {reason}"), file=sys.stderr)  # Latin-1: \xe9
     identified = unsure = 0
-    todo = [step.movie_id for step in after_scan_of(rt, report, {}) if step.kind == "identify"]
-    if workflow.is_enabled(config, "identification"):
-        # those whose identify failed at an earlier scan (TMDB down) are tried again: found
-        # unchanged, they were left unidentified for good
-        scopes = paths or ([] if (hung or unseen or ambiguous or gone) else roots)
-        todo += [i for i in identify_failed_in(scopes) if i not in todo]
+    # and those whose identify failed at an earlier scan (TMDB down) are tried again: found
+    # unchanged, they were left unidentified for good
+    scopes = paths or ([] if (hung or unseen or ambiguous or gone) else roots)
+    todo = [s.movie_id for s in after_scan_of(rt, report, {}, scopes) if s.kind == "identify"]
     done: list[int] = []  # identified now: a show's files its identify left unmatched follow
     if todo:
         for outcome in identify_many(rt, todo):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +121,9 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
     given = _items_named(rt, job.payload.get("ids") or {})
     if given and not workflow.is_enabled(rt.config, "identification"):
         _keep_ids(given)
-    follow = after_scan_of(rt, report, given)
+    # what failed to identify there before (TMDB down past the job's retries) is tried again
+    scopes = paths if paths is not None else [lib.path for lib in rt.config.library]
+    follow = after_scan_of(rt, report, given, scopes)
     follow += resumed_after_move(rt, report.moved, set(report.touched) | set(given))
     # followed a webhook's rename or upgrade, or replaced where they are (found by the scan:
     # the watcher, a rescan): published as they were, published again
@@ -251,9 +253,12 @@ def gone_from_library(rt: Runtime, path: str) -> bool:
     return gone(rt.config, path)
 
 
-def after_scan_of(rt: Runtime, report, given: dict[int, dict[str, Any]]) -> list[Step]:
+def after_scan_of(
+    rt: Runtime, report, given: dict[int, dict[str, Any]], scopes: Sequence[str] = ()
+) -> list[Step]:
     """What follows a scan (the daemon's and the CLI's): its new or changed items that are still
-    unidentified are identified; items a webhook named, from the webhook's ids."""
+    unidentified are identified; items a webhook named, from the webhook's ids; and those in
+    `scopes` (what the scan covered) whose last identify failed (`identify_failed_in`)."""
     touched = list(
         db.Movie.select(db.Movie.id, db.Movie.kind, db.Movie.show).where(
             db.Movie.id.in_(report.touched), db.Movie.identification_status == db.UNIDENTIFIED
@@ -266,7 +271,10 @@ def after_scan_of(rt: Runtime, report, given: dict[int, dict[str, Any]]) -> list
         for m in touched
         if m.kind in (db.MOVIE, db.SHOW) or (m.kind == db.EPISODE and m.show_id not in shows)
     ]
-    return after_scan(unidentified, given, workflow.all_stages(rt.config))
+    stages = workflow.all_stages(rt.config)
+    if scopes and stages["identification"]:
+        unidentified += [i for i in identify_failed_in(scopes) if i not in unidentified]
+    return after_scan(unidentified, given, stages)
 
 
 def resumed_after_move(rt: Runtime, moved: list[int], followed: set[int]) -> list[Step]:
@@ -777,7 +785,7 @@ def backlog(stage: str) -> pw.ModelSelect:
     return M.select(M.id, M.show).where(where).order_by(M.id)
 
 
-def identify_failed_in(scopes: list[str]) -> list[int]:
+def identify_failed_in(scopes: Sequence[str]) -> list[int]:
     """The movies and shows (not missing, still unidentified) in `scopes` (folders or files a
     scan covers: an item at or below one, or a show holding one) whose last identify failed
     (`identify.failed`: TMDB did not answer, or an id it does not know), in id order. A
