@@ -363,6 +363,8 @@ def _aka_titles(title: str | None, name: str) -> list[str]:
         part = _tidy_title(part)
         if part and part not in titles and re.search(r"[^\W_]", part):
             titles.append(part)
+    if not titles:  # no letter nor digit in it ('"".mkv', "!!.mkv"): no title
+        return []
     others = [_spaced(other, name) for other in _PAREN_AKA.findall(name)]
     after = _PARENS_BEFORE_YEAR.match(_strip_prefixes(name))
     if after and normalize_title(_spaced(after.group("head"), name)) == normalize_title(titles[0]):

@@ -884,3 +884,11 @@ def test_a_numbered_sequel_in_its_first_films_folder_is_read_by_its_own_name(pat
 )
 def test_a_film_named_by_a_number_or_a_lone_first_part_takes_its_folder(path):
     assert hints(path).source == "folder"
+
+
+@pytest.mark.parametrize("name", ["!!.mkv", '"".mkv', '"[ASW] Show - S2 - 01 [1080p].mkv"'])
+def test_a_file_name_of_punctuation_alone_gives_its_folders_title(name):
+    # fuzzing (stop 49): a name whose title has no letter nor digit raised IndexError, and the
+    # scan kept no hints at all, not even the folder's
+    h = hints(f"/lib/The Matrix (1999)/{name}")
+    assert (h.title, h.year) == ("The Matrix", 1999)
