@@ -191,6 +191,8 @@ def _open_checked(
             f"{width}x{height} is {width * height / 1e6:.0f} megapixels, over the "
             f"{max_pixels / 1e6:.0f} megapixel limit (decompression bomb?)"
         )
+    elif _bogus_sampling(im):
+        problem = "unreadable image (its JPEG header gives a sampling factor outside 1-4)"
     elif budget is not None and (cost := decode_bytes(im)) > budget:
         name = "WebP" if im.format == "WEBP" else _kind(im)
         problem = (
@@ -313,6 +315,13 @@ _BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2}
 # Pillow decodes every WebP through libwebp's animation decoder: its canvas, the previous canvas
 # and the frame (RGBA each), then Pillow's own copy (measured: 15.3 bytes a pixel)
 WEBP_BYTES_PER_PIXEL = 16
+
+
+def _bogus_sampling(im: Image.Image) -> bool:
+    """A JPEG whose header gives a component a sampling factor outside 1-4, which libjpeg
+    refuses ("Bogus sampling factors") and `decode_bytes` would divide by (a corrupt file)."""
+    layers = getattr(im, "layer", None) if _kind(im) == "JPEG" else None
+    return any(not (1 <= h <= 4 and 1 <= v <= 4) for _, h, v, _ in layers or ())
 
 
 def _ceil_div(a: int, b: int) -> int:

@@ -304,3 +304,27 @@ def test_a_file_of_another_format_is_refused_without_its_decoder_reading_it(tmp_
     for fmt in ("JPEG", "PNG", "WEBP", "GIF"):
         Image.new("RGB", (40, 60), (200, 30, 30)).save(ordinary, fmt)
         assert analyse_with_preview(ordinary)[0].format == fmt.lower()
+
+
+@pytest.mark.parametrize("sampling", [0x00, 0x10, 0x50])
+def test_a_progressive_jpeg_with_bogus_sampling_factors_is_refused_with_a_reason(
+    tmp_path, sampling
+):
+    """Found by fuzzing (stop 49): a progressive JPEG whose header gives its colour components
+    a sampling factor of 0 (a corrupt download) made the decode-memory estimate divide by zero,
+    and the candidate failed with ZeroDivisionError instead of a reason. libjpeg refuses any
+    factor outside 1-4 ("Bogus sampling factors")."""
+    from metarrd.imaging import DECODE_BUDGET, analyse_with_preview
+
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 10, 10)).save(buf, "JPEG", progressive=True)
+    data = bytearray(buf.getvalue())
+    sof = data.index(b"\xff\xc2")
+    for component in range(data[sof + 9]):
+        data[sof + 11 + 3 * component] = sampling
+    path = tmp_path / "bogus.jpg"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ImageRejected, match="sampling factor"):
+        analyse_with_preview(bytes(data))
+    with pytest.raises(ImageRejected, match="sampling factor"):
+        analyse_image(path, budget=DECODE_BUDGET)
