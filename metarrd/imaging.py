@@ -12,6 +12,7 @@ import hashlib
 import io
 import logging
 import os
+import struct
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,11 @@ MAX_JPEG_SCANS = 500
 # 8K (7680x4320) PNG, a 4K (3840x2160) WebP and any baseline JPEG under the pixel cap.
 DECODE_BUDGET = 192 * 1024 * 1024
 log = logging.getLogger(__name__)
+
+
+# what Pillow raises for a corrupt or truncated file: mostly OSError ("image file is
+# truncated"), but `struct.error` and EOFError from a header cut short (a GIF's next frame)
+CORRUPT = (OSError, ValueError, SyntaxError, EOFError, struct.error)
 
 
 class ImageRejected(MetarrdError):
@@ -178,7 +184,7 @@ def _open_checked(
         raise not_an_image(head) from None
     except Image.DecompressionBombError as exc:
         raise ImageRejected(f"decompression bomb refused ({exc})") from None
-    except (OSError, ValueError, SyntaxError) as exc:
+    except CORRUPT as exc:
         raise ImageRejected(f"unreadable image ({exc})") from None
     width, height = im.size
     problem = None
@@ -270,7 +276,7 @@ def analyse_image(
         fmt, ext = FORMATS[_kind(im)]
         try:
             phash = perceptual_hash(im, turn)
-        except (OSError, ValueError, SyntaxError) as exc:
+        except CORRUPT as exc:
             raise ImageRejected(f"truncated or corrupt image data ({exc})") from None
         return ImageInfo(width, height, fmt, ext, sha, size, phash)
 
@@ -459,8 +465,8 @@ def analyse_with_preview(
         turn = orientation(im)
         width, height = shown_size(im.size, turn)
         fmt, ext = FORMATS[_kind(im)]
-        own = whole is not None and _own_preview(im, length, size)
         try:
+            own = whole is not None and _own_preview(im, length, size)  # reads frames (a GIF's)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 if own and _kind(im) == "JPEG":
@@ -494,7 +500,7 @@ def analyse_with_preview(
                     out = io.BytesIO()
                     small.save(out, "WEBP", quality=75, method=0)
                     preview = out.getvalue()
-        except (OSError, ValueError, SyntaxError) as exc:
+        except CORRUPT as exc:
             raise ImageRejected(f"truncated or corrupt image data ({exc})") from None
     return ImageInfo(width, height, fmt, ext, sha, length, phash), preview
 
@@ -569,7 +575,7 @@ def read_header(head: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Header 
             parser.feed(head)
     except Image.DecompressionBombError as exc:
         raise ImageRejected(f"decompression bomb refused ({exc})") from None
-    except (OSError, ValueError, SyntaxError) as exc:
+    except CORRUPT as exc:
         raise ImageRejected(f"unreadable image ({exc})") from None
     im = parser.image
     if im is None:
