@@ -54,8 +54,9 @@ log = logging.getLogger(__name__)
 
 
 # what Pillow raises for a corrupt or truncated file: mostly OSError ("image file is
-# truncated"), but `struct.error` and EOFError from a header cut short (a GIF's next frame)
-CORRUPT = (OSError, ValueError, SyntaxError, EOFError, struct.error)
+# truncated"), but struct.error, IndexError and EOFError from a header cut short (a GIF's next
+# frame)
+CORRUPT = (OSError, ValueError, SyntaxError, EOFError, IndexError, struct.error)
 
 
 class ImageRejected(MetarrdError):

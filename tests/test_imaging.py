@@ -330,15 +330,16 @@ def test_a_progressive_jpeg_with_bogus_sampling_factors_is_refused_with_a_reason
         analyse_image(path, budget=DECODE_BUDGET)
 
 
-def test_a_gif_cut_short_in_its_second_frames_header_is_refused_with_a_reason(tmp_path):
+@pytest.mark.parametrize("cut", [4, 8])
+def test_a_gif_cut_short_in_its_second_frames_header_is_refused_with_a_reason(tmp_path, cut):
     """Found by fuzzing (stop 49): a small GIF whose next frame's header is cut short (a
-    broken download or upload) raised Pillow's `struct.error` out of the look for a second
-    frame, and the image failed with "internal error" instead of a reason."""
+    broken download or upload) raised Pillow's `struct.error` or IndexError out of the look
+    for a second frame, and the image failed with "internal error" instead of a reason."""
     from metarrd.imaging import analyse_with_preview
 
     buf = io.BytesIO()
     Image.new("P", (20, 20), 1).save(buf, "GIF")
-    data = buf.getvalue()[:-1] + b",\x00\x00\x00\x00"  # the trailer `;` now a frame's start
+    data = buf.getvalue()[:-1] + b"," + bytes(cut)  # the trailer `;` now a frame's start
     path = tmp_path / "cut.gif"
     path.write_bytes(data)
     for source in (data, path):
