@@ -36,6 +36,7 @@ from babelfish import Language
 
 from metarrd.config import ProvidersConfig
 from metarrd.image_hosts import refusal, refused_host
+from metarrd.providers import finite, whole
 
 log = logging.getLogger(__name__)
 
@@ -59,18 +60,8 @@ def _is_svg(path: str) -> bool:
     return urlsplit(path).path.lower().endswith(".svg")
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _float(value: Any) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
+_int = whole  # a provider's number, None when it is none (a list, infinity, NaN)
+_float = finite
 
 
 def unique(candidates: list[Candidate]) -> list[Candidate]:

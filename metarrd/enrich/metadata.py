@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from metarrd.fields import follow_title, sort_title, value_mark
+from metarrd.providers import number, positive, whole
 
 YOUTUBE_PLUGIN = "plugin://plugin.video.youtube/play/?video_id={key}"
 WRITER_JOBS = ("Screenplay", "Writer", "Author")
@@ -79,9 +80,9 @@ def trailer(details: Mapping[str, Any], language: str = "en") -> str | None:
         return None
 
     def rank(v: dict[str, Any]) -> tuple[int, int, int, int]:
-        kind = {"Trailer": 0, "Teaser": 1}.get(v.get("type") or "", 2)
+        kind = {"Trailer": 0, "Teaser": 1}.get(_text(v.get("type")) or "", 2)
         return (kind, 0 if v.get("official") else 1, 0 if v.get("iso_639_1") == lang else 1,
-                -int(v.get("size") or 0))  # fmt: skip
+                -(whole(v.get("size")) or 0))  # fmt: skip
 
     best = min(videos, key=rank)
     if rank(best)[0] == 2:
@@ -105,8 +106,8 @@ def movie_fields(
     """Every metadata value TMDB gives for the movie, keyed by Movie column."""
     date = _text(details.get("release_date"))
     premiered = date if date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", date) else None
-    runtime = details.get("runtime")
-    rating = details.get("vote_average")
+    runtime = positive(details.get("runtime"))
+    rating = number(details.get("vote_average"))
     votes = details.get("vote_count")
     collection = details.get("belongs_to_collection")
     title = _text(details.get("title"))
@@ -116,10 +117,10 @@ def movie_fields(
         "sort_title": sort_title(title),
         "plot": _text(details.get("overview")),
         "tagline": _text(details.get("tagline")),
-        "runtime": int(runtime) if isinstance(runtime, int | float) and runtime > 0 else None,
+        "runtime": runtime,
         "premiered": premiered,
         "year": int(premiered[:4]) if premiered else None,
-        "rating": round(float(rating), 3) if isinstance(rating, int | float) and votes else None,
+        "rating": round(rating, 3) if rating is not None and votes else None,
         "votes": int(votes) if isinstance(votes, int) and votes > 0 else None,
         "genres": _names(details.get("genres")),
         "countries": _names(details.get("production_countries")),

@@ -21,6 +21,7 @@ from typing import Any
 
 from metarrd.enrich.metadata import CastMember, _names, _text, english_fallback, trailer
 from metarrd.fields import DETAIL_FIELDS, SUMMED_FIELDS, block_lock
+from metarrd.providers import number, positive
 
 WRITER_JOBS = ("Writer", "Screenplay", "Teleplay", "Story", "Author")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -32,10 +33,10 @@ def _date(value: Any) -> str | None:
 
 
 def _rating(data: Mapping[str, Any]) -> tuple[float | None, int | None]:
-    rating, votes = data.get("vote_average"), data.get("vote_count")
-    if not (isinstance(votes, int) and votes > 0 and isinstance(rating, int | float)):
+    rating, votes = number(data.get("vote_average")), data.get("vote_count")
+    if not (isinstance(votes, int) and votes > 0 and rating is not None):
         return None, None
-    return round(float(rating), 3), votes
+    return round(rating, 3), votes
 
 
 def content_rating(details: Mapping[str, Any], country: str) -> str | None:
@@ -182,14 +183,13 @@ def _crew(ep: Mapping[str, Any], department: str, jobs: tuple[str, ...]) -> list
 def episode_detail(ep: Mapping[str, Any], ref: Mapping[str, Any]) -> dict[str, Any]:
     """One `<episodedetails>` block's data: TMDB's episode with the ids identify found."""
     rating, votes = _rating(ep)
-    runtime = ep.get("runtime")
     return {
         "season": int(ref["season"]),
         "episode": int(ref["episode"]),
         "title": _text(ep.get("name")),
         "plot": _text(ep.get("overview")),
         "aired": _date(ep.get("air_date")),
-        "runtime": int(runtime) if isinstance(runtime, int | float) and runtime > 0 else None,
+        "runtime": positive(ep.get("runtime")),
         "rating": rating,
         "votes": votes,
         "directors": _crew(ep, "Directing", ("Director",)),
@@ -226,14 +226,13 @@ def tvdb_episode_detail(
         "runtime": (episode or {}).get("runtime"),
     }
     tvdb.update((key, value) for key, value in fresh.items() if value)
-    runtime = tvdb.get("runtime")
     return {
         "season": int(ref["season"]),
         "episode": int(ref["episode"]),
         "title": _text(tvdb.get("title") or ref.get("title")),
         "plot": _text(tvdb.get("plot")),
         "aired": _date(tvdb.get("aired") or ref.get("aired")),
-        "runtime": int(runtime) if isinstance(runtime, int | float) and runtime > 0 else None,
+        "runtime": positive(tvdb.get("runtime")),
         "rating": None,
         "votes": None,
         "directors": [],

@@ -25,6 +25,8 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 
+from metarrd.providers import finite, whole
+
 WEIGHTS = {"title": 3.0, "year": 1.5, "obscurity": 0.5}
 PARTIAL_TITLE_PENALTY = 0.25
 MEDIUM_MAX_DISTANCE = 0.2
@@ -101,8 +103,8 @@ class SearchResult:
             title=result.get("title") or result.get("original_title") or "",
             original_title=result.get("original_title"),
             year=year,
-            popularity=float(result.get("popularity") or 0.0),
-            vote_count=int(result.get("vote_count") or 0),
+            popularity=finite(result.get("popularity")) or 0.0,
+            vote_count=whole(result.get("vote_count")) or 0,
             overview=result.get("overview") or None,
             poster_path=result.get("poster_path"),
         )

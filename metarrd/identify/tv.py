@@ -60,6 +60,7 @@ from metarrd.identify.stage import (
     unknown_imdb,
     without_nfo_elements,
 )
+from metarrd.providers import finite, whole
 from metarrd.providers.tvdb import language_code
 from metarrd.runtime import Runtime
 from metarrd.text import count, toml_string
@@ -81,8 +82,8 @@ def tv_search_result(result: dict[str, Any]) -> SearchResult:
         title=result.get("name") or result.get("original_name") or "",
         original_title=result.get("original_name"),
         year=int(date[:4]) if date[:4].isdigit() else None,
-        popularity=float(result.get("popularity") or 0.0),
-        vote_count=int(result.get("vote_count") or 0),
+        popularity=finite(result.get("popularity")) or 0.0,
+        vote_count=whole(result.get("vote_count")) or 0,
         overview=result.get("overview") or None,
         poster_path=result.get("poster_path"),
     )

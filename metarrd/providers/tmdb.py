@@ -17,7 +17,7 @@ from typing import Any
 from metarrd.config import TmdbConfig
 from metarrd.errors import ConfigError, NotFound
 from metarrd.http import HttpClient
-from metarrd.providers import unexpected
+from metarrd.providers import has_id, unexpected
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ class TmdbClient:
             },
             _SEARCH,
         )
-        return list(data.get("results") or [])
+        return [r for r in data.get("results") or [] if has_id(r)]
 
     def find_imdb(self, imdb_id: str) -> list[dict[str, Any]]:
         data = self._get(
@@ -167,7 +167,7 @@ class TmdbClient:
             {"external_source": "imdb_id", "language": self.config.language},
             _FIND,
         )
-        return list(data.get("movie_results") or [])
+        return [r for r in data.get("movie_results") or [] if has_id(r)]
 
     def movie(
         self,
@@ -215,7 +215,7 @@ class TmdbClient:
             },
             _SEARCH,
         )
-        return list(data.get("results") or [])
+        return [r for r in data.get("results") or [] if has_id(r)]
 
     def find(self, external_id: str, source: str) -> dict[str, list[dict[str, Any]]]:
         """`/find/{id}` with `external_source` imdb_id | tvdb_id: all five result lists."""
@@ -224,7 +224,9 @@ class TmdbClient:
             {"external_source": source, "language": self.config.language},
             _FIND,
         )
-        return {k: list(v or []) for k, v in (data or {}).items() if isinstance(v, list)}
+        return {
+            k: [r for r in v if has_id(r)] for k, v in (data or {}).items() if isinstance(v, list)
+        }
 
     def tv(
         self,
