@@ -92,6 +92,18 @@ def _conform(value: Any, shape: Any, where: str) -> Any:
     return [_conform(v, entry, where) for v in value if isinstance(v, type(entry))]
 
 
+def _with_id(path: str) -> Any:
+    """The check of a movie's or show's details: they carry their own whole-number `id`
+    (identify ranks them as a search result by it), else ProviderUnavailable naming it."""
+
+    def check(data: dict[str, Any]) -> dict[str, Any]:
+        if not has_id(data):
+            raise unexpected(PROVIDER, f"{path}: id", data.get("id"), "a whole number")
+        return data
+
+    return check
+
+
 class TmdbClient:
     def __init__(self, config: TmdbConfig, http: HttpClient):
         if not (config.api_key or config.read_token):
@@ -192,6 +204,7 @@ class TmdbClient:
                 "include_video_language": ",".join(dict.fromkeys([lang, "en"])),
             },
             _DETAILS,
+            _with_id(f"/movie/{int(tmdb_id)}"),
         )
 
     def movie_or_none(self, tmdb_id: int, *, append: str = "") -> dict[str, Any] | None:
@@ -248,7 +261,7 @@ class TmdbClient:
         def seasons(data: dict[str, Any]) -> dict[str, Any]:
             for key in [k for k in data if k.startswith("season/")]:  # appended seasons
                 data[key] = _conform(data[key], _SEASON, f"{path}: {key}")
-            return data
+            return _with_id(path)(data)
 
         return self._get(
             path,

@@ -106,3 +106,30 @@ def test_fanart_images_with_odd_numbers_are_candidates(rt, simulator, monkeypatc
     found = candidates.from_fanart(rt.client("fanart").movie(603))
     posters = [c for c in found if c.asset_type == "poster"]
     assert posters and all(c.vote_count == 0 for c in posters)
+
+
+@pytest.mark.parametrize("ident", [None, "603", INF, "drop"])
+def test_details_without_their_id_are_an_answer_of_an_unexpected_shape(
+    rt, simulator, monkeypatch, ident
+):
+    """Details without a whole-number `id`: identification by the NFO's id failed with
+    "internal error: KeyError: 'id'" (or TypeError, OverflowError); now the provider is
+    unavailable for the item, which says which field, and it is tried again later."""
+    real = sim_tmdb.details
+
+    def details(catalog, movie, params):
+        body = json.loads(real(catalog, movie, params).body)
+        body.pop("id") if ident == "drop" else body.update(id=ident)
+        return json_reply(200, body)
+
+    monkeypatch.setattr(sim_tmdb, "details", details)
+    folder = Path(rt.config.library[0].path) / "The Matrix (1999)"
+    folder.mkdir(parents=True)
+    shutil.copy(MEDIA / "h264_aac_mono.mp4", folder / "m.mp4")
+    (folder / "m.nfo").write_text('<movie><uniqueid type="tmdb">603</uniqueid></movie>')
+    scan(rt, None)
+
+    (result,) = identify_many(rt, [db.Movie.get().id])
+    assert not result.identified
+    assert "internal error" not in result.reason
+    assert "/movie/603: id is" in result.reason and "unexpected shape" in result.reason
