@@ -13,6 +13,7 @@ import difflib
 import functools
 import ipaddress
 import json
+import math
 import os
 import re
 import tomllib
@@ -1135,7 +1136,14 @@ def _coerce(tp: Any, value: Any, key: str, problems: Problems) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float):
             expected = "a number"
         else:
-            value = float(value)
+            try:
+                value = float(value)
+            except OverflowError:  # TOML reads a whole number of any size: 400 digits
+                problems.error(key, "expected a number, got a number too large")
+                return _INVALID
+            if not math.isfinite(value):  # TOML's `nan`, `inf`
+                problems.error(key, f"expected a finite number, got {value}")
+                return _INVALID
     elif tp is str:
         if not isinstance(value, str):
             expected = "a string"

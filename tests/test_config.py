@@ -19,6 +19,7 @@ from metarrd.config import (
     key_line,
     load_config,
     parse_config,
+    parse_toml,
 )
 from metarrd.errors import ConfigError
 
@@ -694,3 +695,25 @@ def test_a_player_host_name_no_resolver_takes_is_a_configuration_error(url, why)
 def test_a_player_host_name_a_resolver_takes_is_fine(url):
     _config, found = collect_problems({"player": [{"name": "p", "type": "kodi", "url": url}]})
     assert [p for p in found if p.key == 'player "p".url'] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("notify_retry_minutes = 1" + "0" * 400, "a number too large"),
+        ("settle_seconds = nan", "a finite number"),
+        ("full_rescan_hours = inf", "a finite number"),
+        ("notify_window_seconds = -inf", "a finite number"),
+    ],
+)
+def test_a_number_no_float_can_hold_is_a_config_error_naming_its_key(tmp_path, text, said):
+    """Found by fuzzing (stop 49): TOML reads a whole number of any size, which a setting in
+    seconds, minutes or hours could not hold: OverflowError and a traceback instead of a
+    message naming the key; `nan` and `inf` were taken as they are."""
+    data = parse_toml(f"[daemon]\n{text}\n")
+    key = "daemon." + text.split(" =")[0]
+    with pytest.raises(ConfigError) as err:
+        parse_config(data)
+    assert err.value.key == key and said in str(err.value)
+    _config, problems = collect_problems(data)
+    assert [p.key for p in problems] == [key]
