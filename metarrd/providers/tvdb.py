@@ -207,10 +207,10 @@ class TvdbClient:
         if not (episodes and language and isinstance(original, str) and original != language):
             return episodes
         translated, _ = self._episode_pages(f"{path}/{language}", reuse)
-        by_id = {e.get("id"): e for e in translated if e.get("id") is not None}
+        by_id = {_key(e): e for e in translated if _key(e) is not None}
         out = []
         for ep in episodes:  # copies: a reused answer stays as it was answered
-            theirs = by_id.get(ep.get("id")) or {}
+            theirs = by_id.get(_key(ep)) or {}
             ep = dict(ep)
             for key in ("name", "overview"):
                 text = theirs.get(key).strip() if isinstance(theirs.get(key), str) else ""
@@ -236,15 +236,23 @@ class TvdbClient:
             series = body.get("series")
             if original is None and isinstance(series, dict):
                 original = series.get("originalLanguage")
-            new = [e for e in listed if e.get("id") is None or e.get("id") not in seen]
-            seen.update(e.get("id") for e in new)
+            new = [e for e in listed if _key(e) is None or _key(e) not in seen]
+            seen.update(_key(e) for e in new)
             episodes += new
             # `links.next` was set on every page, those past the last empty (v4-api#138), and
             # the `/{language}` list answered page 0 whatever page was asked (v4-api#74): a
             # page without a new episode is the end
-            if not new or not (reply.get("links") or {}).get("next"):
+            links = reply.get("links")
+            if not new or not (isinstance(links, dict) and links.get("next")):
                 break
         return episodes, original
+
+
+def _key(episode: dict[str, Any]) -> Any:
+    """An episode's `id` as a key: None when it is none, or no number or text (a list, an
+    object: a broken mirror's), which cannot be one."""
+    ident = episode.get("id")
+    return ident if isinstance(ident, int | str) else None
 
 
 def language_code(tag: str | None) -> str | None:

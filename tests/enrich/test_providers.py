@@ -273,6 +273,32 @@ def test_entries_of_a_tvdb_list_that_are_not_objects_are_left_out():
     assert client.series(81189)["seasons"] == [{"number": 1}]
 
 
+@pytest.mark.parametrize("odd", [[1], {"id": 1}])
+def test_tvdb_episodes_with_an_id_that_is_no_number_and_odd_links_are_read(odd):
+    """Found by fuzzing (stop 49): an episode whose `id` is a list or an object (a broken
+    mirror) made the look for repeated pages fail with "TypeError: unhashable type", and
+    `links` of another shape with AttributeError: the show's identify failed for good."""
+    from metarrd.config import TvdbConfig
+
+    episode = {"id": 349232, "seasonNumber": 1, "number": 1, "name": "Pilot"}
+    odd_one = {**episode, "id": odd}
+    page = {"data": {"episodes": [odd_one, episode], "series": {"originalLanguage": "nld"}}}
+    replies = {
+        "/series/81189/episodes/default": {**page, "links": ["next"]},
+        "/series/81189/episodes/default/eng": {**page, "links": "next"},
+    }
+
+    class Http:  # as HttpClient.get_json: the answer through the caller's check
+        def get_json(self, url, check=None, **_kw):
+            path = url.removeprefix("http://tvdb.test/v4")
+            data = {"data": {"token": "t"}} if path == "/login" else replies[path]
+            return check(data) if check else data
+
+    client = tvdb.TvdbClient(TvdbConfig(api_key="k", base_url="http://tvdb.test/v4"), Http())
+    assert client.series_episodes(81189) == [odd_one, episode]
+    assert client.series_episodes(81189, language="eng") == [odd_one, episode]
+
+
 def test_tvdb_relative_images_use_the_api_host():
     from metarrd.config import TvdbConfig
 
