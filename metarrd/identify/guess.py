@@ -13,15 +13,27 @@ lock costs the scan nothing that matters (its stream details, the slow part, sta
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
 from guessit import guessit as _guessit
+from guessit.api import GuessitException
+
+log = logging.getLogger(__name__)
 
 _ONE_AT_A_TIME = threading.Lock()
 
 
 def guessit(name: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
-    """`guessit.guessit`, never alongside another call of it."""
+    """`guessit.guessit`, never alongside another call of it. A name guessit fails on inside
+    (its rules' IndexError on `-.mkv` with the expected title `_`) is one it reads nothing in:
+    `{}`, as for a name of no words; its report (thousands of characters of its options) had
+    been the item's error."""
     with _ONE_AT_A_TIME:
-        return _guessit(name, options)
+        try:
+            return _guessit(name, options)
+        except GuessitException as exc:
+            cause = exc.__cause__ or exc.__context__
+            log.debug("guessit failed on %r: %r", name, cause)
+            return {}

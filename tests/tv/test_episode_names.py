@@ -1486,3 +1486,15 @@ def test_sonarrs_quality_is_not_the_episode_title(show, name, title):
     # the title scan stores (identify compares it with the providers') kept `DVD`, `SDTV`
     got = parse_episode(name, show)
     assert got.episode_title == title and got.episodes and got.problem is None, got
+
+
+@pytest.mark.parametrize(("name", "show"), [("-.mkv", "_"), (":.mkv", "_"), (" :.mkv", "_")])
+def test_a_name_guessit_fails_on_is_a_name_without_numbers(name, show):
+    """Found by fuzzing (stop 49): guessit fails inside ("An internal error has occurred in
+    guessit", IndexError in its rules) on a name of punctuation in a show folder named `_`; the
+    episode's error and the scan's event held guessit's whole report, thousands of characters of
+    its options, instead of the reason. Now such a name is one guessit reads nothing in."""
+    found = episodes.parse_episode(name, show)
+    assert found.season is None and not found.episodes
+    assert found.problem and "no season and episode numbers" in found.problem
+    assert "guessit" not in found.problem
