@@ -788,6 +788,7 @@ def check_semantics(config: Config, problems: Problems) -> None:
             problems.error(f"{key}.name", f"library name {lib.name!r} is used twice")
         if lib.poll_seconds < 1:
             problems.error(f"{key}.poll_seconds", "must be at least 1")
+        check_duration(problems, f"{key}.poll_seconds", lib.poll_seconds)
     if not Path(config.data_dir).is_absolute():
         problems.error("data_dir", f"must be an absolute path, not {config.data_dir!r}")
     for i, player in enumerate(config.player):
@@ -831,6 +832,7 @@ def check_semantics(config: Config, problems: Problems) -> None:
             )
         if player.timeout_seconds <= 0:
             problems.error(f"{key}.timeout_seconds", "must be more than 0")
+        check_duration(problems, f"{key}.timeout_seconds", player.timeout_seconds)
         if player.ca_file and not Path(player.ca_file).is_absolute():
             problems.error(f"{key}.ca_file", f"must be an absolute path, not {player.ca_file!r}")
         elif player.ca_file and not Path(player.ca_file).is_file():
@@ -1022,6 +1024,31 @@ def _check_ranges(config: Config, problems: Problems) -> None:
     for key, (value, least) in at_least.items():
         if value < least:
             problems.error(key, "must be 0 or more" if least == 0 else f"must be at least {least}")
+    durations = {
+        "providers.timeout_seconds": config.providers.timeout_seconds,
+        "web.session_hours": config.web.session_hours,
+        "daemon.settle_seconds": config.daemon.settle_seconds,
+        "daemon.full_rescan_hours": config.daemon.full_rescan_hours,
+        "daemon.notify_window_seconds": config.daemon.notify_window_seconds,
+        "daemon.notify_retry_minutes": config.daemon.notify_retry_minutes,
+        "queue.lease_seconds": config.queue.lease_seconds,
+    }
+    for key, value in durations.items():
+        check_duration(problems, key, value)
+
+
+LONGEST_SECONDS = 10 * 365 * 86400  # a setting in seconds, minutes or hours: ten years at most
+_UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600}
+
+
+def check_duration(problems: Problems, key: str, value: float) -> None:
+    """A duration no date or sleep can hold (`session_hours = 1e12`: the web server did not
+    start, OverflowError at `timedelta`; a player's retry window of `1e300` minutes crashed the
+    notifier at its first failure) is an error on its key: ten years at most, in its unit."""
+    unit = key.rpartition("_")[2]
+    most = LONGEST_SECONDS // _UNIT_SECONDS[unit]
+    if value > most:
+        problems.error(key, f"must be at most {most} {unit} (ten years)")
 
 
 def is_loopback_bind(bind: str) -> bool:

@@ -717,3 +717,44 @@ def test_a_number_no_float_can_hold_is_a_config_error_naming_its_key(tmp_path, t
     assert err.value.key == key and said in str(err.value)
     _config, problems = collect_problems(data)
     assert [p.key for p in problems] == [key]
+
+
+@pytest.mark.parametrize(
+    "table, text, key",
+    [
+        ("web", "session_hours = 1000000000000", "web.session_hours"),
+        ("daemon", "notify_retry_minutes = 1e300", "daemon.notify_retry_minutes"),
+        ("daemon", "full_rescan_hours = 1e300", "daemon.full_rescan_hours"),
+        ("daemon", "settle_seconds = 1e300", "daemon.settle_seconds"),
+        ("daemon", "notify_window_seconds = 1e300", "daemon.notify_window_seconds"),
+        ("queue", "lease_seconds = 1e300", "queue.lease_seconds"),
+        ("providers", "timeout_seconds = 1e300", "providers.timeout_seconds"),
+    ],
+)
+def test_a_duration_beyond_any_clock_is_a_config_error_naming_its_key(tmp_path, table, text, key):
+    """A number a float holds but a date or a sleep does not (`session_hours = 1e12`): the web
+    server did not start (OverflowError at `timedelta`, a traceback), and a player's retry
+    window of `1e300` minutes crashed the notifier at its first failure. Ten years at most."""
+    data = parse_toml(f"[{table}]\n{text}\n")
+    with pytest.raises(ConfigError) as err:
+        parse_config(data)
+    assert err.value.key == key and "(ten years)" in str(err.value), err.value
+    setting = text.split(" =")[0]
+    unit = {"seconds": 1, "minutes": 60, "hours": 3600}[setting.rpartition("_")[2]]
+    parse_config(parse_toml(f"[{table}]\n{setting} = {10 * 365 * 86400 // unit}\n"))  # fits
+
+
+def test_a_librarys_poll_and_a_players_timeout_beyond_any_clock_are_config_errors(tmp_path):
+    lib = tmp_path / "movies"
+    lib.mkdir()
+    text = (
+        f'[[library]]\nname = "Movies"\npath = "{lib}"\npoll_seconds = {10**20}\n'
+        '[[player]]\nname = "Kodi"\ntype = "kodi"\nurl = "http://127.0.0.1:8080"\n'
+        'libraries = ["Movies"]\ntimeout_seconds = 1e300\n'
+    )
+    _config, problems = collect_problems(parse_toml(text))
+    said = sorted((p.key.rpartition(".")[2], p.message) for p in problems if p.level == "error")
+    assert said == [
+        ("poll_seconds", "must be at most 315360000 seconds (ten years)"),
+        ("timeout_seconds", "must be at most 315360000 seconds (ten years)"),
+    ]
