@@ -243,3 +243,31 @@ def _placeholders(sql: str) -> str:
 def _id_of(value: Any) -> Any:
     """A row given for a foreign key stands for its id."""
     return value._pk if isinstance(value, pw.Model) else value
+
+
+class Prepared:
+    """A select that peewee builds and compiles once per kind of database, then run again with
+    other integer values (an id, a number) as a cursor's plain tuples: peewee compiles a query
+    at each run, and a query of `db.Movie` (many columns, JSON ones) cost more to compile than
+    to run: a rescan's per-show queries were most of its database time (bench.tv_scan).
+    `build(*values)` makes the query; it is called with marker integers, whose places among the
+    compiled statement's parameters take the values of each call."""
+
+    _MARK = -(2**62)  # no id, size or number a query is run with
+
+    def __init__(self, build: Callable[..., pw.Query]) -> None:
+        self._build = build
+        self._compiled: dict[bool, tuple[str, list[Any], list[int | None]]] = {}
+
+    def __call__(self, *values: int) -> list[tuple]:
+        key = db.is_postgresql()
+        if (compiled := self._compiled.get(key)) is None:
+            marks = [self._MARK - i for i in range(len(values))]
+            sql, params = self._build(*marks).sql()
+            places = [marks.index(p) if p in marks else None for p in params]
+            if sorted(p for p in places if p is not None) != list(range(len(values))):
+                raise ValueError(f"each value must be a parameter of the query once: {sql}")
+            compiled = self._compiled[key] = (sql, params, places)
+        sql, params, places = compiled
+        args = [p if i is None else values[i] for p, i in zip(params, places, strict=True)]
+        return list(db.database.execute_sql(sql, args))

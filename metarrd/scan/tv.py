@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from metarrd import cache, db, ignore_files
 from metarrd.atomic import TEMP_MARKER, sha256_file
@@ -36,6 +36,7 @@ from metarrd.config import (
     Config,
     LibraryConfig,
 )
+from metarrd.dbrows import Prepared
 from metarrd.errors import LeaseLost
 from metarrd.fields import DETAIL_FIELDS, SUMMED_FIELDS, block_lock_name, nfo_status
 from metarrd.files import (
@@ -151,6 +152,8 @@ from metarrd.walk import (
 )
 
 log = logging.getLogger(__name__)
+
+_VIDEO_SUFFIXES = tuple(sorted(VIDEO_EXTENSIONS))  # a name that ends in none is no video
 
 SHOW_NFO = "tvshow.nfo"
 SEASON_NFO = "season.nfo"  # in a season folder: Jellyfin's, Emby's and tinyMediaManager's
@@ -324,6 +327,7 @@ def _walk_and_scan(
                 on_error(show_dir, NOT_UTF8)
     _follow_renamed_shows(rt.config, library, shows, report)
     _mark_vanished_shows(rt.config, library, root, scope, set(shows), walk, report)
+    walk.known = known_episodes(library, None if root in scope else list(shows))
     # the films a movie library's scan recorded here: only those read as episodes become some
     kept = films_kept(library, lib.name, root, scope)
     if kept.warning:
@@ -363,6 +367,31 @@ def _walk_and_scan(
     )  # fmt: skip
 
 
+def known_episodes(
+    library: db.Library, shows: list[Path] | None
+) -> dict[str, tuple[int, int, str | None]]:
+    """path -> (size, mtime_ns, file_id) of the episode files recorded in `library` (in the
+    show folders `shows`; None: all), not missing, whose names today's rules read
+    (`NAME_RULES`): the walk takes one as it was without its name's rules (`_ShowWalk`). Plain
+    rows, a query for the library (for a scan of some shows, one per 500 of them)."""
+    M, S = db.Movie, db.Movie.alias()
+    query = M.select(M.path, M.size, M.mtime_ns, M.file_id).where(
+        M.library == library,
+        M.kind == db.EPISODE,
+        ~M.missing,
+        db.json_int(M.hints, "name_rules") == NAME_RULES,
+    )
+    if shows is None:
+        return {path: (size, mtime_ns, file_id) for path, size, mtime_ns, file_id in query.tuples()}
+    found = {}
+    for start in range(0, len(shows), _CHUNK):
+        chunk = [str(show) for show in shows[start : start + _CHUNK]]
+        ids = S.select(S.id).where(S.library == library, S.kind == db.SHOW, S.path.in_(chunk))
+        for path, size, mtime_ns, file_id in query.where(M.show.in_(ids)).tuples():
+            found[path] = (size, mtime_ns, file_id)
+    return found
+
+
 class _ShowWalk:
     """How a TV library's folders are walked: a symlinked folder is followed when its target
     lies inside a library (any), or anywhere with the library's `follow_symlinks`, as the movie
@@ -391,6 +420,10 @@ class _ShowWalk:
         # and unfiltered, by its path: the show's other looks (its art, its season NFOs, the
         # videos Kodi alone adds) read it instead of listing the folders again (`listing`)
         self.entries: dict[str, list[os.DirEntry[str]]] | None = None
+        # when set (`known_episodes`): path -> (size, mtime_ns, file_id or None) of each known
+        # episode file whose name today's rules read (`NAME_RULES`): one with the same size and
+        # mtime (and identity, where recorded) is an episode file as it was, no name rule asked
+        self.known: dict[str, tuple[int, int, str | None]] | None = None
 
     def listing(self, folder: str | os.PathLike[str]) -> list[os.DirEntry[str]]:
         """The entries of `folder` sorted by name: as this scan's walk listed it, else listed
@@ -440,11 +473,15 @@ class _ShowWalk:
                 self.unreadable(Path(entry.path), f"cannot read ({exc.strerror})")
             return False
 
-    def episode_files(self, tops: list[Path]) -> list[tuple[Path, int, int]]:
+    def episode_files(self, tops: list[Path]) -> list[tuple[str, int, int]]:
         """(path, size, mtime_ns) of every episode file under `tops`, folder by folder in name
         order; a folder met twice (a symlink loop) is walked once, one that cannot be listed
-        or whose name is not UTF-8 is reported, never silently left out."""
-        found = []
+        or whose name is not UTF-8 is reported, never silently left out. A file `known` as it
+        was costs its `stat` alone: its name was read by today's rules when it was recorded
+        (a rescan asked them of every file of every show, its regular expressions included);
+        the folder's own rules (`.nomedia`, `.ignore`, a disc's structure) are asked still."""
+        found: list[tuple[str, int, int]] = []
+        known = self.known or {}
         for top in tops:
             if top.is_file():
                 if _is_dvd_file(top.name) and _holds_dvd(top.parent):
@@ -455,7 +492,7 @@ class _ShowWalk:
                     self.skipped(top.parent.parent, _flat_bluray_rule(top.parent.parent, index))
                 elif is_episode_file(top.name) and is_utf8(top):
                     st = top.stat()
-                    found.append((top, st.st_size, st.st_mtime_ns))
+                    found.append((str(top), st.st_size, st.st_mtime_ns))
                 elif top.suffix.lower() in VIDEO_EXTENSIONS:
                     self.skipped(top, episode_skip_rule(top.name))
                 continue
@@ -514,21 +551,28 @@ class _ShowWalk:
                                 folders.append(entry.path)
                         elif not entry.is_file():  # regular files only
                             continue
+                        elif (k := known.get(entry.path)) is not None and (
+                            (info := entry.stat()).st_size == k[0]
+                            and info.st_mtime_ns == k[1]
+                            and (k[2] is None or k[2] == f"{info.st_dev}:{info.st_ino}")
+                        ):  # a known episode file as it was: a valid UTF-8 path, no name rule
+                            found.append((entry.path, k[0], k[1]))
+                        elif not name.lower().endswith(_VIDEO_SUFFIXES):
+                            if (
+                                self.nfos is not None
+                                and name[-4:].lower() == ".nfo"
+                                and name.lower() not in (SHOW_NFO, "season.nfo")  # every scan
+                            ):
+                                info = entry.stat()
+                                self.nfos[entry.path] = [info.st_size, info.st_mtime_ns]
                         elif is_episode_file(name):
                             if not is_utf8(entry.path):
                                 self.on_error(Path(entry.path), NOT_UTF8)
                                 continue
                             info = entry.stat()
-                            found.append((Path(entry.path), info.st_size, info.st_mtime_ns))
+                            found.append((entry.path, info.st_size, info.st_mtime_ns))
                         elif os.path.splitext(name)[1].lower() in VIDEO_EXTENSIONS:
                             self.skipped(entry.path, episode_skip_rule(name))
-                        elif (
-                            self.nfos is not None
-                            and name[-4:].lower() == ".nfo"
-                            and name.lower() not in (SHOW_NFO, "season.nfo")  # read every scan
-                        ):
-                            info = entry.stat()
-                            self.nfos[entry.path] = [info.st_size, info.st_mtime_ns]
                     except FileNotFoundError:
                         continue  # vanished since the listing
                     except OSError as exc:  # a link into a share we may not read, EIO
@@ -1296,6 +1340,30 @@ def _is_regular(entry: os.DirEntry[str]) -> bool:
         return False
 
 
+class _EpisodeRow(NamedTuple):
+    """What a show's scan compares of each of its episodes (`_EPISODE_ROWS`): a plain row."""
+
+    id: int
+    path: str
+    missing: bool
+    size: int
+    mtime_ns: int
+    name_rules: int | None
+    refused: int | None
+    source_nfo_hash: str | None
+
+
+def _episode_rows(show_id: int):
+    M = db.Movie
+    return M.select(
+        M.id, M.path, M.missing, M.size, M.mtime_ns, db.json_int(M.hints, "name_rules"),
+        db.json_int(M.hints, STREAMS_REFUSED), M.source_nfo_hash,
+    ).where(M.show == show_id, M.kind == db.EPISODE)  # fmt: skip
+
+
+_EPISODE_ROWS = Prepared(_episode_rows)
+
+
 _FILM_KEPT = (
     "recorded as a film while its library was a movie library, and its name reads as no "
     "episode (no S01E02, air date or absolute number): kept as a film, not read as an "
@@ -1353,10 +1421,10 @@ def scan_show(
             seen.look_again([folder])
         return changed
 
-    if films and (left := [f for f in files if films.holds(str(f[0]))]):
+    if films and (left := [f for f in files if films.holds(f[0])]):
         files = [f for f in files if f not in left]
         for path, *_ in [] if films.guarded else left:
-            report.errors.append((display(str(path)), _FILM_KEPT))
+            report.errors.append((display(path), _FILM_KEPT))
         if not files:  # a film's folder (`Heat (1995)/`): no show made of it
             return
     show, nfo_ours = _record_show(rt, library, show_dir, report, walk)
@@ -1364,16 +1432,12 @@ def scan_show(
     # the show's episodes as plain rows first: an unchanged file costs a dict lookup, and only
     # the items a scan goes on with (changed, gone, read by older rules) are loaded whole
     # (a rescan of 5,000 unchanged episodes built and JSON-decoded every one of them)
+    exact, under = {str(t) for t in tops}, tuple(str(t) + os.sep for t in tops)
     rows = {
         row.path: row
-        for row in db.Movie.select(
-            db.Movie.id, db.Movie.path, db.Movie.missing, db.Movie.size, db.Movie.mtime_ns,
-            db.json_int(db.Movie.hints, "name_rules").alias("name_rules"),
-            db.json_int(db.Movie.hints, STREAMS_REFUSED).alias("refused"),
-            db.Movie.source_nfo_hash,
-        ).where(db.Movie.show == show, db.Movie.kind == db.EPISODE).namedtuples()
-        if any(row.path == str(t) or row.path.startswith(str(t) + os.sep) for t in tops)
-    }  # fmt: skip
+        for row in map(_EpisodeRow._make, _EPISODE_ROWS(show.id))
+        if row.path in exact or row.path.startswith(under)
+    }
     whole: dict[int, db.Movie] = {}  # the items loaded whole, by id
 
     def item_of(row) -> db.Movie:
@@ -1382,29 +1446,30 @@ def scan_show(
         return whole[row.id]
 
     if nfos and seen is None:  # each unchanged file's NFO asked about: their rows at once
-        ledger = ledger_rows(path.with_suffix(".nfo") for path, *_ in files)
+        ledger = ledger_rows(os.path.splitext(path)[0] + ".nfo" for path, *_ in files)
     todo = []
     title = (show.hints or {}).get("folder_title") or show.title
     relabel: list[db.Movie] = []  # unchanged files whose names read the same by today's rules
     same: list[str] = []  # their paths: episodes of the show (`_guide_outdated`)
     for path, size, mtime_ns in files:
-        row = rows.pop(str(path), None)
+        row = rows.pop(path, None)
         if (
             row is not None
             and not row.missing
-            and (row.size, row.mtime_ns) == (size, mtime_ns)
-            and not ((nfos or seen is not None) and nfo_changed(path, row))
-            and not (row.refused and _opens_now(path))
+            and row.size == size
+            and row.mtime_ns == mtime_ns
+            and not ((nfos or seen is not None) and nfo_changed(Path(path), row))
+            and not (row.refused and _opens_now(Path(path)))
         ):
             if row.name_rules != NAME_RULES:  # read by older rules
-                if not _reads_the_same(show, show_dir, title, path, item := item_of(row)):
-                    todo.append((path, size, mtime_ns, item))  # scanned again: read otherwise
+                if not _reads_the_same(show, show_dir, title, Path(path), item := item_of(row)):
+                    todo.append((Path(path), size, mtime_ns, item))  # scanned again: read otherwise
                     continue
                 relabel.append(item)
             report.unchanged += 1
-            same.append(row.path)
+            same.append(path)
             continue
-        todo.append((path, size, mtime_ns, row))
+        todo.append((Path(path), size, mtime_ns, row))
     # what the scan goes on with, whole: the files to read again, the items not seen
     wanted = [t[3].id for t in todo if t[3] is not None and not isinstance(t[3], db.Movie)]
     wanted += [row.id for row in rows.values()]
