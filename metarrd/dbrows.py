@@ -247,27 +247,38 @@ def _id_of(value: Any) -> Any:
 
 class Prepared:
     """A select that peewee builds and compiles once per kind of database, then run again with
-    other integer values (an id, a number) as a cursor's plain tuples: peewee compiles a query
-    at each run, and a query of `db.Movie` (many columns, JSON ones) cost more to compile than
-    to run: a rescan's per-show queries were most of its database time (bench.tv_scan).
-    `build(*values)` makes the query; it is called with marker integers, whose places among the
-    compiled statement's parameters take the values of each call."""
-
-    _MARK = -(2**62)  # no id, size or number a query is run with
+    other values (an id, a path) as a cursor's plain tuples (`rows`) or as models (`models`):
+    peewee compiles a query at each run, and a query of `db.Movie` (many columns, JSON ones)
+    cost more to compile than to run: a rescan's per-show queries were most of its database
+    time (bench.tv_scan). `build(*values)` makes the query; it is called with marker values
+    (an integer or a string, as each value is), whose places among the compiled statement's
+    parameters take the values of each call."""
 
     def __init__(self, build: Callable[..., pw.Query]) -> None:
         self._build = build
-        self._compiled: dict[bool, tuple[str, list[Any], list[int | None]]] = {}
+        self._compiled: dict[tuple, tuple[str, list[Any], list[int | None]]] = {}
 
-    def __call__(self, *values: int) -> list[tuple]:
-        key = db.is_postgresql()
+    def _args(self, values: tuple) -> tuple[str, list[Any]]:
+        key = (db.is_postgresql(), *(isinstance(v, str) for v in values))
         if (compiled := self._compiled.get(key)) is None:
-            marks = [self._MARK - i for i in range(len(values))]
+            marks = [
+                f"\0prepared {i}\0" if isinstance(v, str) else -(2**62) - i
+                for i, v in enumerate(values)
+            ]
             sql, params = self._build(*marks).sql()
             places = [marks.index(p) if p in marks else None for p in params]
             if sorted(p for p in places if p is not None) != list(range(len(values))):
                 raise ValueError(f"each value must be a parameter of the query once: {sql}")
             compiled = self._compiled[key] = (sql, params, places)
         sql, params, places = compiled
-        args = [p if i is None else values[i] for p, i in zip(params, places, strict=True)]
+        return sql, [p if i is None else values[i] for p, i in zip(params, places, strict=True)]
+
+    def rows(self, *values: Any) -> list[tuple]:
+        """The rows as the database's cursor gives them (no field's conversion)."""
+        sql, args = self._args(values)
         return list(db.database.execute_sql(sql, args))
+
+    def models(self, model: type[db.BaseModel], *values: Any) -> list[Any]:
+        """The rows as `model`s, each column converted by its field (a raw query's)."""
+        sql, args = self._args(values)
+        return list(model.raw(sql, *args))

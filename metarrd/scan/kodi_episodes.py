@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import NamedTuple
 
@@ -51,6 +52,9 @@ DISC = "a disc structure, which metarrd does not tag"
 NOT_UTF8 = "its name is not UTF-8, so metarrd cannot store it"
 
 
+_VIDEO_SUFFIXES = tuple(sorted(walk.VIDEO_EXTENSIONS))
+
+
 def video_key(path: str) -> tuple[str, str]:
     """(folder, stem) of a video file's path, as `kodi_only_videos` compares them: strings, not
     `Path`s (built for every file of a show at each rescan of a published one, they were most
@@ -67,6 +71,7 @@ def kodi_only_videos(
     folder: Path,
     ours: set[tuple[str, str]],
     listing: Callable[[str], list[os.DirEntry[str]]] = _listed,
+    paths: AbstractSet[str] = frozenset(),
 ) -> list[KodiOnly]:
     """The videos below the show folder (`KodiOnly`: the path relative to it, and why metarrd
     has no episode of it) that Kodi's scan adds as episodes
@@ -78,7 +83,8 @@ def kodi_only_videos(
     it, a `\\xNN` for each such byte: the list goes into messages and the database, and a
     lone surrogate failed the insert of the scan's event and the publish (the whole show).
     `listing(folder)`: its entries sorted by name (a scan's, which listed them already); the
-    folders are walked as `os.walk` does, a symlinked folder not entered."""
+    folders are walked as `os.walk` does, a symlinked folder not entered. `paths`: videos
+    that are ours by their paths (a rescan's unchanged episodes), no `video_key` made of each."""
     found: list[KodiOnly] = []
 
     def add(rel: str, why: str) -> None:
@@ -123,6 +129,10 @@ def kodi_only_videos(
                 continue
         dirs = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
+            if not name.lower().endswith(_VIDEO_SUFFIXES):  # no call for an NFO, an image
+                continue
+            if top + os.sep + name in paths:
+                continue
             stem, ext = os.path.splitext(name)
             if name.startswith(".") or ext.lower() not in walk.VIDEO_EXTENSIONS:
                 continue

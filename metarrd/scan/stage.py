@@ -37,6 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import peewee as pw
 
@@ -1333,27 +1334,47 @@ def _nfo_changed(
         return False
 
 
-def ledger_rows(paths: Iterable[Path | str]) -> dict[str, db.LibraryFile]:
+class LedgerRow(NamedTuple):
+    """What `_written_by_us` reads of a ledger row (`db.LibraryFile`), as a plain row."""
+
+    path: str
+    size: int
+    mtime_ns: int | None
+    ctime_ns: int | None
+    sha256: str
+    pending_sha256: str | None
+
+
+_LEDGER_COLUMNS = ", ".join(f'"{c}"' for c in LedgerRow._fields)
+
+
+def ledger_rows(paths: Iterable[Path | str]) -> dict[str, LedgerRow]:
     """The ledger rows of these paths, by path: a query per 500 for `_written_by_us`'s
-    `ledger`, not one per file (a rescan of a show asked once for each of its images)."""
+    `ledger`, not one per file (a rescan of a show asked once for each of its images); plain
+    rows of the columns it reads, in a statement of our own (peewee's of `db.LibraryFile`,
+    compiled at each call, cost a rescan more than running it)."""
     wanted = sorted({str(p) for p in paths})
-    L, found = db.LibraryFile, {}
+    found: dict[str, LedgerRow] = {}
     for start in range(0, len(wanted), 500):
-        found.update((r.path, r) for r in L.select().where(L.path.in_(wanted[start : start + 500])))
+        chunk = wanted[start : start + 500]
+        marks = ", ".join([db.database.param] * len(chunk))
+        sql = f'SELECT {_LEDGER_COLUMNS} FROM "library_files" WHERE "path" IN ({marks})'
+        found.update((row[0], LedgerRow(*row)) for row in db.database.execute_sql(sql, chunk))
     return found
 
 
-def _written_by_us(path: Path, ledger: Mapping[str, db.LibraryFile] | None = None) -> bool:
+def _written_by_us(
+    path: Path, ledger: Mapping[str, LedgerRow | db.LibraryFile] | None = None
+) -> bool:
     """True when the ledger says we wrote this exact file (same size and content hash), under
     its name or, on a share that ignores case, in other letters (`_ours_in_other_letters`). A file
     whose lstat (size, mtime, ctime) is still the one recorded when we wrote it holds that
     content without being read, as publish knows it (docs/publish.md, "Knowing a file
     unchanged"): a rescan of a published show read all its art and NFOs back to hash them.
     `ledger`: the rows of the paths asked about, read together (`ledger_rows`)."""
-    if ledger is not None:
-        entry = ledger.get(str(path))
-    else:
-        entry = db.LibraryFile.get_or_none(db.LibraryFile.path == str(path))
+    if ledger is None:
+        ledger = ledger_rows([path])
+    entry = ledger.get(str(path))
     if entry is None and (entry := _ours_in_other_letters(path)) is None:
         return False
     try:

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import logging
+import operator
 import os
 import re
 import stat
@@ -129,6 +131,7 @@ from metarrd.scan.tv_nfo import (
 )
 from metarrd.user_urls import PROVIDER as USER_IMAGE
 from metarrd.walk import (
+    _MARKERS,
     BLURAY_PARTS,
     DISC_FOLDERS,
     DISC_IN_SHOW,
@@ -154,6 +157,9 @@ from metarrd.walk import (
 log = logging.getLogger(__name__)
 
 _VIDEO_SUFFIXES = tuple(sorted(VIDEO_EXTENSIONS))  # a name that ends in none is no video
+_NAME = operator.attrgetter("name")
+# of a lower-case name: an image's
+_IMAGE_NAME = operator.methodcaller("endswith", tuple(sorted(IMAGE_EXTS)))
 
 SHOW_NFO = "tvshow.nfo"
 SEASON_NFO = "season.nfo"  # in a season folder: Jellyfin's, Emby's and tinyMediaManager's
@@ -375,6 +381,7 @@ def known_episodes(
     (`NAME_RULES`): the walk takes one as it was without its name's rules (`_ShowWalk`). Plain
     rows, a query for the library (for a scan of some shows, one per 500 of them)."""
     M, S = db.Movie, db.Movie.alias()
+    rows = db.database.execute  # a cursor's plain tuples: no conversion a row
     query = M.select(M.path, M.size, M.mtime_ns, M.file_id).where(
         M.library == library,
         M.kind == db.EPISODE,
@@ -382,12 +389,12 @@ def known_episodes(
         db.json_int(M.hints, "name_rules") == NAME_RULES,
     )
     if shows is None:
-        return {path: (size, mtime_ns, file_id) for path, size, mtime_ns, file_id in query.tuples()}
+        return {path: (size, mtime_ns, file_id) for path, size, mtime_ns, file_id in rows(query)}
     found = {}
     for start in range(0, len(shows), _CHUNK):
         chunk = [str(show) for show in shows[start : start + _CHUNK]]
         ids = S.select(S.id).where(S.library == library, S.kind == db.SHOW, S.path.in_(chunk))
-        for path, size, mtime_ns, file_id in query.where(M.show.in_(ids)).tuples():
+        for path, size, mtime_ns, file_id in rows(query.where(M.show.in_(ids))):
             found[path] = (size, mtime_ns, file_id)
     return found
 
@@ -508,29 +515,34 @@ class _ShowWalk:
                     if (st.st_dev, st.st_ino) in seen:
                         continue
                     seen.add((st.st_dev, st.st_ino))
-                    entries = sorted(os.scandir(folder), key=lambda e: e.name)
+                    entries = sorted(os.scandir(folder), key=_NAME)
                 except FileNotFoundError:
                     continue  # gone since it was listed
                 except OSError as exc:
                     self.unreadable(Path(folder), f"cannot list the folder ({exc.strerror})")
                     continue
+                # the names at once, by calls in C: a Python call or loop step an entry cost a
+                # rescan more than its listing (bench.tv_scan)
+                names = list(map(_NAME, entries))
                 if self.listed is not None:
-                    self.listed[folder] = {e.name for e in entries}
+                    self.listed[folder] = set(names)
                 if self.entries is not None:
                     self.entries[folder] = entries
-                rule, rules = folder_markers(folder, entries, rules)  # .nomedia, .ignore...
-                if rule is not None:
-                    self.skipped(folder, rule)
-                    continue
+                if not _MARKERS.isdisjoint(names):  # .nomedia, .ignore...: most folders none
+                    rule, rules = folder_markers(folder, entries, rules)
+                    if rule is not None:
+                        self.skipped(folder, rule)
+                        continue
                 if rules is not None:
                     entries = drop_ignored(entries, rules, self.skipped)
+                    names = list(map(_NAME, entries))
                 folders = []
-                dvd = any(e.name.upper() == "VIDEO_TS.IFO" for e in entries)  # VIDEO_TS's files
+                upper = set(map(str.upper, names))
+                dvd = "VIDEO_TS.IFO" in upper  # VIDEO_TS's files
                 if dvd:
                     self.skipped(folder, disc_rule(Path(folder), "VIDEO_TS.IFO"))
-                names = [e.name for e in entries]
                 # BDMV's files (an AVCHD disc's too): its folders are the disc's
-                index = flat_bluray_index(names, names)
+                index = flat_bluray_index(names, names) if "STREAM" in upper else None
                 bluray = index is not None
                 if index is not None:
                     self.skipped(folder, _flat_bluray_rule(Path(folder), index))
@@ -1362,6 +1374,29 @@ def _episode_rows(show_id: int):
 
 
 _EPISODE_ROWS = Prepared(_episode_rows)
+# what of a show an unchanged rescan reads (`_record_show` and, when no episode changed,
+# `scan_show`): its item whole (`whole_show`) for all else
+_SHOW_COLUMNS = (
+    "id", "library", "path", "kind", "title", "ordering", "hints", "missing", "last_error",
+    "identification_status", "nfo_extra",
+)  # fmt: skip
+_SHOW_ROW = Prepared(
+    lambda path: (
+        db.Movie.select(*(db.Movie._meta.fields[f] for f in _SHOW_COLUMNS))
+        .where(db.Movie.path == path)
+        .limit(1)
+    )
+)
+
+
+def whole_show(show: db.Movie) -> db.Movie:
+    """`show` with all its columns: read again when `_record_show` read only `_SHOW_COLUMNS`."""
+    return db.Movie.get_by_id(show.id) if getattr(show, "partial", False) else show
+
+
+_PUBLISH_STATE = Prepared(
+    lambda item_id: db.Movie.select(db.Movie.publish_state).where(db.Movie.id == item_id)
+)
 
 
 _FILM_KEPT = (
@@ -1409,14 +1444,14 @@ def scan_show(
 
     ledger = None  # of the episodes' NFOs, read together for a scan that asks of each
 
-    def nfo_changed(path: Path, row) -> bool:
+    def nfo_changed(path: str, row) -> bool:
         if seen is None:
-            return _episode_nfo_changed(rt.config, path, row, report, ledger)
-        folder = str(path.parent)
+            return _episode_nfo_changed(rt.config, Path(path), row, report, ledger)
+        folder = os.path.dirname(path)
         if folder not in seen.folders:
             return False
         errors = len(report.errors)
-        changed = _episode_nfo_changed(rt.config, path, row, report)
+        changed = _episode_nfo_changed(rt.config, Path(path), row, report)
         if len(report.errors) > errors:  # it could not be read: not taken in, nor seen
             seen.look_again([folder])
         return changed
@@ -1435,7 +1470,7 @@ def scan_show(
     exact, under = {str(t) for t in tops}, tuple(str(t) + os.sep for t in tops)
     rows = {
         row.path: row
-        for row in map(_EpisodeRow._make, _EPISODE_ROWS(show.id))
+        for row in map(_EpisodeRow._make, _EPISODE_ROWS.rows(show.id))
         if row.path in exact or row.path.startswith(under)
     }
     whole: dict[int, db.Movie] = {}  # the items loaded whole, by id
@@ -1458,7 +1493,7 @@ def scan_show(
             and not row.missing
             and row.size == size
             and row.mtime_ns == mtime_ns
-            and not ((nfos or seen is not None) and nfo_changed(Path(path), row))
+            and not ((nfos or seen is not None) and nfo_changed(path, row))
             and not (row.refused and _opens_now(Path(path)))
         ):
             if row.name_rules != NAME_RULES:  # read by older rules
@@ -1470,6 +1505,8 @@ def scan_show(
             same.append(path)
             continue
         todo.append((Path(path), size, mtime_ns, row))
+    if todo or rows:  # the scan goes on with an episode: the show's item whole, as it is now
+        show = whole_show(show)
     # what the scan goes on with, whole: the files to read again, the items not seen
     wanted = [t[3].id for t in todo if t[3] is not None and not isinstance(t[3], db.Movie)]
     wanted += [row.id for row in rows.values()]
@@ -1629,8 +1666,9 @@ def _guide_outdated(
     its own: the others' are asked of the database only when a video is none of those (its
     every episode path was read at each rescan). `nfo_ours`: whether `_record_show` found its
     tvshow.nfo ours (None: not asked)."""
-    M = db.Movie  # its state alone: the whole row, decoded, cost more than the rest of this
-    if M.select(M.publish_state).where(M.id == show.id).scalar() != db.PUBLISHED:
+    # its state alone, now (a publish may have run meanwhile): the whole row, decoded, cost
+    # more than the rest of this
+    if _PUBLISH_STATE.rows(show.id) != [(db.PUBLISHED,)]:
         return
     nfo = show_dir / SHOW_NFO
     try:
@@ -1642,7 +1680,7 @@ def _guide_outdated(
         return
     # first against the unchanged episodes alone: the show's others are asked of the database
     # only when some video is none of those (a subset of its episodes finds the same or more)
-    if not kodi_only_videos(show_dir, {video_key(path) for path in same}, walk.listing):
+    if not kodi_only_videos(show_dir, set(), walk.listing, set(same)):
         return
     query = db.Movie.select(db.Movie.path).where(
         db.Movie.show == show.id, db.Movie.kind == db.EPISODE
@@ -1811,7 +1849,12 @@ def _record_show(
     nfo = None
     errors: list[str] = []
     nfo_hash = None
-    known = db.Movie.get_or_none(db.Movie.path == str(show_dir))  # read again only to change
+    # the columns an unchanged show's scan reads (`_SHOW_COLUMNS`), in a query compiled once
+    # (`Prepared`): peewee's `get` of every column cost more than its run, and the row's JSON
+    # decoded; read whole only to change it, or when the scan goes on with an episode
+    known = next(iter(_SHOW_ROW.models(db.Movie, str(show_dir))), None)
+    if known is not None:
+        known.partial = True  # `whole_show`
     before = (known.hints if known is not None else None) or {}
     nfo_seen = kept_nfo = None
     nfo_changed = False
@@ -1847,8 +1890,9 @@ def _record_show(
     )
     quiet = same and not art and not errors and not named_seasons(known.nfo_extra or [])
     with contextlib.nullcontext() if quiet else db.write_transaction():
-        # unchanged: as read above, not written; else read again in the write's transaction
-        show = known if same else db.Movie.get_or_none(db.Movie.path == str(show_dir))
+        # unchanged: as read above, not written; else read again, whole, in the write's
+        # transaction
+        show = known if quiet else db.Movie.get_or_none(db.Movie.path == str(show_dir))
         is_new = show is None
         if is_new:
             show = db.Movie(library=library, path=str(show_dir), kind=db.SHOW)
@@ -2066,10 +2110,8 @@ def _season_nfo_files(
     present = []
     for label, path, number in in_folders + in_show:
         try:
-            if path.name == SEASON_NFO and not any(
-                folded(e.name) == _SEASON_NFO_FOLDED for e in walk.listing(path.parent)
-            ):  # none in any letters (`users_nfo`), by the folder's listing: no stat for it
-                continue
+            if path.name == SEASON_NFO and not _holds_season_nfo(walk.listing(path.parent)):
+                continue  # none in any letters (`users_nfo`), by the folder's listing: no stat
             path = users_nfo(path)
             if not nfo_present(path):
                 continue
@@ -2086,6 +2128,18 @@ def _season_nfo_files(
 
 
 _SEASON_NFO_FOLDED = folded(SEASON_NFO)
+
+
+def _holds_season_nfo(entries: list[os.DirEntry[str]]) -> bool:
+    """Does a folder listed as `entries` hold a `season.nfo` in any letters (`folded`)? By calls
+    in C for ASCII names (`folded`'s is their lower case): a season folder's hundred files
+    cost a rescan a Python call or loop step each."""
+    names = list(map(_NAME, entries))
+    if SEASON_NFO in map(str.lower, names):
+        return True
+    return not all(map(str.isascii, names)) and any(
+        folded(name) == _SEASON_NFO_FOLDED for name in names
+    )
 
 
 def _season_nfo_problem(
@@ -2274,7 +2328,9 @@ def _season_folder_artwork(
     except OSError:  # the episodes' walk reports the folder, by its own reason
         return []
     found = []
-    for entry in entries:
+    # the images alone, picked by calls in C: no loop step for each of its episodes' files
+    images = map(_IMAGE_NAME, map(str.lower, map(_NAME, entries)))
+    for entry in itertools.compress(entries, images):
         stem, ext = os.path.splitext(entry.name)
         if ext.lower() not in IMAGE_EXTS or entry.name.startswith((".", TEMP_MARKER)):
             continue

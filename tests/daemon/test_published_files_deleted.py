@@ -242,6 +242,12 @@ def test_a_tv_rescan_looks_at_no_published_file_its_walk_listed(tv, monkeypatch)
     assert state(built.show.id) == db.PUBLISHED
 
 
+_ONE_PATH = re.compile(
+    r'FROM "library_files"(?: AS "t1")? WHERE (?:\("t1"."path" = |"path" IN \()'
+    r"'((?:[^']|'')*)'\)"
+)
+
+
 def test_a_rescan_asks_the_ledger_of_a_shows_files_at_once(tv):
     """A rescan of a show asked the ledger for the row of each image of its folder (ours: the
     poster, the fanart, each season's poster), each season folder's `season.nfo` and, in the
@@ -257,10 +263,10 @@ def test_a_rescan_asks_the_ledger_of_a_shows_files_at_once(tv):
     for scope in ([built.folder], None):
         with sqlite_statements() as seen:
             assert scan(rt, scope).outdated == []
-        alone = [
+        alone = [  # peewee's `get`, or the ledger's own statement (`ledger_rows`) of one path
             m[1]
             for sql in seen
-            if (m := re.search(r'FROM "library_files" AS "t1" WHERE \("t1"."path" = \'(.*?)\'\)', sql))
+            if (m := _ONE_PATH.search(sql))
         ]  # fmt: skip
         assert alone and {os.path.basename(p) for p in alone} == {"tvshow.nfo"}, alone
     assert state(built.show.id) == db.PUBLISHED
