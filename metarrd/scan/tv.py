@@ -445,9 +445,12 @@ class _ShowWalk:
         """`kept_out_rule` of `folder`, read from its listing (`listing`): no look for its
         `.nomedia` and `.ignore` by their paths, two calls a season folder at each rescan."""
         try:
-            return kept_out_by(self.listing(folder))
+            entries = self.listing(folder)
         except OSError:  # as `kept_out_rule` tells a folder it cannot look into
             return kept_out_rule(folder)
+        if _MARKERS.isdisjoint(map(_NAME, entries)):  # by calls in C: most folders hold none
+            return None
+        return kept_out_by(entries)
 
     def rules_above(self, top: str) -> ignore_files.Rules:
         """The patterns in force in the folder holding `top` (a show folder, or a scope in one)."""
@@ -1216,11 +1219,15 @@ def _mark_vanished_shows(
 ) -> None:
     if scope != [root]:
         return
+    M = db.Movie  # the shows' paths first: a gone one alone is read whole
+    shows = M.select(M.id, M.path).where(M.library == library, M.kind == db.SHOW, ~M.missing)
+    away = [show_id for show_id, path in shows.tuples() if Path(path) not in present]
     gone = [
-        s for s in db.Movie.select().where(
-            db.Movie.library == library, db.Movie.kind == db.SHOW, ~db.Movie.missing
-        ) if Path(s.path) not in present and not _out_of_reach(s, root, walk)
-    ]  # fmt: skip
+        s
+        for start in range(0, len(away), _CHUNK)
+        for s in M.select().where(M.id.in_(away[start : start + _CHUNK])).order_by(M.id)
+        if not _out_of_reach(s, root, walk)
+    ]
     for show in gone:
         children = list(db.Movie.select().where(db.Movie.show == show, ~db.Movie.missing))
         # copied to a folder seen before it went

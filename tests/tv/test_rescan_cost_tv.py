@@ -72,10 +72,19 @@ def test_a_rescan_of_a_published_show_lists_each_of_its_folders_once(
         asked.append(os.fspath(folder))
         return rule(folder)
 
+    looped: list[int] = []  # a Python loop over a listing for its `.nomedia` and `.ignore`
+    by = tv_scan.kept_out_by
+
+    def kept_out_by(entries):
+        looped.append(len(entries))
+        return by(entries)
+
     monkeypatch.setattr(os, "scandir", counted)
     monkeypatch.setattr(tv_scan, "kept_out_rule", kept_out_rule)
+    monkeypatch.setattr(tv_scan, "kept_out_by", kept_out_by)
     _rescan_unchanged(tv_rt)
     monkeypatch.undo()
+    assert looped == [], looped  # none of its folders holds one: told by a call in C
     folders = {str(show / "Season 01"), str(show / "Season 02"), str(show / ".actors")}
     assert folders <= set(listed), listed
     # the show folder: the look whether it can be listed, then the walk's listing (the
