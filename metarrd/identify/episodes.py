@@ -315,6 +315,9 @@ _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 # otherwise: a scan then reads again the names of unchanged files read by older rules (not
 # their streams), and a file whose reading changed is scanned again as a changed file
 # (scan/tv.py `_reads_the_same`), so a library scanned before a fix gets it without a touch.
+# Raise it too with a change that leaves out a name the TV walk took (`walk.is_episode_file`:
+# a sample, an extra): the walk asks those rules only of files it does not know as episodes
+# read by today's rules (scan/tv.py `known_episodes`).
 NAME_RULES = 29
 
 
