@@ -221,3 +221,33 @@ def test_the_users_own_pictures_are_cached_as_found_named_by_their_real_format(l
         cached = cache / asset_type / digest[:2] / f"{digest}{ext}"
         assert cached.read_bytes() == found[path], path
     assert {p.name for p in cache.iterdir()} <= {*ASSET_TYPES, "actor"}
+
+
+def test_a_new_episode_found_while_tmdb_is_down_is_identified_by_the_next_scan(
+    libraries, simulator, capsys
+):
+    """Sonarr brings an episode of a show already identified while TMDB does not answer: the
+    scan fails it (exit 1, its line). Run again once TMDB is back, the episode was unchanged and
+    tried by nothing: it stayed unidentified for good (the movies' and shows' retry left
+    episodes out)."""
+    cfg, _movies, tv = libraries
+    show = tv / "Futurama (1999)"
+    assert cli(cfg, "scan", str(show)) == 0
+    new = show / "Futurama.1x02.The.Series.Has.Landed.mkv"
+    shutil.copy2(MEDIA, new)
+    simulator.fail_5xx(10_000, status=503, prefix="/3/tv")
+    assert cli(cfg, "scan", str(show)) == 1
+    err = capsys.readouterr().err
+    assert "503" in err and "1x02" in err, err
+    simulator.reset_faults()
+    assert cli(cfg, "scan", str(show)) == 0
+    by_path = {e["path"]: e for e in listed(cfg, capsys)}
+    assert by_path[str(new)]["identification_status"] == "identified", by_path[str(new)]
+    assert by_path[str(new)]["episodes"] == [2] and by_path[str(new)]["last_error"] is None
+    # a file TMDB has no episode for is not asked about again at every scan
+    (show / "Futurama.1x99.mkv").write_bytes(MEDIA.read_bytes())
+    assert cli(cfg, "scan", str(show)) == 0  # S01E99: no such episode, said once
+    assert "TMDB has no episode S01E99" in capsys.readouterr().out
+    asked = simulator.count("/3/tv")
+    assert cli(cfg, "scan", str(show)) == 0
+    assert simulator.count("/3/tv") == asked

@@ -735,7 +735,11 @@ def identify_episodes(
             else:
                 fresh.identification_status = db.UNIDENTIFIED
                 fresh.last_error = _with_scan_errors(fresh, reason)
-                db.record_event("identify.failed", reason, movie=fresh, level="error")
+                # matched to no episode (no numbers, none such at the provider): not tried
+                # again by the next scan as a failure to reach the provider is (`unmatched`)
+                db.record_event(
+                    "identify.failed", reason, movie=fresh, level="error", unmatched=True
+                )
                 failed += 1
             fresh.updated_at = db.now()
             fresh.save()

@@ -786,17 +786,20 @@ def backlog(stage: str) -> pw.ModelSelect:
 
 
 def identify_failed_in(scopes: Sequence[str]) -> list[int]:
-    """The movies and shows (not missing, still unidentified) in `scopes` (folders or files a
-    scan covers: an item at or below one, or a show holding one) whose last identify failed
-    (`identify.failed`: TMDB did not answer, or an id it does not know), in id order. A
+    """The movies, shows and episodes (not missing, still unidentified) in `scopes` (folders or
+    files a scan covers: an item at or below one, or a show holding one) whose last identify
+    failed (`identify.failed`: TMDB did not answer, or an id it does not know), in id order. A
     `metarrd scan` after one run while TMDB was down found them unchanged and tried none: they
     stayed unidentified for good. One the search left to the user (`identify.unsure`) is not
-    among them."""
-    M, E = db.Movie, db.Event
+    among them, nor an episode of an identified show matched to no episode (`unmatched`: no
+    numbers in its name, none such at the provider), which the next scan would only ask the
+    provider about again; an episode of a show not identified follows its show."""
+    M, E, S = db.Movie, db.Event, db.Movie.alias()
     rows = (
         M.select(M.id, M.kind, M.path)
+        .join(S, pw.JOIN.LEFT_OUTER, on=(M.show == S.id))
         .where(
-            M.kind.in_([db.MOVIE, db.SHOW]),
+            (M.kind.in_([db.MOVIE, db.SHOW]) | (S.identification_status != db.UNIDENTIFIED)),
             ~M.missing,
             M.identification_status == db.UNIDENTIFIED,
         )
@@ -810,16 +813,20 @@ def identify_failed_in(scopes: Sequence[str]) -> list[int]:
             for scope in scopes
         )
     ]
-    last: dict[int, str] = {}
+    last: dict[int, tuple[str, Any]] = {}
     for start in range(0, len(ids), 500):
         events = (
-            E.select(E.movie, E.kind)
+            E.select(E.movie, E.kind, E.data)
             .where(E.movie.in_(ids[start : start + 500]), E.kind.startswith("identify."))
             .order_by(E.id)
             .tuples()
         )
-        last.update(events)  # the newest of each item's last
-    return sorted(movie_id for movie_id, kind in last.items() if kind == "identify.failed")
+        last.update((movie, (kind, data)) for movie, kind, data in events)  # the newest wins
+    return sorted(
+        movie_id
+        for movie_id, (kind, data) in last.items()
+        if kind == "identify.failed" and not (data or {}).get("unmatched")
+    )
 
 
 def catch_up_step(kind: str, movie_id: int, show_id: int | None) -> Step:
