@@ -45,3 +45,40 @@ def test_a_full_scan_identifies_again_what_failed_and_a_folders_scan_its_own(
         assert _identify_steps(rt, {}, "scan:5") == []
     finally:
         rt.close()
+
+
+def test_a_full_scan_identifies_again_an_episode_whose_identify_failed_not_one_unmatched(
+    tmp_path, simulator, backend
+):
+    """Sonarr's new episode of a known show, its identify failed while TMDB was down: the full
+    scan tries it again; an episode TMDB has no such number for is not asked about again."""
+    from tests.tv.conftest import put, tv_config
+
+    rt = open_runtime(tv_config(tmp_path, simulator))
+    try:
+        tv = tmp_path / "tv"
+        put(tv, "Futurama (1999)/Futurama.1x01.Space.Pilot.3000.mkv")
+        put(tv, "Firefly (2002)/Firefly - S01E01 - Serenity.mkv")
+        assert all(o.identified for o in identify_many(rt, _identify_steps(rt, {}, "scan:1")))
+        unknown = put(tv, "Futurama (1999)/Futurama.1x99.mkv")
+        assert len(found := _identify_steps(rt, {}, "scan:2")) == 1
+        no_such = found[0]
+        assert db.Movie.get_by_id(no_such).path == str(unknown)
+        outcome = identify_many(rt, [no_such])[0]
+        assert not outcome.identified and "S01E99" in outcome.reason
+        new = put(tv, "Futurama (1999)/Futurama.1x02.The.Series.Has.Landed.mkv")
+        assert len(found := _identify_steps(rt, {}, "scan:2b")) == 1
+        episode = found[0]
+        assert db.Movie.get_by_id(episode).path == str(new)
+        simulator.fail_5xx(10_000, status=503, prefix="/3/tv")
+        assert identify_many(rt, [episode])[0].error
+        simulator.reset_faults()
+
+        assert _identify_steps(rt, {}, "scan:3") == [episode]
+        show = str(tv / "Futurama (1999)")
+        assert _identify_steps(rt, {"paths": [show]}, "scan:4") == [episode]
+        assert _identify_steps(rt, {"paths": [str(tv / "Firefly (2002)")]}, "scan:5") == []
+        assert identify_many(rt, [episode])[0].identified
+        assert _identify_steps(rt, {}, "scan:6") == []
+    finally:
+        rt.close()
