@@ -161,11 +161,15 @@ def test_a_file_a_running_publish_removed_is_left_to_that_publish(tv):
     assert state(built.show.id) == db.OUTDATED
 
 
+def watching(rt) -> tuple[Watcher, Clock, list]:
+    """The daemon's watcher on a clock of the test's, and the scans it asks for."""
+    clock, calls = Clock(), []
+    return Watcher(rt.config, enqueue=calls.append, clock=clock), clock, calls
+
+
 def test_the_watcher_scans_the_folder_of_a_published_file_deleted(movie):
     rt, built = movie
-    clock = Clock()
-    calls: list = []
-    w = Watcher(rt.config, enqueue=calls.append, clock=clock)
+    w, clock, calls = watching(rt)
     nfo = named(built, ".nfo")
     nfo.unlink()
     w.handle("deleted", str(nfo))
@@ -182,9 +186,7 @@ def test_the_watcher_scans_the_folder_of_an_actors_photo_deleted(movie, whole_fo
     everything in a hidden folder, and the movie stayed "Published" without its cast's
     pictures until the next full rescan, hours later."""
     rt, built = movie
-    clock = Clock()
-    calls: list = []
-    w = Watcher(rt.config, enqueue=calls.append, clock=clock)
+    w, clock, calls = watching(rt)
     photo = named(built, "Keanu_Reeves.jpg")
     photo.unlink()
     if whole_folder:
@@ -208,9 +210,7 @@ def test_a_show_whose_published_file_is_gone_is_republish(tv, ending):
     owner = db.LibraryFile.get(db.LibraryFile.path == str(gone)).movie_id
     before = gone.read_bytes()
     gone.unlink()
-    clock = Clock()
-    calls: list = []
-    w = Watcher(rt.config, enqueue=calls.append, clock=clock)
+    w, clock, calls = watching(rt)
     w.handle("deleted", str(gone))
     clock.t = 100.0
     assert w.tick() == [str(built.folder)]

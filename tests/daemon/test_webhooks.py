@@ -39,6 +39,14 @@ def _basic(password: str, user: str = "radarr") -> dict[str, str]:
 KEY = {"X-Api-Key": TOKEN}
 
 
+def downloaded_heat(rt) -> Path:
+    """Radarr's import of Heat in the movie library: its folder, as the scene named it."""
+    folder = Path(rt.config.library[0].path) / "Heat.1995.1080p.BluRay-GRP"
+    folder.mkdir()
+    (folder / "heat.mkv").write_bytes(b"\0" * 2048)
+    return folder
+
+
 def download(folder: Path, tmdb_id=949, imdb_id="tt0113277", **extra):
     return {
         "eventType": "Download",
@@ -143,9 +151,7 @@ def test_unknown_and_ignored_events_are_200_with_a_log_line(setup, caplog):
 
 def test_download_scans_the_folder_and_identifies_from_the_ids(setup):
     client, rt, fake = setup
-    folder = Path(rt.config.library[0].path) / "Heat.1995.1080p.BluRay-GRP"
-    folder.mkdir()
-    (folder / "heat.mkv").write_bytes(b"\0" * 2048)
+    folder = downloaded_heat(rt)
     r = client.post("/api/webhooks/radarr", json=download(folder), headers=KEY)
     assert r.status_code == 202
     movie = db.Movie.get()
@@ -167,9 +173,7 @@ def test_a_download_while_scanning_is_off_is_identified_from_its_ids_once_it_is_
     Radarr's tmdbId lost with the skipped scan."""
     client, rt, fake = setup
     workflow.set_stage("scanning", False)
-    folder = Path(rt.config.library[0].path) / "Heat.1995.1080p.BluRay-GRP"
-    folder.mkdir()
-    (folder / "heat.mkv").write_bytes(b"\0" * 2048)
+    folder = downloaded_heat(rt)
     r = client.post("/api/webhooks/radarr", json=download(folder), headers=KEY)
     assert r.status_code == 202
     assert "the scanning stage is switched off: this is kept" in r.get_json()["message"]
@@ -193,9 +197,7 @@ def test_the_ids_of_a_download_held_while_scanning_is_off_outlast_the_daemons_ho
     scan identified the movie by a search of its folder's name, Radarr's tmdbId lost."""
     client, rt, fake = setup
     workflow.set_stage("scanning", False)
-    folder = Path(rt.config.library[0].path) / "Heat.1995.1080p.BluRay-GRP"
-    folder.mkdir()
-    (folder / "heat.mkv").write_bytes(b"\0" * 2048)
+    folder = downloaded_heat(rt)
     assert (
         client.post("/api/webhooks/radarr", json=download(folder), headers=KEY).status_code == 202
     )
@@ -220,9 +222,7 @@ def test_a_download_while_identification_is_off_is_identified_from_its_ids_once_
     name (`Heat.1995.1080p.BluRay-GRP`: a guess, where Radarr had said tmdbId 949)."""
     client, rt, fake = setup
     workflow.set_stage("identification", False)
-    folder = Path(rt.config.library[0].path) / "Heat.1995.1080p.BluRay-GRP"
-    folder.mkdir()
-    (folder / "heat.mkv").write_bytes(b"\0" * 2048)
+    folder = downloaded_heat(rt)
     assert (
         client.post("/api/webhooks/radarr", json=download(folder), headers=KEY).status_code == 202
     )

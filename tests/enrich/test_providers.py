@@ -253,14 +253,9 @@ def test_a_tvdb_answer_of_an_unexpected_shape_names_the_field(ask, reply, said):
     assert said in str(failed.value)
 
 
-def test_entries_of_a_tvdb_list_that_are_not_objects_are_left_out():
+def _tvdb_answering(replies: dict) -> tvdb.TvdbClient:
+    """A TheTVDB client whose HTTP answers each path with `replies`' (and any login)."""
     from metarrd.config import TvdbConfig
-
-    episode = {"id": 349232, "seasonNumber": 1, "number": 1, "name": "Pilot"}
-    replies = {
-        "/series/81189/episodes/default": {"data": {"episodes": [None, 3, "x", episode]}},
-        "/series/81189/extended": {"data": {"id": 81189, "seasons": [None, {"number": 1}]}},
-    }
 
     class Http:  # as HttpClient.get_json: the answer through the caller's check
         def get_json(self, url, check=None, **_kw):
@@ -268,7 +263,17 @@ def test_entries_of_a_tvdb_list_that_are_not_objects_are_left_out():
             data = {"data": {"token": "t"}} if path == "/login" else replies[path]
             return check(data) if check else data
 
-    client = tvdb.TvdbClient(TvdbConfig(api_key="k", base_url="http://tvdb.test/v4"), Http())
+    return tvdb.TvdbClient(TvdbConfig(api_key="k", base_url="http://tvdb.test/v4"), Http())
+
+
+def test_entries_of_a_tvdb_list_that_are_not_objects_are_left_out():
+    episode = {"id": 349232, "seasonNumber": 1, "number": 1, "name": "Pilot"}
+    replies = {
+        "/series/81189/episodes/default": {"data": {"episodes": [None, 3, "x", episode]}},
+        "/series/81189/extended": {"data": {"id": 81189, "seasons": [None, {"number": 1}]}},
+    }
+
+    client = _tvdb_answering(replies)
     assert client.series_episodes(81189) == [episode]
     assert client.series(81189)["seasons"] == [{"number": 1}]
 
@@ -278,8 +283,6 @@ def test_tvdb_episodes_with_an_id_that_is_no_number_and_odd_links_are_read(odd):
     """Found by fuzzing (stop 49): an episode whose `id` is a list or an object (a broken
     mirror) made the look for repeated pages fail with "TypeError: unhashable type", and
     `links` of another shape with AttributeError: the show's identify failed for good."""
-    from metarrd.config import TvdbConfig
-
     episode = {"id": 349232, "seasonNumber": 1, "number": 1, "name": "Pilot"}
     odd_one = {**episode, "id": odd}
     page = {"data": {"episodes": [odd_one, episode], "series": {"originalLanguage": "nld"}}}
@@ -288,13 +291,7 @@ def test_tvdb_episodes_with_an_id_that_is_no_number_and_odd_links_are_read(odd):
         "/series/81189/episodes/default/eng": {**page, "links": "next"},
     }
 
-    class Http:  # as HttpClient.get_json: the answer through the caller's check
-        def get_json(self, url, check=None, **_kw):
-            path = url.removeprefix("http://tvdb.test/v4")
-            data = {"data": {"token": "t"}} if path == "/login" else replies[path]
-            return check(data) if check else data
-
-    client = tvdb.TvdbClient(TvdbConfig(api_key="k", base_url="http://tvdb.test/v4"), Http())
+    client = _tvdb_answering(replies)
     assert client.series_episodes(81189) == [odd_one, episode]
     assert client.series_episodes(81189, language="eng") == [odd_one, episode]
 
