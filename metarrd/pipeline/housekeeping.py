@@ -17,8 +17,9 @@ while it runs (docs/daemon.md, "What the daemon forgets"):
   which the newest row's alone counts);
 - an item's events but its newest `HISTORY_KEPT`, the ones its page lists, and events of no item
   (a webhook received, players told) older than `EVENT_DAYS`; never the user's edits and locks
-  (`review.*`, read as the user's work: `scan.renames.untouched`, `identify.tv`), the
-  identifications (`identify.*`, read by a stage's catch-up) nor the providers' tests (`probe.*`,
+  (`review.*`, read as the user's work: `scan.renames.untouched`, `identify.tv`), an item's
+  newest identification (`identify.*`, read by a stage's catch-up and a scan's retry of a failed
+  one; the older go: a scan retries a failed one each time) nor the providers' tests (`probe.*`,
   the newest of each shown in Settings), nor the newest event (the live updates' cursor: SQLite
   would give its id again);
 - the pictures downloaded from the providers for an item missing (its video gone) for
@@ -49,7 +50,8 @@ PUBLISHES_KEPT = 10  # an item's page lists its 10 newest publishes
 HISTORY_KEPT = 50  # an item's page lists its 50 newest events (web/queries.history)
 EVENT_DAYS = 30.0  # past the Health page's errors per day (two weeks)
 MISSING_DAYS = 90.0  # an item missing this long gives back the pictures it downloaded
-EVENTS_KEPT = ("review.", "identify.", "probe.")  # kinds read as data: never forgotten
+EVENTS_KEPT = ("review.", "identify.", "probe.")  # kinds read as data: never forgotten...
+IDENTIFICATIONS = "identify."  # ...but an item's identifications before its newest
 FINISHED = ("sent", "failed")  # a notification's states once nothing more is done with it
 # kept-state entries of which only the newest row's is read (players/kodi_kept._kept)
 LATEST_WINS = frozenset({"nfo_tags", "movie", "show_refresh"})
@@ -160,21 +162,37 @@ def _still_read(kept, later: set[str]) -> bool:
 
 def _forget_events() -> int:
     """An item's events beyond its `HISTORY_KEPT` newest, and events of no item older than
-    `EVENT_DAYS`; none of the kinds `EVENTS_KEPT`, nor the newest of all."""
+    `EVENT_DAYS`; none of the kinds `EVENTS_KEPT`, nor the newest of all. Of an item's
+    identifications, the newest alone is read (`steps.identify_failed_in`: whether a scan tries
+    it again; `steps.backlog`: whether one was tried): the older go, since a scan tries an item
+    whose identification failed again each time (a key refused for months: one a day)."""
     E = db.Event
     crowded, last_kept = _beyond_newest(E, HISTORY_KEPT)
     cutoff = db.now() - timedelta(days=EVENT_DAYS)
+    Q = E.alias()
+    newer_identification = Q.select(pw.fn.MAX(Q.id)).where(
+        Q.movie == E.movie, Q.kind.startswith(IDENTIFICATIONS)
+    )
     with db.write_transaction():
         newest = E.select(pw.fn.MAX(E.id)).scalar()
         if newest is None:
             return 0
-        return (
+        gone = (
             E.delete()
             .where(
                 *[~E.kind.startswith(kind) for kind in EVENTS_KEPT],
                 E.id < newest,
                 (E.movie.in_(crowded) & (E.id < last_kept))
                 | (E.movie.is_null() & (E.created_at < cutoff)),
+            )
+            .execute()
+        )
+        return gone + (
+            E.delete()
+            .where(
+                E.kind.startswith(IDENTIFICATIONS),
+                E.movie.is_null(False),
+                E.id < newer_identification,
             )
             .execute()
         )

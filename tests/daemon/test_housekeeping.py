@@ -13,7 +13,7 @@ import pytest
 
 from metarrd import db
 from metarrd.heartbeat import HEARTBEAT_KEY
-from metarrd.pipeline import daemon, housekeeping, queue
+from metarrd.pipeline import daemon, housekeeping, queue, steps
 from metarrd.publish import publish_item
 from metarrd.runtime import open_runtime
 from tests.publish.conftest import build_enriched, image_bytes
@@ -142,5 +142,30 @@ def test_events_are_kept_as_many_as_an_items_page_lists_and_the_users_work_for_g
         assert kinds[:2] == ["review.edited", "identify.done"]
         assert kinds[2:] == ["publish.done"] * housekeeping.HISTORY_KEPT
         assert not untouched(item)  # the user's edit is still theirs
+    finally:
+        rt.close()
+
+
+def test_an_item_retried_at_every_scan_keeps_only_its_newest_identification_event(
+    config_factory,
+):
+    """A scan tries again each item whose identification failed (TMDB down, a refused key):
+    one `identify.failed` a day for months, kept for good as "identifications" were. What is
+    read of them is the newest (the retry, `steps.identify_failed_in`) and that there was one
+    (`steps.backlog`): an item keeps its newest identification event, the others go."""
+    rt = open_runtime(config_factory())
+    try:
+        built = build_enriched(rt)
+        item = built.movie.id
+        E = db.Event
+        for day in range(40):
+            db.record_event("identify.failed", f"TMDB did not answer ({day})", movie=item)
+        db.record_event("review.edited", "plot edited", movie=item, field="plot")
+        housekeeping.forget_old()
+        kinds = [(e.kind, e.message) for e in E.select().where(E.movie == item).order_by(E.id)]
+        failed = [k for k in kinds if k[0].startswith("identify.")]
+        assert failed == [("identify.failed", "TMDB did not answer (39)")]
+        assert ("review.edited", "plot edited") in kinds
+        assert steps.identify_failed_in([str(built.folder)]) == []  # enriched: not retried
     finally:
         rt.close()
